@@ -10,6 +10,7 @@ WIX_EMULATOR_PORT ?= 8765
 
 .DEFAULT_GOAL := help
 .PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean
+.PHONY: template-lint validate build deploy
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -25,7 +26,7 @@ install: $(STAMP)  ## create .venv with the pinned dependencies and this project
 
 test: check pytest  ## everything CI checks: format, lint, types, template lint, tests
 
-check: format-check lint typecheck  ## static checks only
+check: format-check lint typecheck template-lint  ## static checks only
 
 format:  $(STAMP)  ## rewrite files with the formatter
 	$(BIN)/ruff format $(SRC)
@@ -48,6 +49,47 @@ bench: $(STAMP)  ## speed and memory benchmarks (prints numbers)
 
 wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT)
 	$(BIN)/wix-emulator --port $(WIX_EMULATOR_PORT)
+
+# --- AWS: build, deploy, template checks -------------------------------------------------------
+# SAM CLI and checkov pin their own versions of boto3, pydantic and friends, so each lives in its own
+# venv under .venv/tools (created on first use) and never moves the pins of the dev venv.
+TOOLS := $(VENV)/tools
+SAM_CLI_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
+SAM_STAMP := $(TOOLS)/sam/.installed-$(SAM_CLI_VERSION)
+CHECKOV_STAMP := $(TOOLS)/checkov/.installed-$(CHECKOV_VERSION)
+# No telemetry, no colour codes in logs; checkov must not fetch its guideline mappings.
+SAM := SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam
+CHECKOV := BC_SKIP_MAPPING=TRUE $(TOOLS)/checkov/bin/checkov
+
+$(SAM_STAMP):
+	rm -rf $(TOOLS)/sam && mkdir -p $(TOOLS)
+	$(PY) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $@
+
+$(CHECKOV_STAMP):
+	rm -rf $(TOOLS)/checkov && mkdir -p $(TOOLS)
+	$(PY) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
+template-lint: $(STAMP) $(CHECKOV_STAMP)  ## cfn-lint and checkov on template.yaml (skips are justified in place)
+	$(BIN)/cfn-lint template.yaml
+	$(CHECKOV) --file template.yaml --framework cloudformation --skip-download --compact --quiet
+
+validate: $(SAM_STAMP)  ## sam validate --lint (offline)
+	$(SAM) validate --lint --template template.yaml
+
+# The layers and functions use SAM's makefile build: wheels for python3.13/arm64 picked by pip
+# --platform, so no Docker and no local python3.13. PYTHON is the pip the dependencies layer runs.
+build: $(SAM_STAMP)  ## build the Lambda artifacts into .aws-sam/build (no Docker needed)
+	PYTHON=$(abspath $(TOOLS)/sam/bin/python) $(SAM) build --template template.yaml
+
+# First deploy: --guided asks for the stack name, region and parameters and writes samconfig.toml
+# (kept out of git: it holds account-specific choices); later deploys reuse it.
+deploy: build  ## deploy to AWS with SAM (guided the first time)
+	if [ -f samconfig.toml ]; then $(SAM) deploy; else $(SAM) deploy --guided --capabilities CAPABILITY_IAM; fi
 
 clean:  ## remove the virtualenv and build output
 	rm -rf $(VENV) .aws-sam build .mypy_cache .ruff_cache

@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# The `wix_emulator` fixture: a fresh local Wix per test (local/wix_emulator/pytest_plugin.py).
+pytest_plugins = ['wix_emulator.pytest_plugin']
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / 'shared'
 

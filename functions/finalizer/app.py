@@ -1,0 +1,36 @@
+"""Finalizer Lambda (state machine Finalize step): final record, Wix's error file to S3, one notification."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from loyalty_import.pipeline.models import FinalizerInput
+from loyalty_import.pipeline.observability import (
+    TASK_CORRELATION_PATH,
+    capture_lambda_handler,
+    logger,
+    metrics,
+)
+from loyalty_import.pipeline.settings import load_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from loyalty_import.pipeline.finalizer import FinalizerDeps
+
+
+@lru_cache(maxsize=1)
+def dependencies() -> FinalizerDeps:
+    from loyalty_import.pipeline.wiring import finalizer_deps  # noqa: PLC0415 - lean import
+
+    return finalizer_deps(load_settings())
+
+
+@logger.inject_lambda_context(correlation_id_path=TASK_CORRELATION_PATH, clear_state=True)
+@capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    from loyalty_import.pipeline.finalizer import finalize_import  # noqa: PLC0415 - lean import
+
+    return finalize_import(FinalizerInput.model_validate(event), dependencies()).to_wire()

@@ -1,0 +1,197 @@
+"""Which text encoding a file uses: BOM, then strict UTF-8, then the legacy code page the bytes prove.
+
+Charset detectors mislabel real cp1252 exports (as cp1250, for instance), so the legacy choice is
+made by decoding the lines that hold non-ASCII bytes with each candidate and scoring how much of
+the result reads as words of one script. charset-normalizer is only asked to break a tie.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from loyalty_import.inspection.models import Refusal, RefusalCode
+
+# Default first: it wins every tie.
+LEGACY_CANDIDATES = ('cp1252', 'cp1250', 'cp1251', 'cp1255', 'cp932')
+_BOMS = (
+    (codecs.BOM_UTF32_LE, 'utf-32-le'),
+    (codecs.BOM_UTF32_BE, 'utf-32-be'),
+    (codecs.BOM_UTF8, 'utf-8'),
+    (codecs.BOM_UTF16_LE, 'utf-16-le'),
+    (codecs.BOM_UTF16_BE, 'utf-16-be'),
+)
+_BINARY_MAGIC = (
+    (b'PK\x03\x04', 'a ZIP archive (an .xlsx/.ods workbook is one): export the sheet as CSV'),
+    (b'PK\x05\x06', 'a ZIP archive: export the sheet as CSV'),
+    (b'\xd0\xcf\x11\xe0', 'an old Excel (.xls) or Office file: export the sheet as CSV'),
+    (b'%PDF', 'a PDF document'),
+    (b'\x1f\x8b', 'a gzip archive'),
+    (b'\x89PNG', 'a PNG image'),
+    (b'\xff\xd8\xff', 'a JPEG image'),
+    (b'GIF8', 'a GIF image'),
+    (b'SQLite format 3', 'a SQLite database'),
+    (b'BZh', 'a bzip2 archive'),
+    (b'7z\xbc\xaf', 'a 7-Zip archive'),
+    (b'Rar!', 'a RAR archive'),
+    (b'\x7fELF', 'a program'),
+)
+_NON_ASCII_LINES = re.compile(rb'[^\n]*[\x80-\xff][^\n]*')
+_WORD = re.compile(r'\w+')
+_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
+# Punctuation that sits next to letters in real text (apostrophes, quotes, dashes).
+_JOINING_PUNCTUATION = frozenset('’‘“”«»–—…·')
+_SAMPLE_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Encoding:
+    name: str  # a Python codec name, e.g. 'utf-8', 'cp1252'
+    bom_bytes: int  # bytes to skip at the start
+    ascii_compatible: bool  # ASCII bytes mean ASCII characters (byte-level scans are valid)
+
+
+def refuse_binary(data: bytes) -> None:
+    """Refuse what is plainly not text: archives, workbooks, images, NUL bytes, control codes."""
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            raise Refusal(RefusalCode.NOT_A_CSV, f'This is {what}, not a CSV file.')
+    head = data[:65536]
+    controls = sum(head.count(bytes([b])) for b in _CONTROL)
+    if controls > max(8, len(head) // 100) or b'\x00' in data:
+        raise Refusal(
+            RefusalCode.NOT_A_CSV,
+            'The file holds binary data (NUL or control bytes), not text: export it again as CSV.',
+        )
+
+
+def detect_encoding(data: bytes) -> Encoding:
+    """Pick the encoding; `utf-8` is tentative until the full pass has decoded every byte."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return Encoding(name, len(bom), ascii_compatible=name == 'utf-8')
+    utf16 = _utf16_without_bom(data[:4096])
+    if utf16:
+        return Encoding(utf16, 0, ascii_compatible=False)
+    refuse_binary(data)
+    if data.isascii() or _is_utf8(data):
+        return Encoding('utf-8', 0, ascii_compatible=True)
+    return Encoding(pick_legacy(data), 0, ascii_compatible=True)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """Spreadsheet 'Unicode text' without a BOM: every other byte of ASCII text is NUL."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.05:
+        return 'utf-16-le'
+    if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.05:
+        return 'utf-16-be'
+    return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    # Incremental, so no second full-size copy of the text is held just to validate it.
+    decoder = codecs.getincrementaldecoder('utf-8')('strict')
+    step = 1 << 20
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(data[start : start + step])
+        decoder.decode(b'', final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def pick_legacy(data: bytes) -> str:
+    """The legacy code page under which the non-ASCII lines read as real words (cp1252 on a tie)."""
+    lines: list[bytes] = []
+    size = 0
+    for match in _NON_ASCII_LINES.finditer(data):
+        lines.append(match.group(0))
+        size += len(match.group(0))
+        if size > _SAMPLE_BYTES:
+            break
+    sample = b'\n'.join(lines)
+    scores: dict[str, float] = {}
+    for name in LEGACY_CANDIDATES:
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        scores[name] = plausibility(text)
+    if not scores:
+        return 'latin-1'  # maps every byte: nothing is lost, nothing fails
+    ranked = sorted(scores, key=lambda n: (-scores[n], LEGACY_CANDIDATES.index(n)))
+    best = ranked[0]
+    if len(ranked) > 1 and scores[ranked[1]] >= scores[best] - 0.5:
+        hint = _detector_hint(sample)
+        tied = [n for n in ranked if scores[n] >= scores[best] - 0.5]
+        if hint in tied and hint != 'cp1252' and 'cp1252' not in tied:
+            best = hint
+    return best
+
+
+def _detector_hint(sample: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes  # noqa: PLC0415 - heavy, and only needed on a tie
+
+        guess = from_bytes(sample[:32768]).best()
+    except Exception:  # noqa: BLE001 - a hint; its failure must never fail an import
+        return None
+    if guess is None:
+        return None
+    return codecs.lookup(guess.encoding).name.replace('_', '')
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, '')
+    for script in ('LATIN', 'CYRILLIC', 'HEBREW', 'GREEK', 'ARABIC'):
+        if name.startswith(script):
+            return script
+    if 'CJK' in name or 'HIRAGANA' in name or 'KATAKANA' in name or 'FULLWIDTH' in name:
+        return 'CJK'
+    return 'OTHER'
+
+
+def plausibility(text: str) -> float:
+    """How much of the non-ASCII text reads as words of one script; garbage scores below zero."""
+    score = 0.0
+    cased_words = capitalized = 0
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        if word.isascii():
+            continue
+        non_ascii = [ch for ch in word if not ch.isascii()]
+        scripts = {_script(ch) for ch in non_ascii}
+        if len(scripts) > 1 or 'OTHER' in scripts:
+            score -= 2
+            continue
+        script = scripts.pop()
+        has_ascii_letters = any(ch.isascii() and ch.isalpha() for ch in word)
+        if script == 'LATIN':
+            # Accented letters sit among plain ones; words made only of them are mojibake.
+            share = len(non_ascii) / len(word)
+            score += 1 if share <= 0.5 or len(word) <= 3 else -1
+        elif has_ascii_letters:
+            score -= 2  # Hebrew, Cyrillic or kanji glued to Latin letters
+        else:
+            score += 1.5 if len(word) > 1 else 0.5
+            if script in ('CYRILLIC', 'GREEK'):
+                cased_words += 1
+                capitalized += any(ch.isupper() for ch in word)
+    if cased_words > 3 and not capitalized:
+        # Names are capitalized: Cyrillic without a single capital is Hebrew read as cp1251.
+        score -= 2 * cased_words
+    # Symbols glued to letters ('£ód', 'Ã©') are the mark of a wrong code page.
+    for index, ch in enumerate(text):
+        if ch.isascii() or ch.isalnum() or ch.isspace() or ch in _JOINING_PUNCTUATION:
+            continue
+        before = text[index - 1] if index else ' '
+        after = text[index + 1] if index + 1 < len(text) else ' '
+        if before.isalpha() or after.isalpha():
+            score -= 1
+    return score

@@ -1,0 +1,191 @@
+"""The inspection's public models: what the importer, the CLI and the tests read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+# Wix's published limits (../shared/wix/loyalty-imports-contract.json); tests check they agree.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 1000
+MAX_SAMPLE_ROWS = 5
+# Wix stores balances as 32-bit integers: a larger value cannot be imported.
+MAX_POINTS = 2**31 - 1
+
+
+class RefusalCode(StrEnum):
+    EMPTY_FILE = 'EMPTY_FILE'
+    FILE_TOO_LARGE = 'FILE_TOO_LARGE'
+    NOT_A_CSV = 'NOT_A_CSV'
+    NO_EMAIL_COLUMN = 'NO_EMAIL_COLUMN'
+    NO_POINTS_COLUMN = 'NO_POINTS_COLUMN'
+    AMBIGUOUS_EMAIL = 'AMBIGUOUS_EMAIL'
+    AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
+    TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
+    BAD_OVERRIDE = 'BAD_OVERRIDE'
+
+
+class Role(StrEnum):
+    EMAIL = 'EMAIL'
+    POINTS = 'POINTS'
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Candidate(_Frozen):
+    """A column that was considered for a role, for a refusal's `candidates`."""
+
+    column: int
+    name: str
+    confidence: float
+    why: str
+
+
+class Refusal(Exception):  # noqa: N818 - the contract's name: the file is refused, not an error of ours
+    """The file cannot be imported safely; `message` is written for the merchant."""
+
+    def __init__(self, code: RefusalCode, message: str, candidates: list[Candidate] | None = None) -> None:
+        super().__init__(f'{code}: {message}')
+        self.code = code
+        self.message = message
+        self.candidates = list(candidates or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            'code': str(self.code),
+            'message': self.message,
+            'candidates': [c.model_dump() for c in self.candidates],
+        }
+
+
+class RunnerUp(_Frozen):
+    column: int
+    name: str
+    confidence: float
+    why_lost: str
+
+
+class RoleChoice(_Frozen):
+    column: int
+    name: str
+    confidence: float
+    why: str
+    runner_up: RunnerUp | None = None
+    overridden: bool = False
+
+
+class Mapping(_Frozen):
+    """0-based columns of the SOURCE file."""
+
+    email: int
+    points: int
+
+
+class ColumnReport(_Frozen):
+    index: int
+    name: str
+    kind: str
+    role: Role | None = None
+    confidence: float = 0.0
+    why: str = ''
+
+
+class IssueKind(StrEnum):
+    BLANK_EMAIL = 'BLANK_EMAIL'
+    INVALID_EMAIL = 'INVALID_EMAIL'
+    DUPLICATE_EMAIL = 'DUPLICATE_EMAIL'
+    BLANK_POINTS = 'BLANK_POINTS'
+    NEGATIVE_POINTS = 'NEGATIVE_POINTS'
+    NON_INTEGER_POINTS = 'NON_INTEGER_POINTS'
+    OVERFLOW_POINTS = 'OVERFLOW_POINTS'
+    RAGGED_ROW = 'RAGGED_ROW'
+    FORMULA_CELL = 'FORMULA_CELL'
+    OVERSIZED_CELL = 'OVERSIZED_CELL'
+
+
+# Issues that make Wix reject the row; the others are warnings.
+ROW_ERRORS = frozenset(
+    {
+        IssueKind.BLANK_EMAIL,
+        IssueKind.INVALID_EMAIL,
+        IssueKind.BLANK_POINTS,
+        IssueKind.NEGATIVE_POINTS,
+        IssueKind.NON_INTEGER_POINTS,
+        IssueKind.OVERFLOW_POINTS,
+    }
+)
+
+
+class Example(_Frozen):
+    line: int
+    value: str
+
+
+class Issue(_Frozen):
+    kind: IssueKind
+    count: int
+    examples: list[Example]
+
+
+class ValidationSummary(_Frozen):
+    rows: int
+    valid_rows: int
+    invalid_rows: int
+    issues: list[Issue]
+
+    def count(self, kind: IssueKind) -> int:
+        return next((issue.count for issue in self.issues if issue.kind is kind), 0)
+
+
+class NormalizedFile(_Frozen):
+    """The exact bytes to upload to Wix, and the EMAIL/POINTS columns IN THAT FILE."""
+
+    content: bytes
+    email_index: int
+    points_index: int
+    header: list[str]
+    sample_rows: list[list[str]]
+    unchanged: bool
+    dropped_columns: list[int] = []
+
+
+class Inspection(_Frozen):
+    mapping: Mapping
+    confidence: float
+    encoding: str
+    delimiter: str
+    has_header: bool
+    rows: int
+    columns: list[ColumnReport]
+    email: RoleChoice
+    points: RoleChoice
+    validation: ValidationSummary
+    normalized: NormalizedFile
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `loyalty-import inspect --json` schema: everything but the normalized bytes."""
+        return {
+            'mapping': {'EMAIL': self.mapping.email, 'POINTS': self.mapping.points},
+            'confidence': self.confidence,
+            'encoding': self.encoding,
+            'delimiter': self.delimiter,
+            'has_header': self.has_header,
+            'rows': self.rows,
+            'email': self.email.model_dump(),
+            'points': self.points.model_dump(),
+            'columns': [c.model_dump() for c in self.columns],
+            'validation': self.validation.model_dump(),
+            'normalized': {
+                'unchanged': self.normalized.unchanged,
+                'bytes': len(self.normalized.content),
+                'mapping': {'EMAIL': self.normalized.email_index, 'POINTS': self.normalized.points_index},
+                'header': self.normalized.header,
+                'sample_rows': self.normalized.sample_rows,
+                'dropped_columns': self.normalized.dropped_columns,
+            },
+        }

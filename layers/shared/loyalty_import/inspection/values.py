@@ -1,0 +1,129 @@
+"""Cell-level checks shared by inference and validation: emails and whole numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from loyalty_import.inspection.models import MAX_POINTS, IssueKind
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u00a1-\uffff]+"
+_LABEL = r'[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff\-]*[A-Za-z0-9\u00a1-\uffff])?'
+EMAIL_PATTERN = rf'{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z\u00a1-\uffff]{{2,}}'
+_EMAIL = re.compile(EMAIL_PATTERN)
+_MAX_EMAIL = 254
+SPACES = ' \t\u00a0\u202f\u2007'
+# Thousands separators seen in exports: '1,234' '1.234' '1 234' (also no-break spaces) "1'234".
+THOUSANDS = (',', '.', ' ', '\u00a0', '\u202f', "'")
+_GROUPED = {sep: re.compile(rf'\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+') for sep in THOUSANDS}
+_DECIMAL = re.compile(r'(\d+)([.,])(\d+)')
+_CURRENCY = frozenset('$€£¥₪₩₹¢')
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= _MAX_EMAIL and _EMAIL.fullmatch(value) is not None
+
+
+def parse_int(value: str) -> int | None:
+    """A plain non-negative integer ('1200'), else None."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a column writes its whole numbers."""
+
+    thousands: str | None = None  # the grouping separator, if the column uses one
+    zero_fraction: bool = False  # '150.00' counts as 150 (only for columns named points)
+
+
+@dataclass
+class NumberStats:
+    """What the values of one column look like as numbers (over the inference sample)."""
+
+    nonblank: int = 0
+    plain: int = 0
+    grouped: int = 0
+    negative: int = 0
+    decimal: int = 0
+    zero_fraction: int = 0
+    currency: int = 0
+    leading_zero: int = 0
+    thousands: str | None = None
+
+    def int_share(self, fmt: NumberFormat) -> float:
+        if not self.nonblank:
+            return 0.0
+        ints = self.plain + (self.grouped if fmt.thousands else 0)
+        if fmt.zero_fraction:
+            ints += self.zero_fraction
+        return ints / self.nonblank
+
+
+def number_stats(values: list[str]) -> NumberStats:
+    stats = NumberStats()
+    grouped_by: dict[str, int] = {}
+    decimal_seps: set[str] = set()
+    for raw in values:
+        value = raw.strip(SPACES)
+        if not value:
+            continue
+        stats.nonblank += 1
+        if value[0] in _CURRENCY or value[-1] in _CURRENCY:
+            stats.currency += 1
+            continue
+        if value[0] in '-−':
+            stats.negative += 1
+            value = value[1:]
+        if value.isascii() and value.isdigit():
+            stats.plain += 1
+            if len(value) > 1 and value[0] == '0':
+                stats.leading_zero += 1
+            continue
+        sep = next((s for s, pattern in _GROUPED.items() if pattern.fullmatch(value)), None)
+        if sep is not None:
+            grouped_by[sep] = grouped_by.get(sep, 0) + 1
+            continue
+        decimal = _DECIMAL.fullmatch(value)
+        if decimal:
+            decimal_seps.add(decimal.group(2))
+            stats.decimal += 1
+            if set(decimal.group(3)) == {'0'}:
+                stats.zero_fraction += 1
+    if grouped_by:
+        # One separator, never also used as a decimal point in the same column.
+        sep, count = max(grouped_by.items(), key=lambda item: item[1])
+        if sep not in decimal_seps:
+            stats.thousands = sep
+            stats.grouped = count
+        else:
+            stats.decimal += sum(grouped_by.values())
+    return stats
+
+
+def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
+    """Validate one POINTS cell: (the problem or None, the plain integer to write)."""
+    text = value.strip(SPACES)
+    if not text:
+        return IssueKind.BLANK_POINTS, value
+    negative = text[0] in '-−' or (text[0] == '(' and text[-1] == ')')
+    body = text.strip('()').lstrip('-−+').strip(SPACES)
+    if body.isascii() and body.isdigit():
+        digits = body
+    elif fmt.thousands and _GROUPED[fmt.thousands].fullmatch(body):
+        digits = body.replace(fmt.thousands, '')
+    else:
+        decimal = _DECIMAL.fullmatch(body)
+        if not (fmt.zero_fraction and decimal and set(decimal.group(3)) == {'0'}):
+            return IssueKind.NON_INTEGER_POINTS, value
+        digits = decimal.group(1)
+        if fmt.thousands and decimal.group(2) == fmt.thousands:
+            return IssueKind.NON_INTEGER_POINTS, value
+    if len(digits.lstrip('0')) > len(str(MAX_POINTS)):
+        return IssueKind.OVERFLOW_POINTS, value  # never int() a megabyte of digits
+    number = int(digits)
+    if negative and number:
+        return IssueKind.NEGATIVE_POINTS, value
+    if number > MAX_POINTS:
+        return IssueKind.OVERFLOW_POINTS, value
+    return None, str(number)

@@ -1,0 +1,202 @@
+"""Header vocabulary (en, de, fr, es, pt, it, nl, he, ja): what a column's NAME says about its role.
+
+Terms are written naturally and normalized like headers are. A Latin term matches at the start of
+a word (so `punkte` also matches the compound `punktestand`); a term ending in `=` must be the
+whole word; a term starting with `*` matches inside a word (German/Dutch compounds); Hebrew and
+Japanese terms match anywhere (no spaces between words).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+_CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+_NON_WORD = re.compile(r'[\W_]+')
+_E_MAIL = re.compile(r'\be (?=mail)')
+
+
+def normalize_header(raw: str) -> str:
+    """Lower case, no accents, BOM, punctuation or camelCase/snake_case: 'E-Mail_Adresse' -> 'email adresse'."""
+    text = _CAMEL.sub(' ', raw.replace('\ufeff', '').strip())
+    text = unicodedata.normalize('NFKC', text).casefold()
+    text = ''.join(ch for ch in unicodedata.normalize('NFD', text) if not unicodedata.combining(ch))
+    text = _NON_WORD.sub(' ', text).strip()
+    return _E_MAIL.sub('e', text)
+
+
+def _compile(terms: str) -> re.Pattern[str]:
+    parts = []
+    for term in terms.split('|'):
+        term = term.strip()
+        if not term:
+            continue
+        whole = term.endswith('=')
+        inside = term.startswith('*')
+        word = normalize_header(term.strip('=*'))
+        escaped = re.escape(word)
+        if not word.isascii():
+            parts.append(escaped)
+        elif inside:
+            parts.append(escaped + (r'\b' if whole else ''))
+        else:
+            parts.append(r'\b' + escaped + (r'\b' if whole else ''))
+    return re.compile('|'.join(parts))
+
+
+# --- EMAIL ---------------------------------------------------------------------------------------
+_EMAIL = _compile(
+    'email|mail=|mails=|mail address|mailadres|*mailadresse|courriel|correo|correo electronico|'
+    'posta elettronica|endereco eletronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|אימייל|מייל|'
+    'メール|メールアドレス|電子メール|eメール'
+)
+# The customer's own address, said explicitly.
+_EMAIL_OWN = _compile(
+    'customer|client|contact=|member|user|login|account|primary|main|kunde|kunden|mitglied|'
+    'cliente|membre|socio|miembro|klant|lid=|לקוח|חבר|顧客|会員|お客様'
+)
+# Addresses that may be the customer's but are qualified (ranked below a plain 'Email').
+_EMAIL_QUALIFIED = _compile(
+    'billing|shipping|work|personal|private|home|business|company|office|invoice|rechnung|'
+    'geschaftlich|privat|facturation|facturacion|fatturazione|factuur|請求|配送|会社|勤務'
+)
+# Someone else's address: never the customer key.
+_EMAIL_OTHER_PERSON = _compile(
+    'owner|staff|employee|agent|rep=|representative|salesperson|sales|manager|referrer|referred|referral|'
+    'referee|sponsor|inviter|invited|secondary|alternate|alternative|alt=|other|cc=|bcc=|assistant|'
+    'parent|guardian|partner|spouse|friend|recipient|sender|gift|cashier|seller|vendor|created by|'
+    'updated by|modified by|assigned|approver|advisor|consultant|coach|2=|second|backup|additional|'
+    'extra|old=|previous|former|inhaber|besitzer|mitarbeiter|verkaufer|berater|betreuer|empfehler|'
+    'geworben|werber|zweit|*zweit|sekundar|weitere|zusatzlich|vorherige|alte=|proprietaire|responsable|'
+    'employe|vendeur|conseiller|parrain|secondaire|autre|ancien|commercial|gestionnaire|propietario|'
+    'empleado|vendedor|asesor|referido|referente|padrino|secundario|alternativo|otro|anterior|'
+    'gerente|agente|proprietario|responsavel|funcionario|consultor|indicado|indicacao|outro|'
+    'responsabile|dipendente|venditore|consulente|presentato|secondaria|alternativa|altro|precedente|'
+    'gestore|eigenaar|medewerker|verkoper|adviseur|verwijzer|doorverwezen|aangebracht|tweede|'
+    'secundair|alternatief|vorig|beheerder|accountmanager|בעלים|נציג|עובד|מוכר|ממליץ|מפנה|הופנה|'
+    'משני|חלופי|אחר|מנהל|איש מכירות|担当|紹介者|紹介元|スタッフ|従業員|社員|販売員|所有者|オーナー|'
+    '管理者|副|サブ|予備|旧'
+)
+
+
+class EmailHeader(StrEnum):
+    OWN = 'OWN'  # 'Email', 'Customer email'
+    QUALIFIED = 'QUALIFIED'  # 'Billing email'
+    OTHER_PERSON = 'OTHER_PERSON'  # 'Contact owner', 'Referrer email'
+    NONE = 'NONE'  # says nothing about email
+
+
+def classify_email_header(name: str) -> tuple[EmailHeader, str]:
+    """The class of an email-ish header and the word that decided it (for the explanation)."""
+    header = normalize_header(name)
+    other = _EMAIL_OTHER_PERSON.search(header)
+    if other:
+        return EmailHeader.OTHER_PERSON, other.group(0)
+    email = _EMAIL.search(header)
+    if not email:
+        return EmailHeader.NONE, ''
+    qualified = _EMAIL_QUALIFIED.search(header)
+    if qualified and not _EMAIL_OWN.search(header):
+        return EmailHeader.QUALIFIED, qualified.group(0)
+    return EmailHeader.OWN, email.group(0)
+
+
+# --- POINTS --------------------------------------------------------------------------------------
+# The unit: what is counted.
+_UNIT = _compile(
+    'point|points|pts=|pt=|punkt|*punkte|punten|*punten|punt=|puntos|punto=|pontos|ponto=|punti|'
+    'coins|stamps|kudos|miles|נקודות|נק=|ポイント|pt'
+)
+# 'Now/current/spendable' words: the balance.
+_BALANCE = _compile(
+    'balance|current|available|spendable|redeemable|usable|held|remaining|on hand|unused|unredeemed|'
+    'net=|approved|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|verfugbar|aktuell|disponible|'
+    'actuel|actual|restant|vigente|disponive|disponivel|atual|atuais|disponibili|attuali|residu|'
+    'beschikbaar|beschikbare|huidig|resterend|actueel|יתרה|יתרת|זמינות|זמין|נוכחי|残高|保有|利用可能|'
+    '現在|残り|使用可能|有効ポイント'
+)
+# Point numbers that are NOT the current balance.
+_DECOY = _compile(
+    'earn|accru|accumul|collect|gain|award|issu|grant|given|spent|spend=|redeemed|redemption|redeem=|'
+    'used|usage|consum|pending|lifetime|life time|all time|alltime|total|sum=|cumul|expir|next|last|'
+    'previous|prior|old=|before|initial|starting|opening|referral|status points|qualifying|needed|'
+    'required|to next|until|threshold|min=|max=|avg|average|adjust|change|delta|diff|refund|revers|'
+    'cancel|void|deduct|withdraw|burn|lost|forfeit|history|transactions|per=|rate|ratio|multiplier|'
+    'target|goal|projected|estimated|transfer|received|sent=|'
+    'verdient|gesammelt|gesamt|*gesamt|summe|eingelost|verbraucht|genutzt|verwendet|ausgegeben|'
+    'ausstehend|abgelaufen|verfallen|lebenslang|bisher|vergeben|gutgeschrieben|erhalten|vorjahr|'
+    'vorherig|letzte|nachste|gagne|acquis|depense|utilise|echange|en attente|attente|expire|perime|'
+    'historique|precedent|dernier|prochain|obtenu|ganado|acumulado|gastado|canjeado|usado|utilizado|'
+    'redimido|pendiente|vencido|caducado|expirado|historico|ultimo|proximo|obtenido|ganho|gasto|'
+    'resgatado|pendente|obtido|guadagnat|accumulat|totale|spes|riscatt|usat|utilizzat|in attesa|'
+    'scadut|storico|prossimo|ottenut|verdiend|gespaard|totaal|uitgegeven|ingewisseld|gebruikt|'
+    'verzilverd|in afwachting|verlopen|vervallen|laatste|volgende|שנצברו|נצברו|צבורות|סה כ|סך|'
+    'שמומשו|מומשו|שנוצלו|נוצלו|ממתינות|ממתין|שפגו|פגו|פג תוקף|שהוצאו|הוצאו|קודם|獲得|累計|合計|総|'
+    '使用済|利用済|使用ポイント|利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
+)
+_MONEY = _compile(
+    'amount|revenue|sales|price|cost|paid|payment|purchase|order value|order total|aov=|ltv=|clv=|value|'
+    'worth|currency|money|cash|credit|cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|'
+    'jpy=|chf=|cad=|aud=|dollar|euro|umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|'
+    'chiffre|prix|cout|paye|achat|valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|'
+    'compra|valor|dinero|montante|vendas|preco|custo|pago=|dinheiro|importo|vendite|prezzo|pagato|'
+    'acquist|valore|denaro|bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|'
+    'שולם|רכישה|ערך|קרדיט|זיכוי|金額|売上|価格|料金|支払|円'
+)
+_CURRENCY_SIGNS = frozenset('$€£¥₪₩₹¢')
+# Numbers that are something else (identifiers, contact data, dates, counts of other things).
+_OTHER_NUMBER = _compile(
+    'id=|ids=|identifier|uuid|guid|no=|nr=|num=|code|phone|tel=|telephone|mobile|cell=|fax|zip|postal|'
+    'postcode|plz=|cp=|cap=|age=|year|month|day|date|birth|dob=|anniversary|order|purchases|visit|'
+    'rating|review|score|nps=|tier|level|rank|version|index|row=|line=|gender|store|branch|location|'
+    'referrals|sessions|clicks|opens|streak|since|kundennummer|*nummer|mitglied|telefon|handy|alter=|'
+    'jahr|monat|tag=|geburt|geb=|bestellung|besuch|stufe|bewertung|postleitzahl|annee|mois|jour|'
+    'naissance|commande|visite|niveau|note=|ano=|mes=|dia=|nacimiento|pedido|visitas|nivel|codigo|'
+    'telefono|celular|nascimento|compras|anno|mese|giorno|nascita|ordini|livello|cellulare|jaar|'
+    'maand|dag=|geboorte|bestelling|bezoek|telefoonnummer|番号|電話|郵便|年齢|生年月日|誕生|注文|来店|'
+    '回数|件数|ランク|טלפון|נייד|מיקוד|גיל|שנה|חודש|יום|תאריך|לידה|הזמנות|ביקורים|דרגה|רמה|ת ז'
+)
+# 'Number of ...' words: they disqualify a header only when it names no point unit.
+_QUANTITY = _compile(
+    'number|count|qty=|quantity|anzahl|nombre|numero|cantidad|quantidade|quantita|aantal|数|כמות|מספר'
+)
+
+
+class PointsHeader(StrEnum):
+    BALANCE = 'BALANCE'  # 'Points balance', 'Available points', 'Punktestand'
+    UNIT = 'UNIT'  # 'Points', 'Punkte'
+    BALANCE_WORD = 'BALANCE_WORD'  # 'Balance', 'Saldo' (could be money: content decides)
+    DECOY = 'DECOY'  # 'Redeemed points', 'Lifetime points', 'Pending'
+    MONEY = 'MONEY'  # 'Total spent', 'Store credit', 'Amount (€)'
+    OTHER = 'OTHER'  # 'Customer ID', 'Zip', 'Orders'
+    NONE = 'NONE'  # says nothing
+
+
+def classify_points_header(name: str) -> tuple[PointsHeader, str]:
+    """The class of a header for the POINTS role and the word that decided it."""
+    header = normalize_header(name)
+    unit = _UNIT.search(header)
+    balance = _BALANCE.search(header)
+    decoy = _DECOY.search(header)
+    if decoy:
+        return PointsHeader.DECOY, decoy.group(0)
+    money = _MONEY.search(header)
+    if money or any(ch in _CURRENCY_SIGNS for ch in name):
+        return PointsHeader.MONEY, money.group(0) if money else 'currency sign'
+    other = _OTHER_NUMBER.search(header) or (None if unit else _QUANTITY.search(header))
+    if other:
+        return PointsHeader.OTHER, other.group(0)
+    if unit and balance:
+        return PointsHeader.BALANCE, f'{unit.group(0)} + {balance.group(0)}'
+    if unit:
+        return PointsHeader.UNIT, unit.group(0)
+    if balance:
+        return PointsHeader.BALANCE_WORD, balance.group(0)
+    return PointsHeader.NONE, ''
+
+
+def mentions_a_role(name: str) -> bool:
+    """Whether a cell reads like a header word for email or points (header detection)."""
+    header = normalize_header(name)
+    return bool(_EMAIL.search(header) or _UNIT.search(header) or _BALANCE.search(header))

@@ -1,0 +1,40 @@
+"""The Wix credentials: a JSON secret in Secrets Manager, read through Powertools parameters and
+cached for `max_age` seconds in a warm container (never from plain environment variables).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from loyalty_import.pipeline.errors import CredentialsError
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
+class WixCredentialsSource:
+    def __init__(
+        self, secret_id: str, *, max_age: int = 300, client: SecretsManagerClient | None = None
+    ) -> None:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider  # noqa: PLC0415 - lazy
+
+        self._secret_id = secret_id
+        self._max_age = max_age
+        self._provider = SecretsProvider(boto3_client=client) if client is not None else SecretsProvider()
+
+    def get(self) -> dict[str, Any]:
+        from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415 - lazy
+            GetParameterError,
+            TransformParameterError,
+        )
+
+        try:
+            value = self._provider.get(self._secret_id, transform='json', max_age=self._max_age)
+        except TransformParameterError:
+            # The message would quote the secret's text: say only what is wrong.
+            raise CredentialsError('the Wix credentials secret is not valid JSON') from None
+        except GetParameterError as exc:
+            raise CredentialsError('could not read the Wix credentials secret') from exc
+        if not isinstance(value, dict):
+            raise CredentialsError('the Wix credentials secret is not a JSON object')
+        return value

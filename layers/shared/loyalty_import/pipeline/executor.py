@@ -1,0 +1,137 @@
+"""Execute a parsed Wix import with the inferred mapping, after checking Wix read the file as written.
+
+Used by the importer (when Wix parses within its wait) and by the state machine's Execute step
+(when parsing outlasted it). Either way it executes at most once: the record's `executedAt` and the
+Wix client's execute-once guard both stop a repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.crosscheck import check_parsed_file
+from loyalty_import.pipeline.errors import ImportAborted, RecordNotFound
+from loyalty_import.pipeline.models import (
+    ErrorCode,
+    ExecutorOutput,
+    ImportRecord,
+    ImportResult,
+    ParseResult,
+    PollerInput,
+    RecordStatus,
+)
+from loyalty_import.pipeline.observability import bind_import, logger
+from loyalty_import.pipeline.outcome import fail_with, finish, update_record
+from loyalty_import.pipeline.ports import Notifier, RecordStore, WixImports
+from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+
+
+@dataclass
+class ExecutorDeps:
+    records: RecordStore
+    notifier: Notifier
+    wix: Callable[[], WixImports]
+    clock: Clock = field(default_factory=Clock)
+
+
+def remember_wix_state(record: ImportRecord, wix_import: LoyaltyImport) -> None:
+    """Copy what Wix reports about the import onto the record."""
+    record.wix_status = wix_import.status.value
+    if wix_import.parse_result is not None:
+        record.parse_result = ParseResult(
+            parsed_row_count=wix_import.parse_result.parsed_row_count,
+            parse_error_reason=wix_import.parse_result.parse_error_reason,
+        )
+    if wix_import.import_result is not None:
+        record.import_result = ImportResult(
+            success_count=wix_import.import_result.success_count,
+            failure_count=wix_import.import_result.failure_count,
+            error_file_exists=wix_import.import_result.error_file_exists,
+        )
+
+
+def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorDeps) -> ImportRecord:
+    """Cross-check the PARSED import against the record, then execute it.
+
+    Returns the saved record: IMPORTING after execute, or finished FAILED (notified) when Wix's
+    reading of the file disagrees with ours; nothing is executed then.
+    """
+    if record.executed_at is not None:
+        return record
+    mapping = record.mapping
+    if mapping is None or record.expected_header is None or record.wix_import_id is None:
+        saved, _ = finish(
+            record,
+            fail_with(ErrorCode.UNEXPECTED_STATE, 'The record has no mapping to execute the import with.'),
+            records=deps.records,
+            notifier=deps.notifier,
+            now=deps.clock.now,
+        )
+        return saved
+    mismatch = check_parsed_file(
+        parsed,
+        expected_header=record.expected_header,
+        expected_sample_rows=record.expected_sample_rows or [],
+        email_index=mapping.email_index,
+        points_index=mapping.points_index,
+    )
+    if mismatch is not None:
+        logger.warning('Wix parsed the file differently; not executing', reason=mismatch.message)
+
+        def reject_parse(current: ImportRecord) -> None:
+            remember_wix_state(current, parsed)
+            fail_with(mismatch.code, mismatch.message)(current)
+
+        saved, _ = finish(
+            record, reject_parse, records=deps.records, notifier=deps.notifier, now=deps.clock.now
+        )
+        return saved
+
+    def mark_parsed(current: ImportRecord) -> None:
+        remember_wix_state(current, parsed)
+        current.move_to(RecordStatus.PARSED, at=deps.clock.now())
+
+    record = update_record(record, mark_parsed, records=deps.records)
+    import_id = record.wix_import_id
+    assert import_id is not None  # noqa: S101 - checked above; narrows the type for mypy
+    executed = deps.wix().execute_import(import_id, mapping.email_index, mapping.points_index)
+    logger.info(
+        'import executed',
+        email_index=mapping.email_index,
+        points_index=mapping.points_index,
+        wix_status=executed.status.value,
+    )
+
+    def mark_executed(current: ImportRecord) -> None:
+        at = deps.clock.now()
+        current.executed_at = at
+        remember_wix_state(current, executed)
+        current.move_to(RecordStatus.IMPORTING, at=at)
+
+    return update_record(record, mark_executed, records=deps.records)
+
+
+def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
+    """The state machine's Execute step: the poll saw PARSED."""
+    bind_import(task.import_id, source_id=task.source_id)
+    record = deps.records.get(task.source_id)
+    if record is None:
+        raise RecordNotFound(task.source_id)
+    if record.is_final:
+        # Already ended (e.g. the importer found a header mismatch): leave the loop via Catch -> Finalize.
+        code = record.error.code if record.error else record.status.value
+        raise ImportAborted(code, f'the import already ended as {record.status.value}')
+    if record.executed_at is not None:
+        return ExecutorOutput(executed=False, status=record.wix_status or RecordStatus.IMPORTING.value)
+    current = deps.wix().get_import(task.import_id)
+    if current.status is not ImportStatus.PARSED:
+        return ExecutorOutput(executed=False, status=current.status.value)
+    record = execute_checked(record, current, deps)
+    if record.status is RecordStatus.FAILED:
+        error = record.error
+        raise ImportAborted(
+            error.code if error else ErrorCode.HEADER_MISMATCH, error.message if error else ''
+        )
+    return ExecutorOutput(executed=True, status=record.wix_status or RecordStatus.IMPORTING.value)

@@ -1,0 +1,179 @@
+"""The state machine's Finalize step: the import's final record, Wix's error file, one notification.
+
+Reached when Wix reports IMPORTED or FAILED, when the deadline passes (TIMED_OUT), or from a Catch
+with the error that ended the loop. A second run (Step Functions retry, a redelivered task) finds
+the record already notified and sends nothing. With `finalizeError` set (the Finalize state's own
+Catch) it finishes from what the record knows, without calling Wix, so even a Wix outage ends
+with a record and a notification.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.errors import RecordNotFound
+from loyalty_import.pipeline.executor import remember_wix_state
+from loyalty_import.pipeline.importer import results_key
+from loyalty_import.pipeline.models import (
+    ErrorCode,
+    FinalizerInput,
+    FinalizerOutput,
+    ImportRecord,
+    RecordError,
+    RecordStatus,
+    TaskError,
+)
+from loyalty_import.pipeline.observability import bind_import, logger
+from loyalty_import.pipeline.outcome import error_code_for_wix, finish
+from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.settings import Settings
+from loyalty_import.wix.errors import WixError, WixUnavailable
+from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+
+# Step Functions error names (the Python class a task raised) -> the record's error code.
+_ERROR_CODES = {
+    'WixAuthError': ErrorCode.WIX_AUTH_FAILED,
+    'WixNotFound': ErrorCode.WIX_NOT_FOUND,
+    'WixValidationError': ErrorCode.WIX_REJECTED_REQUEST,
+    'WixUnavailable': ErrorCode.WIX_UNAVAILABLE,
+    'WixRateLimited': ErrorCode.WIX_UNAVAILABLE,
+}
+
+
+@dataclass
+class FinalizerDeps:
+    settings: Settings
+    records: RecordStore
+    notifier: Notifier
+    storage: Storage
+    wix: Callable[[], WixImports]
+    clock: Clock = field(default_factory=Clock)
+
+
+def error_from_task(error: TaskError) -> RecordError:
+    """A Catch's {Error, Cause} as the record's {code, message}."""
+    message = error.cause or error.error
+    try:
+        cause = json.loads(error.cause or '')
+    except ValueError:
+        cause = None
+    if isinstance(cause, dict):
+        message = str(cause.get('errorMessage') or message)
+        if error.error == 'ImportAborted' and ':' in message:
+            # ImportAborted's message is "<CODE>: <explanation>" (see errors.ImportAborted).
+            code, _, explanation = message.partition(':')
+            return RecordError(code=code.strip(), message=explanation.strip()[:1000])
+    return RecordError(
+        code=_ERROR_CODES.get(error.error, 'PIPELINE_ERROR'), message=f'{error.error}: {message}'[:1000]
+    )
+
+
+def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutput:
+    bind_import(task.import_id, source_id=task.source_id)
+    record = deps.records.get(task.source_id)
+    if record is None:
+        raise RecordNotFound(task.source_id)
+    if record.notified_at is not None:
+        logger.info('import already finalized', status=record.status.value)
+        return _output(record, notified=False)
+    offline = task.finalize_error is not None
+    wix_import: LoyaltyImport | None = None
+    wix_failure: RecordError | None = None
+    if not offline:
+        try:
+            wix_import = deps.wix().get_import(task.import_id)
+        except WixUnavailable:
+            raise  # the Finalize state retries; after that its Catch finalizes offline
+        except WixError as exc:
+            wix_failure = RecordError(code=error_code_for_wix(exc), message=exc.message)
+    error_file = None
+    if wix_import is not None and _has_error_file(wix_import) and not record.error_file:
+        error_file = _copy_error_file(record, wix_import.id, deps)
+    apply = _final_state(task, wix_import, wix_failure, error_file)
+    saved, notified = finish(record, apply, records=deps.records, notifier=deps.notifier, now=deps.clock.now)
+    return _output(saved, notified=notified)
+
+
+def _has_error_file(wix_import: LoyaltyImport) -> bool:
+    return bool(wix_import.import_result and wix_import.import_result.error_file_exists)
+
+
+def _copy_error_file(record: ImportRecord, import_id: str, deps: FinalizerDeps) -> str | None:
+    """Copy Wix's error file beside the source under the results prefix; None if Wix will not give it."""
+    wix = deps.wix()
+    try:
+        content = wix.download(wix.get_error_file_url(import_id))
+    except WixUnavailable:
+        raise  # retried by the Finalize state
+    except WixError as exc:
+        logger.warning('could not fetch the error file from Wix', error=str(exc))
+        return None
+    key = results_key(deps.settings, record, f'{import_id}.errors.csv')
+    uri = deps.storage.write(record.bucket, key, content, content_type='text/csv; charset=utf-8')
+    logger.info('error file copied', error_file=uri, size=len(content))
+    return uri
+
+
+def _final_state(
+    task: FinalizerInput,
+    wix_import: LoyaltyImport | None,
+    wix_failure: RecordError | None,
+    error_file: str | None,
+) -> Callable[[ImportRecord], None]:
+    def apply(record: ImportRecord) -> None:
+        if wix_import is not None:
+            remember_wix_state(record, wix_import)
+        if error_file:
+            record.error_file = error_file
+        status, error = _decide(record, task, wix_import, wix_failure)
+        if error is not None:
+            record.error = error
+        record.move_to(status, note=error.code if error else None)
+
+    return apply
+
+
+def _decide(
+    record: ImportRecord,
+    task: FinalizerInput,
+    wix_import: LoyaltyImport | None,
+    wix_failure: RecordError | None,
+) -> tuple[RecordStatus, RecordError | None]:
+    # Wix's own verdict wins: an import that finished as the deadline passed is reported as finished.
+    if wix_import is not None and wix_import.status is ImportStatus.IMPORTED:
+        return RecordStatus.IMPORTED, None
+    if wix_import is not None and wix_import.status is ImportStatus.FAILED:
+        reason = wix_import.parse_result.parse_error_reason if wix_import.parse_result else None
+        if record.executed_at is None or reason:
+            return RecordStatus.FAILED, RecordError(
+                code=ErrorCode.WIX_PARSE_FAILED, message=reason or 'Wix could not parse the file.'
+            )
+        return RecordStatus.FAILED, RecordError(
+            code=ErrorCode.WIX_IMPORT_FAILED, message='Wix reported the import FAILED.'
+        )
+    if record.error is not None:
+        return RecordStatus.FAILED, record.error
+    if task.error is not None:
+        return RecordStatus.FAILED, error_from_task(task.error)
+    if task.poll is not None and task.poll.deadline_exceeded:
+        status = wix_import.status.value if wix_import else task.poll.status
+        return RecordStatus.TIMED_OUT, RecordError(
+            code=ErrorCode.DEADLINE_EXCEEDED, message=f'Wix still reported {status} when the deadline passed.'
+        )
+    if task.finalize_error is not None:
+        return RecordStatus.FAILED, error_from_task(task.finalize_error)
+    if wix_failure is not None:
+        return RecordStatus.FAILED, wix_failure
+    status = wix_import.status.value if wix_import else 'unknown'
+    return RecordStatus.FAILED, RecordError(
+        code=ErrorCode.UNEXPECTED_STATE, message=f'Finalize was reached while Wix reported {status}.'
+    )
+
+
+def _output(record: ImportRecord, *, notified: bool) -> FinalizerOutput:
+    return FinalizerOutput(
+        source_id=record.pk, import_id=record.wix_import_id, status=record.status, notified=notified
+    )

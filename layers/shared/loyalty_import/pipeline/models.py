@@ -1,0 +1,374 @@
+"""Pydantic models at every boundary of the pipeline: the source object, the state machine's task
+inputs and outputs, the DynamoDB import record and the notification.
+
+Field names are snake_case in Python and camelCase on the wire (Step Functions JSON, DynamoDB
+attributes, notification bodies), matching the Wix API's own naming.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models import S3RecordModel
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra='ignore')
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON-ready camelCase form (what Step Functions, DynamoDB and subscribers see)."""
+        return self.model_dump(mode='json', by_alias=True, exclude_none=True)
+
+
+# ---------------------------------------------------------------------------- the source object
+
+
+class SourceRef(CamelModel):
+    """One version of one S3 object: what "the same file" means for idempotency.
+
+    A redelivered S3 event carries the same bucket, key, version id and ETag, so it hashes to the
+    same idempotency key; a new upload of the key (a new version, or new content in an unversioned
+    bucket) is a new import.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+
+    @classmethod
+    def from_s3_record(cls, record: S3RecordModel) -> SourceRef:
+        s3_object = record.s3.object
+        if s3_object is None:  # pragma: no cover - ObjectCreated events always carry the object
+            raise ValueError('S3 record without an object')
+        version = s3_object.versionId
+        return cls(
+            bucket=record.s3.bucket.name,
+            # S3 URL-encodes keys in events, with '+' for a space: "my%20file+v2.csv".
+            key=unquote_plus(s3_object.key),
+            # 'null' is S3's version id of objects written before versioning was enabled.
+            version_id=version if version and version != 'null' else None,
+            etag=s3_object.eTag.strip('"') if s3_object.eTag else None,
+        )
+
+    @property
+    def source_id(self) -> str:
+        """The imports table's key: one item per object version."""
+        return f's3://{self.bucket}/{self.key}#{self.version_id or self.etag or "unversioned"}'
+
+    @property
+    def uri(self) -> str:
+        return f's3://{self.bucket}/{self.key}'
+
+    @property
+    def file_name(self) -> str:
+        return self.key.rsplit('/', 1)[-1] or self.key
+
+
+class SourceEvent(CamelModel):
+    """A source object as an S3 event announced it (size and time are informational only)."""
+
+    ref: SourceRef
+    size: int | None = None
+    event_time: dt.datetime | None = None
+    event_name: str | None = None
+
+    @classmethod
+    def from_s3_record(cls, record: S3RecordModel) -> SourceEvent:
+        size = record.s3.object.size if record.s3.object else None
+        return cls(
+            ref=SourceRef.from_s3_record(record),
+            size=int(size) if size is not None else None,
+            event_time=record.eventTime,
+            event_name=record.eventName,
+        )
+
+
+# ---------------------------------------------------------------------------- the import record
+
+
+class RecordStatus(StrEnum):
+    """The import's own status (not Wix's): in flight, then exactly one final value."""
+
+    RECEIVED = 'RECEIVED'  # claimed by the importer, not yet at Wix
+    CREATED = 'CREATED'  # Wix import created, Wix is parsing the file
+    PARSED = 'PARSED'  # Wix parsed it; header and sample cross-checked before execute
+    IMPORTING = 'IMPORTING'  # executed; the state machine polls until Wix finishes
+    IMPORTED = 'IMPORTED'
+    FAILED = 'FAILED'
+    REJECTED = 'REJECTED'
+    TIMED_OUT = 'TIMED_OUT'
+    DRY_RUN = 'DRY_RUN'
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset(
+    {
+        RecordStatus.IMPORTED,
+        RecordStatus.FAILED,
+        RecordStatus.REJECTED,
+        RecordStatus.TIMED_OUT,
+        RecordStatus.DRY_RUN,
+    }
+)
+
+
+class ErrorCode(StrEnum):
+    """Codes of the pipeline's own failures (a refusal uses the inspection's RefusalCode)."""
+
+    SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
+    INSPECTION_ERROR = 'INSPECTION_ERROR'
+    HEADER_MISMATCH = 'HEADER_MISMATCH'
+    WIX_PARSE_FAILED = 'WIX_PARSE_FAILED'
+    WIX_IMPORT_FAILED = 'WIX_IMPORT_FAILED'
+    WIX_REJECTED_REQUEST = 'WIX_REJECTED_REQUEST'
+    WIX_AUTH_FAILED = 'WIX_AUTH_FAILED'
+    WIX_NOT_FOUND = 'WIX_NOT_FOUND'
+    WIX_UNAVAILABLE = 'WIX_UNAVAILABLE'
+    WIX_CREDENTIALS_INVALID = 'WIX_CREDENTIALS_INVALID'
+    DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED'
+    WORKFLOW_ERROR = 'WORKFLOW_ERROR'
+    UNEXPECTED_STATE = 'UNEXPECTED_STATE'
+
+
+class RecordError(CamelModel):
+    code: str
+    message: str
+
+
+class StatusChange(CamelModel):
+    status: RecordStatus
+    at: dt.datetime
+    note: str | None = None
+
+
+class ColumnChoice(CamelModel):
+    """One inferred (or overridden) column of the source file and why it was chosen."""
+
+    column: int
+    name: str | None = None
+    confidence: float
+    why: str | None = None
+
+
+class MappingSummary(CamelModel):
+    email: ColumnChoice
+    points: ColumnChoice
+    confidence: float
+    # Indexes into the NORMALIZED file: what Wix's execute gets.
+    email_index: int
+    points_index: int
+
+
+class Overrides(CamelModel):
+    email_column: str | int | None = None
+    points_column: str | int | None = None
+
+
+class ParseResult(CamelModel):
+    parsed_row_count: int | None = None
+    parse_error_reason: str | None = None
+
+
+class ImportResult(CamelModel):
+    """As Wix reports it: IMPORTED means the run finished, the counts say how it went."""
+
+    success_count: int | None = None
+    failure_count: int | None = None
+    error_file_exists: bool | None = None
+
+
+class ImportRecord(CamelModel):
+    """One DynamoDB item per source object version, with the import's whole story."""
+
+    pk: str
+    source_uri: str
+    bucket: str
+    key: str
+    file_name: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    s3_event_time: dt.datetime | None = None
+    status: RecordStatus = RecordStatus.RECEIVED
+    status_history: list[StatusChange] = Field(default_factory=list)
+    dry_run: bool = False
+    overrides: Overrides | None = None
+    mapping: MappingSummary | None = None
+    preflight: dict[str, Any] | None = None
+    # What Wix must report back after parsing the normalized file (checked before execute).
+    expected_header: list[str] | None = None
+    expected_sample_rows: list[list[str]] | None = None
+    normalized_size: int | None = None
+    normalized_sha256: str | None = None
+    wix_import_id: str | None = None
+    wix_status: str | None = None
+    execution_name: str | None = None
+    execution_arn: str | None = None
+    parse_result: ParseResult | None = None
+    import_result: ImportResult | None = None
+    error_file: str | None = None
+    report: str | None = None
+    error: RecordError | None = None
+    created_at: dt.datetime = Field(default_factory=utc_now)
+    updated_at: dt.datetime = Field(default_factory=utc_now)
+    executed_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    duration_seconds: float | None = None
+    notified_at: dt.datetime | None = None
+    # Optimistic locking: every write is conditional on the version it read.
+    version: int = 0
+
+    @classmethod
+    def new(cls, source: SourceEvent, *, now: dt.datetime | None = None) -> ImportRecord:
+        at = now or utc_now()
+        ref = source.ref
+        return cls(
+            pk=ref.source_id,
+            source_uri=ref.uri,
+            bucket=ref.bucket,
+            key=ref.key,
+            file_name=ref.file_name,
+            version_id=ref.version_id,
+            etag=ref.etag,
+            size=source.size,
+            s3_event_time=source.event_time,
+            status=RecordStatus.RECEIVED,
+            status_history=[StatusChange(status=RecordStatus.RECEIVED, at=at)],
+            created_at=at,
+            updated_at=at,
+        )
+
+    def move_to(
+        self, status: RecordStatus, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> None:
+        """Change status and keep the history (repeating the current status adds nothing)."""
+        when = at or utc_now()
+        self.updated_at = when
+        if status == self.status and self.status_history:
+            return
+        self.status = status
+        self.status_history.append(StatusChange(status=status, at=when, note=note))
+
+    @property
+    def is_final(self) -> bool:
+        return self.status.is_final
+
+    def public_view(self) -> dict[str, Any]:
+        """The record as subscribers and the demo see it: without the bulky cross-check data."""
+        return self.model_dump(
+            mode='json',
+            by_alias=True,
+            exclude_none=True,
+            exclude={'expected_header', 'expected_sample_rows', 'version'},
+        )
+
+
+# ------------------------------------------------------------------- the state machine's tasks
+
+
+class PollResult(CamelModel):
+    """What the poller returns; the state machine's Choice and Wait read these fields."""
+
+    status: str
+    next_wait: int
+    deadline_exceeded: bool
+
+
+class ExecutionInput(CamelModel):
+    """The state machine's input (and the state every task receives)."""
+
+    import_id: str
+    source_id: str
+    deadline: int  # epoch seconds
+    wait: int = 5
+
+
+class TaskError(BaseModel):
+    """What a Step Functions Catch puts at its ResultPath: {"Error": ..., "Cause": ...}."""
+
+    model_config = ConfigDict(extra='ignore')
+
+    error: str = Field(alias='Error')
+    cause: str | None = Field(None, alias='Cause')
+
+
+class PollerInput(ExecutionInput):
+    # The previous poll's result, present from the second poll on (the backoff grows from it).
+    poll: PollResult | None = None
+
+
+class ExecutorOutput(CamelModel):
+    executed: bool
+    status: str
+
+
+class FinalizerInput(PollerInput):
+    # Set by a Catch on Poll/Execute: the error that ended the loop.
+    error: TaskError | None = None
+    # Set by the Finalize state's own Catch: finalize again without calling Wix.
+    finalize_error: TaskError | None = None
+
+
+class FinalizerOutput(CamelModel):
+    source_id: str
+    import_id: str | None
+    status: RecordStatus
+    notified: bool
+
+
+class ImporterOutcome(CamelModel):
+    """What the importer did with one S3 record (also the idempotency layer's cached result)."""
+
+    source_id: str
+    status: RecordStatus
+    import_id: str | None = None
+    duplicate: bool = False
+    execution_name: str | None = None
+
+
+class ImporterResponse(CamelModel):
+    outcomes: list[ImporterOutcome]
+
+
+# ---------------------------------------------------------------------------- notifications
+
+
+class Notification(CamelModel):
+    """One SNS message: a subject a person understands, a JSON body, filterable attributes."""
+
+    subject: str = Field(max_length=99)
+    message: str
+    attributes: dict[str, str]
+
+
+# ------------------------------------------------------------------------- the CSV inspection
+
+
+class InspectionOutcome(BaseModel):
+    """What the importer needs from the CSV inspection (built from `loyalty_import.inspection`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=False)
+
+    mapping: MappingSummary
+    preflight: dict[str, Any]
+    normalized_content: bytes = Field(repr=False)
+    normalized_header: list[str]
+    normalized_sample_rows: list[list[str]]

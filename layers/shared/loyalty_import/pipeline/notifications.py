@@ -1,0 +1,162 @@
+"""The notification of a finished import: a subject a person understands, a JSON body carrying the
+record and what to do next, and an `outcome` message attribute subscribers can filter on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+
+from loyalty_import.pipeline.models import ErrorCode, ImportRecord, Notification, RecordStatus
+
+# SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.
+MAX_SUBJECT = 99
+_TYPOGRAPHY = str.maketrans(
+    {'\u2014': '-', '\u2013': '-', '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"'}
+)
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]+')
+_SPACES = re.compile(r'\s+')
+OUTCOME_ATTRIBUTE = 'outcome'
+
+
+def ascii_safe(text: str) -> str:
+    """Text SNS accepts in a subject: accents dropped ('Müller' -> 'Muller'), others replaced by '?'."""
+    decomposed = unicodedata.normalize('NFKD', text.translate(_TYPOGRAPHY))
+    without_marks = ''.join(char for char in decomposed if not unicodedata.combining(char))
+    ascii_text = without_marks.encode('ascii', 'replace').decode('ascii')
+    return _SPACES.sub(' ', _CONTROL.sub(' ', ascii_text)).strip()
+
+
+def _headline(record: ImportRecord) -> str:
+    result = record.import_result
+    if record.status is RecordStatus.IMPORTED:
+        imported = result.success_count if result and result.success_count is not None else 0
+        failed = result.failure_count if result and result.failure_count is not None else 0
+        return f'Loyalty import finished: {imported} imported, {failed} failed'
+    if record.status is RecordStatus.REJECTED:
+        code = record.error.code if record.error else 'REFUSED'
+        return f'Loyalty import refused ({code})'
+    if record.status is RecordStatus.TIMED_OUT:
+        return 'Loyalty import timed out'
+    if record.status is RecordStatus.DRY_RUN:
+        return 'Loyalty import dry run'
+    if record.status is RecordStatus.FAILED:
+        code = record.error.code if record.error else 'FAILED'
+        return f'Loyalty import FAILED ({code})'
+    return f'Loyalty import {record.status.value}'
+
+
+def subject_for(record: ImportRecord) -> str:
+    """E.g. 'Loyalty import finished: 498 imported, 2 failed - customers.csv' (at most 99 ASCII chars)."""
+    headline = ascii_safe(_headline(record))
+    name = ascii_safe(record.file_name) or 'file'
+    room = MAX_SUBJECT - len(headline) - len(' - ')
+    if room < 8:  # a headline so long there is no room for a useful name
+        return headline[:MAX_SUBJECT]
+    if len(name) > room:
+        name = name[: room - 3] + '...'
+    return f'{headline} - {name}'
+
+
+def _column(choice_name: str | None, column: int) -> str:
+    return f"'{choice_name}' (column {column + 1})" if choice_name else f'column {column + 1}'
+
+
+def summary_for(record: ImportRecord) -> str:
+    result = record.import_result
+    if record.status is RecordStatus.IMPORTED and result is not None:
+        imported, failed = result.success_count or 0, result.failure_count or 0
+        text = f'{imported} rows imported into Wix, {failed} failed, from {record.source_uri}.'
+        if record.error_file:
+            text += f" Wix's error file: {record.error_file}."
+        return text
+    if record.status is RecordStatus.DRY_RUN and record.mapping is not None:
+        mapping = record.mapping
+        return (
+            f'Dry run of {record.source_uri}: EMAIL = {_column(mapping.email.name, mapping.email.column)}, '
+            f'POINTS = {_column(mapping.points.name, mapping.points.column)} '
+            f'(confidence {mapping.confidence:.2f}). Nothing was sent to Wix.'
+        )
+    error = f': {record.error.message}' if record.error else '.'
+    if record.status is RecordStatus.REJECTED:
+        return f'{record.source_uri} was not imported{error}'
+    if record.status is RecordStatus.TIMED_OUT:
+        return f'Wix had not finished import {record.wix_import_id} of {record.source_uri} by the deadline.'
+    return f'The import of {record.source_uri} failed{error}'
+
+
+def next_steps_for(record: ImportRecord) -> list[str]:
+    """What a person should do now; empty when there is nothing to do."""
+    status = record.status
+    code = record.error.code if record.error else None
+    redrop = 'then upload the file again (a new upload is a new import).'
+    if status is RecordStatus.IMPORTED:
+        result = record.import_result
+        if result and result.failure_count:
+            where = record.error_file or "the Wix dashboard's import page"
+            return [
+                (
+                    f'{result.failure_count} rows were not imported (e.g. emails that match no customer '
+                    f'in the loyalty program). {where} lists each failed row and the reason.'
+                ),
+                'Fix those rows (or add the customers in Wix) and upload a file with only those rows.',
+            ]
+        return []
+    if status is RecordStatus.DRY_RUN:
+        return ['If the mapping is right, upload the file again without the dry-run metadata to import it.']
+    if status is RecordStatus.REJECTED:
+        steps = [f'Nothing was sent to Wix. Fix the file, {redrop}']
+        if code in {
+            'NO_EMAIL_COLUMN',
+            'NO_POINTS_COLUMN',
+            'AMBIGUOUS_EMAIL',
+            'AMBIGUOUS_POINTS',
+            'BAD_OVERRIDE',
+        }:
+            steps.append(
+                'Or name the columns yourself with S3 object metadata x-amz-meta-email-column and '
+                'x-amz-meta-points-column (header name or 0-based index).'
+            )
+        if record.report:
+            steps.append(f'Details: {record.report}')
+        return steps
+    if status is RecordStatus.TIMED_OUT:
+        return [
+            f'Check import {record.wix_import_id} in the Wix dashboard (Loyalty > Imports): it may finish.',
+            'Upload the file again only if it did not (points are set, not added: a repeat is harmless).',
+        ]
+    if code == ErrorCode.HEADER_MISMATCH:
+        return [
+            'Wix read the file differently than the pipeline did: nothing was executed, no balance changed.',
+            f'Check the delimiter and quoting, or save the file as UTF-8 comma-separated CSV; {redrop}',
+        ]
+    if code == ErrorCode.WIX_PARSE_FAILED:
+        return [f'Wix could not read the file. Fix what the error says; {redrop}']
+    if code in {ErrorCode.WIX_AUTH_FAILED, ErrorCode.WIX_CREDENTIALS_INVALID}:
+        return [
+            (
+                'Check the Wix credentials secret (API key and site id, or app id/secret/instance id) and '
+                f'its Manage Loyalty permission; {redrop}'
+            )
+        ]
+    if code == ErrorCode.SOURCE_NOT_FOUND:
+        return [f'The file was deleted before it could be read; {redrop}']
+    where = f'import {record.wix_import_id} in the Wix dashboard' if record.wix_import_id else 'the logs'
+    return [
+        f'Check {where} to see whether any balance changed (search the logs for this source id), {redrop}'
+    ]
+
+
+def build_notification(record: ImportRecord) -> Notification:
+    body = {
+        'outcome': record.status.value,
+        'summary': summary_for(record),
+        'nextSteps': next_steps_for(record),
+        'record': record.public_view(),
+    }
+    return Notification(
+        subject=subject_for(record),
+        message=json.dumps(body, ensure_ascii=False, indent=2),
+        attributes={OUTCOME_ATTRIBUTE: record.status.value},
+    )

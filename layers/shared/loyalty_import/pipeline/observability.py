@@ -1,0 +1,110 @@
+"""The one place that creates the Powertools logger, tracer and metrics every function shares.
+
+Service name and metrics namespace come from `POWERTOOLS_SERVICE_NAME` and
+`POWERTOOLS_METRICS_NAMESPACE` (set once in the template's Globals); the fallbacks only matter
+for local runs and tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+
+SERVICE = os.environ.get('POWERTOOLS_SERVICE_NAME', 'loyalty-import')
+NAMESPACE = os.environ.get('POWERTOOLS_METRICS_NAMESPACE', 'LoyaltyImport')
+
+# Every log line about one import carries this key, so one filter shows an import's whole story
+# across the importer, the state machine's tasks and the finalizer.
+CORRELATION_KEY = 'import_id'
+# Where the state machine's task input keeps the Wix import id (for `inject_lambda_context`).
+TASK_CORRELATION_PATH = 'importId'
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+_tracer: Tracer | None = None
+_tracer_lock = threading.Lock()
+Handler = TypeVar('Handler', bound=Callable[..., Any])
+
+
+def get_tracer() -> Tracer:
+    """The Powertools tracer, created on first use.
+
+    Creating a Tracer imports the X-Ray SDK (about 0.2 s here, more than boto3 itself), so it is
+    built when the first invocation starts rather than when the handler module is imported; it
+    still patches boto3 before any client exists, since clients are created inside the handler.
+    """
+    global _tracer  # noqa: PLW0603 - one tracer per container, like the logger and metrics
+    with _tracer_lock:
+        if _tracer is None:
+            from aws_lambda_powertools import Tracer  # noqa: PLC0415 - see the docstring
+
+            _tracer = Tracer(service=SERVICE)
+        return _tracer
+
+
+def capture_lambda_handler(handler: Handler) -> Handler:
+    """`Tracer.capture_lambda_handler`, applied when the first invocation arrives."""
+    traced: Callable[..., Any] | None = None
+
+    @functools.wraps(handler)
+    def wrapper(event: Any, context: Any) -> Any:
+        nonlocal traced
+        if traced is None:
+            traced = get_tracer().capture_lambda_handler(handler)
+        return traced(event, context)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def bind_import(import_id: str | None = None, *, source_id: str | None = None) -> None:
+    """Tag every following log line of this invocation with the import (and source object)."""
+    if import_id:
+        logger.set_correlation_id(import_id)
+        logger.append_keys(import_id=import_id)
+    if source_id:
+        logger.append_keys(source_id=source_id)
+
+
+def unbind_import() -> None:
+    """Forget the previous object's keys (the importer handles several records per event)."""
+    logger.remove_keys(['import_id', 'source_id'])
+    logger.set_correlation_id(None)
+
+
+class Metric:
+    """Metric names: the dashboard and alarms in template.yaml refer to these."""
+
+    IMPORTS_STARTED = 'ImportsStarted'
+    IMPORTS_IMPORTED = 'ImportsImported'
+    IMPORTS_FAILED = 'ImportsFailed'
+    IMPORTS_REJECTED = 'ImportsRejected'
+    IMPORTS_TIMED_OUT = 'ImportsTimedOut'
+    IMPORTS_DRY_RUN = 'ImportsDryRun'
+    ROWS_IMPORTED = 'RowsImported'
+    ROWS_FAILED = 'RowsFailed'
+    END_TO_END_DURATION = 'EndToEndDuration'
+    MAPPING_CONFIDENCE = 'MappingConfidence'
+
+
+__all__ = [
+    'CORRELATION_KEY',
+    'TASK_CORRELATION_PATH',
+    'Metric',
+    'MetricUnit',
+    'bind_import',
+    'capture_lambda_handler',
+    'get_tracer',
+    'logger',
+    'metrics',
+    'unbind_import',
+]

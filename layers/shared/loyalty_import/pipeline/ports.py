@@ -1,0 +1,79 @@
+"""The interfaces the logic depends on. Adapters (boto3) and the Wix client implement them; unit
+tests pass small recording fakes instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from loyalty_import.pipeline.models import ImportRecord, InspectionOutcome, Notification, Overrides
+from loyalty_import.wix.models import LoyaltyImport, UploadUrl
+
+
+class WixImports(Protocol):
+    """The part of `loyalty_import.wix.WixClient` the pipeline uses."""
+
+    def create_upload_url(self) -> UploadUrl: ...
+
+    def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None: ...
+
+    def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport: ...
+
+    def get_import(self, import_id: str) -> LoyaltyImport: ...
+
+    def execute_import(self, import_id: str, email_index: int, points_index: int) -> LoyaltyImport: ...
+
+    def get_error_file_url(self, import_id: str) -> str: ...
+
+    def download(self, url: str) -> bytes: ...
+
+
+class RecordStore(Protocol):
+    def create(self, record: ImportRecord) -> bool:
+        """Store a new record; False when one already exists for its key (nothing written)."""
+        ...
+
+    def get(self, source_id: str) -> ImportRecord | None: ...
+
+    def save(self, record: ImportRecord) -> ImportRecord:
+        """Write the record if nobody changed it since it was read (raises ConcurrentUpdate);
+        returns it with its new version."""
+        ...
+
+
+class Notifier(Protocol):
+    def publish(self, notification: Notification) -> str:
+        """Publish; returns the message id."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    content: bytes
+    size: int
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    version_id: str | None = None
+    content_type: str | None = None
+
+
+class Storage(Protocol):
+    def read(self, bucket: str, key: str, version_id: str | None, *, max_bytes: int) -> StoredObject:
+        """The object's bytes (raises ObjectTooLarge past max_bytes, SourceNotFound when gone)."""
+        ...
+
+    def write(self, bucket: str, key: str, content: bytes, *, content_type: str) -> str:
+        """Write an object; returns its s3:// URI."""
+        ...
+
+
+class Workflow(Protocol):
+    def start(self, name: str, payload: Mapping[str, object]) -> str | None:
+        """Start the import's execution; returns its ARN, or None when one of that name exists."""
+        ...
+
+
+# Runs the CSV inspection (raises FileRefused for a file it will not import).
+Inspector = Callable[[bytes, Overrides], InspectionOutcome]

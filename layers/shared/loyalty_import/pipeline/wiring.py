@@ -1,0 +1,180 @@
+"""Builds each function's dependencies from the settings, once per container (cold start).
+
+Handlers call these lazily on their first invocation, so importing a handler module costs only
+Powertools and the models; boto3 clients, the Wix client and the CSV inspection load when used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from loyalty_import.pipeline.models import ImporterOutcome, SourceEvent
+from loyalty_import.pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from loyalty_import.pipeline.executor import ExecutorDeps
+    from loyalty_import.pipeline.finalizer import FinalizerDeps
+    from loyalty_import.pipeline.importer import ImporterDeps
+    from loyalty_import.pipeline.poller import PollerDeps
+    from loyalty_import.pipeline.ports import WixImports
+    from loyalty_import.wix.retry import RetryPolicy
+
+# How long the idempotency layer remembers an object version. The imports table's conditional put
+# guards beyond that (a record is never deleted), so this only has to cover S3's redelivery window.
+IDEMPOTENCY_TTL_S = 7 * 24 * 3600
+IDEMPOTENCY_KEY_PREFIX = 'loyalty-import#object-version'
+
+
+class WixClientProvider:
+    """One Wix client per container, built from the secret on first use (refusals never need it)."""
+
+    def __init__(
+        self, settings: Settings, retry: RetryPolicy | None = None, secrets_client: Any = None
+    ) -> None:
+        self._settings = settings
+        self._retry = retry
+        self._secrets_client = secrets_client
+        self._client: WixImports | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> WixImports:
+        with self._lock:
+            if self._client is None:
+                from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource  # noqa: PLC0415 - lazy
+                from loyalty_import.wix import WixClient, auth_from_secret  # noqa: PLC0415 - lazy (httpx)
+
+                source = WixCredentialsSource(
+                    self._settings.wix_secret_id,
+                    max_age=self._settings.secret_max_age_seconds,
+                    client=self._secrets_client,
+                )
+                self._client = WixClient(
+                    self._settings.wix_base_url,
+                    auth_from_secret(source.get()),
+                    oauth_token_url=self._settings.wix_oauth_token_url,
+                    retry=self._retry,
+                )
+            return self._client
+
+
+def _task_retry() -> RetryPolicy:
+    from loyalty_import.wix.retry import RetryPolicy  # noqa: PLC0415 - lazy
+
+    # State machine tasks give up sooner: the state's own Retry (with backoff) tries again later.
+    return RetryPolicy(max_attempts=4, max_total_s=20.0)
+
+
+def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
+    from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow  # noqa: PLC0415
+    from loyalty_import.pipeline.importer import ImporterDeps  # noqa: PLC0415
+    from loyalty_import.pipeline.inspection import inspect_file  # noqa: PLC0415
+
+    if not settings.state_machine_arn:
+        raise ValueError('STATE_MACHINE_ARN is required by the importer')
+    return ImporterDeps(
+        settings=settings,
+        records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
+        notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
+        storage=S3Storage(client=clients.get('s3')),
+        workflow=StepFunctionsWorkflow(settings.state_machine_arn, client=clients.get('stepfunctions')),
+        inspector=inspect_file,
+        wix=clients.get('wix') or WixClientProvider(settings, secrets_client=clients.get('secretsmanager')),
+    )
+
+
+def poller_deps(settings: Settings, **clients: Any) -> PollerDeps:
+    from loyalty_import.pipeline.poller import PollerDeps  # noqa: PLC0415 - lazy
+
+    wix = clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager'))
+    return PollerDeps(wix=wix)
+
+
+def executor_deps(settings: Settings, **clients: Any) -> ExecutorDeps:
+    from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
+    from loyalty_import.pipeline.executor import ExecutorDeps  # noqa: PLC0415
+
+    return ExecutorDeps(
+        records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
+        notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
+        wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+    )
+
+
+def finalizer_deps(settings: Settings, **clients: Any) -> FinalizerDeps:
+    from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
+    from loyalty_import.pipeline.finalizer import FinalizerDeps  # noqa: PLC0415
+
+    return FinalizerDeps(
+        settings=settings,
+        records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
+        notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
+        storage=S3Storage(client=clients.get('s3')),
+        wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+    )
+
+
+class ImporterService:
+    """The importer's per-object entry point with Powertools idempotency in front of it.
+
+    The idempotency key is the object version (bucket, key, version id, ETag): a redelivered event
+    returns the first run's outcome without running again; a concurrent duplicate gets
+    IdempotencyAlreadyInProgressError and is retried by Lambda, by which time the first is done.
+    """
+
+    def __init__(self, deps: ImporterDeps, *, dynamodb_client: Any = None) -> None:
+        from aws_lambda_powertools.utilities.idempotency import (  # noqa: PLC0415 - lazy
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+        from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (  # noqa: PLC0415
+            PydanticSerializer,
+        )
+
+        self.deps = deps
+        self._remaining: Callable[[], float] = lambda: deps.settings.parse_wait_seconds + deps.safety_margin_s
+        self._config = IdempotencyConfig(
+            event_key_jmespath='ref',
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=IDEMPOTENCY_TTL_S,
+            response_hook=_mark_duplicate,
+        )
+        persistence = DynamoDBPersistenceLayer(
+            table_name=deps.settings.idempotency_table, boto3_client=dynamodb_client
+        )
+        self._process: Callable[..., ImporterOutcome] = idempotent_function(
+            data_keyword_argument='source',
+            persistence_store=persistence,
+            config=self._config,
+            output_serializer=PydanticSerializer(model=ImporterOutcome),
+            key_prefix=IDEMPOTENCY_KEY_PREFIX,
+        )(self._import)
+
+    def _import(self, source: SourceEvent) -> ImporterOutcome:
+        from loyalty_import.pipeline.importer import import_object  # noqa: PLC0415 - lazy
+
+        return import_object(source, self.deps, self._remaining)
+
+    def process(self, source: SourceEvent, context: LambdaContext | None = None) -> ImporterOutcome:
+        if context is not None:
+            self._config.register_lambda_context(context)
+            self._remaining = lambda: context.get_remaining_time_in_millis() / 1000
+        return self._process(source=source)
+
+
+def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
+    # A replayed result: this delivery of the event did nothing.
+    if isinstance(response, ImporterOutcome):
+        return response.model_copy(update={'duplicate': True})
+    return response

@@ -1,0 +1,476 @@
+"""The rehearsal: template.yaml deployed into moto, in this process, wired to a Wix emulator.
+
+    with Rehearsal(RehearsalConfig()) as rehearsal:
+        drop = rehearsal.drop('customers.csv', content)
+        outcome = rehearsal.follow(drop, timeout_s=60)
+        outcome.record.status   # the final DynamoDB record, read with the product's own model
+
+Setting up (`start`): moto (`mock_aws`, Step Functions executing ASL for real) -> the Wix emulator
+on 127.0.0.1 -> template.yaml packaged, SAM-translated and created as a CloudFormation stack ->
+moto's gaps filled from that same template (see moto_gaps) -> the Wix credentials put into the
+template's secret -> every Lambda invocation routed to the real handlers (see lambda_runtime).
+`make demo` (`python -m rehearsal`) and tests/e2e both drive this class.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from moto import mock_aws
+
+from loyalty_import.pipeline.adapters.records import DynamoRecordStore
+from loyalty_import.pipeline.models import ImportRecord, SourceRef
+from rehearsal import moto_gaps
+from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
+from rehearsal.template import (
+    ARTIFACTS_BUCKET,
+    PackagedTemplate,
+    artifact_bytes,
+    load_template,
+    package,
+    translate,
+)
+from wix_emulator import EmulatorSettings, WixEmulator
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_ID = '123456789012'  # moto's default account
+# What the rehearsal needs to find in the template (the contract between template and harness).
+BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID = (
+    'DropBucket',
+    'ImportsTable',
+    'NotificationTopic',
+    'WixCredentialsSecret',
+    'ImportStateMachine',
+)
+FINAL_EXECUTION_STATES = frozenset({'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'})
+
+
+class RehearsalError(Exception):
+    """The rehearsal itself could not be set up (not an outcome of the import being rehearsed)."""
+
+
+def demo_emulator_settings(unknown_contacts: frozenset[str] = frozenset()) -> EmulatorSettings:
+    # Slow enough to watch each Wix status go by, fast enough for a demo well under a minute.
+    return EmulatorSettings(parse_delay_s=1.5, import_delay_s=2.0, unknown_contacts=unknown_contacts)
+
+
+@dataclass(frozen=True)
+class RehearsalConfig:
+    template: Path = REPO_ROOT / 'template.yaml'
+    stack_name: str = 'loyalty-import'
+    region: str = 'us-east-1'
+    # Template parameter overrides (`sam deploy --parameter-overrides`); the Wix URLs are always
+    # pointed at the emulator.
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    emulator_settings: EmulatorSettings = field(default_factory=demo_emulator_settings)
+    # Step Functions Wait/Retry intervals are multiplied by this (tests: e.g. 0.01).
+    clock_scale: float = 1.0
+    # Pause between Lambda's automatic retries of a failed asynchronous (S3) invocation.
+    async_retry_delay_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Drop:
+    """One object put under the incoming prefix."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str
+    size: int
+    at: float  # time.monotonic() of the upload
+    at_wall: float  # time.time() of the upload (record timestamps are wall-clock)
+
+    @property
+    def source(self) -> SourceRef:
+        return SourceRef(bucket=self.bucket, key=self.key, version_id=self.version_id, etag=self.etag)
+
+    @property
+    def uri(self) -> str:
+        return f's3://{self.bucket}/{self.key}'
+
+
+@dataclass(frozen=True)
+class SnsMessage:
+    subject: str | None
+    message: str
+    attributes: dict[str, str]
+
+    def mentions(self, text: str) -> bool:
+        if text in self.message or text in (self.subject or ''):
+            return True
+        try:  # a JSON body escapes non-ASCII characters of a key
+            return text in json.dumps(json.loads(self.message), ensure_ascii=False)
+        except ValueError:
+            return False
+
+
+@dataclass
+class Outcome:
+    """Where a drop ended: the final record (None if it never appeared), its notifications."""
+
+    drop: Drop
+    record: ImportRecord | None
+    notifications: list[SnsMessage]
+    execution_status: str | None
+    finished: bool  # False: the follow deadline passed first
+    elapsed_s: float
+
+    @property
+    def status(self) -> str | None:
+        return self.record.status.value if self.record else None
+
+
+@dataclass
+class StackInfo:
+    resources: dict[str, str]  # logical id -> physical id
+    parameters: dict[str, str]
+    unsupported: list[str]
+    setup_s: float = 0.0
+
+
+class Rehearsal:
+    def __init__(self, config: RehearsalConfig | None = None, *, emulator: WixEmulator | None = None) -> None:
+        self.config = config or RehearsalConfig()
+        self._own_emulator = emulator is None
+        self.emulator = emulator or WixEmulator(self.config.emulator_settings)
+        self.runtime: LambdaRuntime | None = None
+        self.stack: StackInfo | None = None
+        self._mock: Any = None
+        self._queue_url = ''
+        self._messages: list[SnsMessage] = []
+        self._last_events: dict[str, Any] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Rehearsal:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        started = time.monotonic()
+        self._mock = mock_aws(config={'stepfunctions': {'execute_state_machine': True}})
+        self._mock.start()
+        try:
+            if self._own_emulator:
+                self.emulator.start()
+            self._deploy(started)
+        except BaseException:
+            self.stop()
+            raise
+        if self.stack is not None:
+            self.stack.setup_s = time.monotonic() - started
+
+    def stop(self) -> None:
+        if self.runtime is not None:
+            self.runtime.wait_idle(5)
+            self.runtime.uninstall()
+            self.runtime = None
+        if self._own_emulator:
+            self.emulator.stop()
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def _deploy(self, started: float) -> None:
+        config = self.config
+        template = load_template(config.template)
+        declared = set(template.get('Parameters') or {})
+        parameters = {
+            'WixBaseUrl': self.emulator.base_url,
+            'WixOAuthTokenUrl': self.emulator.oauth_token_url,
+            **config.parameters,
+        }
+        unknown = sorted(set(parameters) - declared)
+        if unknown:
+            raise RehearsalError(f'{config.template.name} declares no parameter {", ".join(unknown)}')
+        packaged = package(template, config.template.parent)
+        cfn = translate(
+            packaged, parameters, region=config.region, account_id=ACCOUNT_ID, stack_name=config.stack_name
+        )
+        moto_gaps.register_cloudformation_models()
+        moto_gaps.complete_s3_event_records()
+        moto_gaps.scale_step_functions_clock(config.clock_scale)
+        moto_gaps.inline_state_machine_definitions(cfn, packaged)
+        unsupported = moto_gaps.unsupported_types(cfn)
+
+        s3 = self._client('s3')
+        s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
+        for artifact in packaged.artifacts.values():
+            s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=artifact.key, Body=artifact_bytes(artifact))
+
+        self.runtime = LambdaRuntime(
+            _function_code(cfn, packaged),
+            region=config.region,
+            async_retry_delay_s=config.async_retry_delay_s,
+        )
+        self.runtime.install()
+        self.runtime.listeners.append(self._remember_s3_event)
+
+        cloudformation = self._client('cloudformation')
+        with warnings.catch_warnings(), _Quiet('moto'):
+            # moto warns about each type it skips; unsupported_types reports them once instead.
+            warnings.simplefilter('ignore')
+            cloudformation.create_stack(
+                StackName=config.stack_name,
+                TemplateBody=json.dumps(cfn),
+                Parameters=[{'ParameterKey': k, 'ParameterValue': v} for k, v in parameters.items()],
+                Capabilities=['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+            )
+            description = cloudformation.describe_stacks(StackName=config.stack_name)['Stacks'][0]
+            if description['StackStatus'] != 'CREATE_COMPLETE':
+                raise RehearsalError(f'stack creation ended {description["StackStatus"]}')
+            moto_gaps.copy_state_machines_to_executing_backend(
+                cfn, config.stack_name, account_id=ACCOUNT_ID, region=config.region
+            )
+            moto_gaps.apply_bucket_properties(
+                cfn, config.stack_name, account_id=ACCOUNT_ID, region=config.region
+            )
+            resources = {
+                r['LogicalResourceId']: r.get('PhysicalResourceId', '')
+                for r in cloudformation.describe_stack_resources(StackName=config.stack_name)[
+                    'StackResources'
+                ]
+                if r.get('LogicalResourceId')
+            }
+        missing = [
+            logical_id
+            for logical_id in (BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID)
+            if not resources.get(logical_id)
+        ]
+        if missing:
+            raise RehearsalError(f'the stack has no {", ".join(missing)}')
+        self._apply_logging_configs(cfn)
+        resolved = {p['ParameterKey']: p.get('ParameterValue', '') for p in description.get('Parameters', [])}
+        self.stack = StackInfo(resources, resolved, unsupported, time.monotonic() - started)
+        self._put_wix_credentials()
+        self._subscribe_to_notifications()
+
+    def _apply_logging_configs(self, cfn: dict[str, Any]) -> None:
+        # moto ignores a function's LoggingConfig: tell the runtime where each function logs.
+        if self.runtime is None:
+            return
+        for key, code in list(self.runtime.code_by_s3_key.items()):
+            group = (cfn['Resources'][code.logical_id]['Properties'].get('LoggingConfig') or {}).get(
+                'LogGroup'
+            )
+            if group is not None:
+                resolved = moto_gaps.resolve(
+                    group, self.config.stack_name, account_id=ACCOUNT_ID, region=self.config.region
+                )
+                self.runtime.code_by_s3_key[key] = replace(code, log_group=str(resolved))
+
+    def _put_wix_credentials(self) -> None:
+        credentials = self.emulator.credentials
+        secret = {'mode': 'api_key', 'api_key': credentials.api_key, 'site_id': credentials.site_id}
+        self._client('secretsmanager').put_secret_value(
+            SecretId=self.resource(SECRET_ID), SecretString=json.dumps(secret)
+        )
+
+    def _subscribe_to_notifications(self) -> None:
+        # An SQS subscription, as a person's e-mail subscription would receive them.
+        sqs: SQSClient = self._client('sqs')
+        self._queue_url = sqs.create_queue(QueueName='rehearsal-notifications')['QueueUrl']
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=['QueueArn'])[
+            'Attributes'
+        ]['QueueArn']
+        self._client('sns').subscribe(TopicArn=self.resource(TOPIC_ID), Protocol='sqs', Endpoint=queue_arn)
+
+    # -- what the stack holds -------------------------------------------------------------------
+
+    def _client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.config.region)  # type: ignore[call-overload]
+
+    def resource(self, logical_id: str) -> str:
+        if self.stack is None:
+            raise RehearsalError('the rehearsal is not started')
+        return self.stack.resources[logical_id]
+
+    @property
+    def bucket(self) -> str:
+        return self.resource(BUCKET_ID)
+
+    def parameter(self, name: str, default: str = '') -> str:
+        if self.stack is None:
+            raise RehearsalError('the rehearsal is not started')
+        return self.stack.parameters.get(name, default)
+
+    @property
+    def incoming_prefix(self) -> str:
+        return self.parameter('IncomingPrefix', 'incoming/')
+
+    @property
+    def invocations(self) -> list[Invocation]:
+        return list(self.runtime.invocations) if self.runtime else []
+
+    # -- driving it -----------------------------------------------------------------------------
+
+    def drop(
+        self,
+        name: str,
+        content: bytes,
+        *,
+        email_column: str | None = None,
+        points_column: str | None = None,
+        dry_run: bool = False,
+    ) -> Drop:
+        """Put a file under the incoming prefix, with the per-object overrides as S3 metadata."""
+        metadata = {}
+        if email_column is not None:
+            metadata['email-column'] = email_column
+        if points_column is not None:
+            metadata['points-column'] = points_column
+        if dry_run:
+            metadata['dry-run'] = 'true'
+        key = f'{self.incoming_prefix}{name}'
+        s3: S3Client = self._client('s3')
+        response = s3.put_object(Bucket=self.bucket, Key=key, Body=content, Metadata=metadata)
+        return Drop(
+            bucket=self.bucket,
+            key=key,
+            version_id=response.get('VersionId'),
+            etag=response['ETag'].strip('"'),
+            size=len(content),
+            at=time.monotonic(),
+            at_wall=time.time(),
+        )
+
+    def redeliver(self, drop: Drop) -> None:
+        """S3 delivering the same event again (it delivers at least once)."""
+        event = self._last_events.get(drop.key)
+        if event is None or self.runtime is None:
+            raise RehearsalError(f'no S3 event was delivered for {drop.key}')
+        function_arn = self._client('lambda').get_function(FunctionName=self.resource('ImporterFunction'))[
+            'Configuration'
+        ]['FunctionArn']
+        self.runtime.deliver_async(function_arn, event)
+
+    def _remember_s3_event(self, invocation: Invocation) -> None:
+        records = invocation.event.get('Records', []) if isinstance(invocation.event, dict) else []
+        for record in records:
+            if record.get('eventSource') == 'aws:s3':
+                from urllib.parse import unquote_plus  # noqa: PLC0415
+
+                self._last_events[unquote_plus(record['s3']['object']['key'])] = invocation.event
+
+    def record(self, drop: Drop) -> ImportRecord | None:
+        dynamodb: DynamoDBClient = self._client('dynamodb')
+        return DynamoRecordStore(self.resource(TABLE_ID), dynamodb).get(drop.source.source_id)
+
+    def notifications(self) -> list[SnsMessage]:
+        """Every notification the topic sent so far (drained from the SQS subscription)."""
+        sqs: SQSClient = self._client('sqs')
+        while True:
+            received = sqs.receive_message(
+                QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get('Messages', [])
+            if not received:
+                return list(self._messages)
+            for message in received:
+                envelope = json.loads(message['Body'])
+                attributes = {
+                    name: str(value.get('Value'))
+                    for name, value in (envelope.get('MessageAttributes') or {}).items()
+                }
+                self._messages.append(
+                    SnsMessage(envelope.get('Subject'), envelope.get('Message', ''), attributes)
+                )
+                sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message['ReceiptHandle'])
+
+    def execution_status(self, record: ImportRecord | None) -> str | None:
+        if record is None or not record.execution_arn:
+            return None
+        sfn: SFNClient = self._client('stepfunctions')
+        return sfn.describe_execution(executionArn=record.execution_arn)['status']
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn: SFNClient = self._client('stepfunctions')
+        listed = sfn.list_executions(stateMachineArn=self.resource(STATE_MACHINE_ID))['executions']
+        return [dict(execution) for execution in listed]
+
+    def follow(
+        self,
+        drop: Drop,
+        *,
+        timeout_s: float,
+        poll_s: float = 0.1,
+        on_poll: Callable[[ImportRecord | None, list[SnsMessage]], None] | None = None,
+    ) -> Outcome:
+        """Poll until the drop has a final record, its notification and no running execution.
+
+        Bounded by `timeout_s`. `on_poll` sees the record and the drop's notifications each round.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            record = self.record(drop)
+            mine = [m for m in self.notifications() if m.mentions(drop.source.source_id)]
+            if on_poll is not None:
+                on_poll(record, mine)
+            status = self.execution_status(record)
+            finished = (
+                record is not None
+                and record.is_final
+                and bool(mine)
+                and (status is None or status in FINAL_EXECUTION_STATES)
+            )
+            if finished or time.monotonic() >= deadline:
+                if self.runtime is not None:
+                    self.runtime.wait_idle(max(0.0, deadline - time.monotonic()))
+                return Outcome(drop, record, mine, status, finished, time.monotonic() - drop.at)
+            time.sleep(poll_s)
+
+
+def _function_code(cfn: dict[str, Any], packaged: PackagedTemplate) -> dict[str, FunctionCode]:
+    """Each function's code folder and layer folders, keyed by the S3 key its `Code` points at."""
+    resources = cfn['Resources']
+    layer_dirs: dict[str, Path] = {}
+    for logical_id, resource in resources.items():
+        if resource['Type'] == 'AWS::Lambda::LayerVersion':
+            artifact = packaged.artifacts.get(str(resource['Properties'].get('Content', {}).get('S3Key')))
+            if artifact is not None:
+                python_dir = artifact.local_path / 'python'  # a layer's /opt/python
+                layer_dirs[logical_id] = python_dir if python_dir.is_dir() else artifact.local_path
+    code: dict[str, FunctionCode] = {}
+    for logical_id, resource in resources.items():
+        if resource['Type'] != 'AWS::Lambda::Function':
+            continue
+        key = str(resource['Properties'].get('Code', {}).get('S3Key'))
+        artifact = packaged.artifacts.get(key)
+        if artifact is None:
+            continue  # inline code or an S3 location the template names itself: not rehearsed
+        layers = [ref.get('Ref') for ref in resource['Properties'].get('Layers', []) if isinstance(ref, dict)]
+        code[key] = FunctionCode(
+            logical_id, artifact.local_path, tuple(layer_dirs[ref] for ref in layers if ref in layer_dirs)
+        )
+    return code
+
+
+class _Quiet:
+    """Silence a logger for a block (moto logs a warning for every resource type it skips)."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+        self.level = self.logger.level
+
+    def __enter__(self) -> None:
+        self.logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.logger.setLevel(self.level)

@@ -1,0 +1,396 @@
+"""The one adapter between moto's Lambda and the real handlers: invocations run in this process.
+
+moto runs a function's code only inside Docker (`LambdaFunction._invoke_lambda` starts a
+container). Every way our stack invokes a function goes through that method: Step Functions
+tasks (a boto3 `lambda.invoke` answered by moto's backend) and S3 notifications (moto calls the
+function object directly). `LambdaRuntime.install()` replaces it with `run()`, which executes the
+deployed handler the way the Lambda Python runtime does:
+
+- the code is the folder the template's `CodeUri` names (found through the function's `Code`
+  S3 key that `template.package` gave it), the handler module is loaded by file path under a
+  module name unique to the function (several functions all have an `app.py`), once per
+  function (the cold start) and reused after (warm invocations);
+- the template's layers (moto drops `Layers` from functions it creates) are put on `sys.path`
+  as /opt/python would be, after this project's installed packages;
+- the environment is the function's, resolved by moto's CloudFormation from the template, plus
+  the variables the Lambda runtime itself sets; `AWS_SAM_LOCAL=true` as `sam local invoke` sets it
+  (tracing off: there is no X-Ray daemon). Invocations are serialized (one process, one
+  `os.environ`), which only loses concurrency the pipeline does not depend on;
+- the context has the function's name, ARN, memory and `get_remaining_time_in_millis()` counting
+  down the template's `Timeout`. An invocation that outlives its timeout is reported as Lambda
+  reports it (`Sandbox.Timedout`); unlike Lambda it is not killed midway, so its side effects stay;
+- an exception becomes Lambda's error payload (`errorType` = the exception's class name), which is
+  what the state machine's `Retry`/`Catch` match on;
+- what the handler prints (its logs) goes to the function's CloudWatch log group in moto.
+
+S3 -> Lambda is an asynchronous invocation in AWS, but moto calls the function synchronously
+inside `put_object` and drops any error. `install()` also replaces that hook: the event is queued
+to a worker thread that retries as Lambda does (`MaximumRetryAttempts` of the function's
+EventInvokeConfig, default 2) and then sends the event to the on-failure destination.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+import boto3
+
+TIMEOUT_ERROR = 'Sandbox.Timedout'
+
+
+@dataclass(frozen=True)
+class FunctionCode:
+    """Where a deployed function's code and layers live on this machine."""
+
+    logical_id: str
+    code_dir: Path
+    layer_dirs: tuple[Path, ...] = ()
+    # The template's LoggingConfig.LogGroup (moto ignores it); None: /aws/lambda/<function name>.
+    log_group: str | None = None
+
+
+@dataclass
+class Invocation:
+    """One handler run, for progress output and for tests to assert on."""
+
+    logical_id: str
+    function_name: str
+    event: Any
+    asynchronous: bool
+    started: float
+    request_id: str = ''
+    duration_s: float = 0.0
+    error_type: str | None = None
+    error_message: str | None = None
+    result: Any = None
+    log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_type is None
+
+
+class LambdaContext:
+    """The attributes of the Python runtime's context object that handlers and Powertools read."""
+
+    def __init__(self, function: Any, request_id: str, deadline: float, log_group: str) -> None:
+        self.function_name: str = function.function_name
+        self.function_version: str = str(function.version)
+        self.invoked_function_arn: str = function.function_arn
+        self.memory_limit_in_mb: int = int(function.memory_size)
+        self.aws_request_id = request_id
+        self.log_group_name = log_group
+        self.log_stream_name = f'{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{request_id}'
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _ThreadRoutedStream(io.TextIOBase):
+    """sys.stdout while the rehearsal runs: a handler's output goes to its invocation's buffer.
+
+    Loggers bind sys.stdout when they are created (inside a handler's cold start), so the stream
+    is swapped once for the whole rehearsal and routes each write by the writing thread.
+    """
+
+    def __init__(self, fallback: TextIO) -> None:
+        self.fallback = fallback
+        self.local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer: io.StringIO | None = getattr(self.local, 'buffer', None)
+        if buffer is not None:
+            return buffer.write(text)
+        return self.fallback.write(text)
+
+    def flush(self) -> None:
+        self.fallback.flush()
+
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[io.StringIO]:
+        self.local.buffer = io.StringIO()
+        try:
+            yield self.local.buffer
+        finally:
+            self.local.buffer = None
+
+
+class LambdaRuntime:
+    def __init__(
+        self,
+        code_by_s3_key: dict[str, FunctionCode],
+        *,
+        region: str,
+        async_retry_delay_s: float = 1.0,
+    ) -> None:
+        self.code_by_s3_key = code_by_s3_key
+        self.region = region
+        self.async_retry_delay_s = async_retry_delay_s
+        self.invocations: list[Invocation] = []
+        self.listeners: list[Callable[[Invocation], None]] = []
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.RLock()  # one os.environ: one invocation at a time
+        self._pending: set[threading.Thread] = set()
+        self._pending_lock = threading.Lock()
+        self._undo: list[Callable[[], None]] = []
+        self._stdout: _ThreadRoutedStream | None = None
+
+    # -- wiring into moto -------------------------------------------------------------------
+
+    def install(self) -> None:
+        from moto.awslambda.models import LambdaFunction  # noqa: PLC0415
+        from moto.s3 import notifications  # noqa: PLC0415
+
+        runtime = self
+
+        def invoke_in_process(function: Any, event: Any = None) -> tuple[str, bool, str]:
+            invocation, payload = runtime.run(function, event, asynchronous=False)
+            return payload, not invocation.ok, '\n'.join(invocation.log_lines)
+
+        def invoke_from_s3(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+            runtime.deliver_async(fn_arn, event_body)
+
+        original_invoke = LambdaFunction._invoke_lambda
+        original_s3 = notifications._invoke_awslambda
+        LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]
+        notifications._invoke_awslambda = invoke_from_s3
+        self._stdout = _ThreadRoutedStream(sys.stdout)
+        original_stdout = sys.stdout
+        sys.stdout = self._stdout
+
+        def undo() -> None:
+            LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
+            notifications._invoke_awslambda = original_s3
+            sys.stdout = original_stdout
+
+        self._undo.append(undo)
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    # -- running a handler ------------------------------------------------------------------
+
+    def run(self, function: Any, event: Any, *, asynchronous: bool) -> tuple[Invocation, str]:
+        """Run the deployed handler of a moto function on `event`; returns Lambda's response payload."""
+        code = self._code_of(function)
+        if isinstance(event, str | bytes):
+            event = json.loads(event or '{}')
+        with self._lock:
+            request_id = str(uuid.uuid4())
+            invocation = Invocation(
+                code.logical_id, function.function_name, event, asynchronous, time.time(), request_id
+            )
+            timeout_s = float(function.timeout)
+            with self._function_environment(function, code), self._captured_output() as output:
+                started = time.monotonic()
+                context = LambdaContext(function, request_id, started + timeout_s, _log_group(function, code))
+                try:
+                    handler = self._handler(function, code)
+                    invocation.result = handler(event, context)
+                    payload = json.dumps(invocation.result)
+                except Exception as exc:  # noqa: BLE001 - any handler error is Lambda's error payload
+                    payload = self._error(invocation, type(exc).__name__, str(exc), request_id, exc)
+                invocation.duration_s = time.monotonic() - started
+            if invocation.ok and invocation.duration_s > timeout_s:
+                message = f'Task timed out after {timeout_s:.2f} seconds'
+                payload = self._error(invocation, TIMEOUT_ERROR, message, request_id, None)
+            invocation.log_lines = output.getvalue().splitlines()
+            self._save_logs(function, code, invocation)
+            self.invocations.append(invocation)
+        for listener in list(self.listeners):
+            listener(invocation)
+        return invocation, payload
+
+    @staticmethod
+    def _error(
+        invocation: Invocation, error_type: str, message: str, request_id: str, exc: BaseException | None
+    ) -> str:
+        invocation.error_type, invocation.error_message = error_type, message
+        payload: dict[str, Any] = {'errorMessage': message, 'errorType': error_type, 'requestId': request_id}
+        if exc is not None:
+            # From the handler's frame on, as Lambda shows it (not this adapter's).
+            trace = exc.__traceback__.tb_next if exc.__traceback__ else None
+            payload['stackTrace'] = traceback.format_tb(trace)
+        return json.dumps(payload)
+
+    def _code_of(self, function: Any) -> FunctionCode:
+        key = (function.code or {}).get('S3Key')
+        code = self.code_by_s3_key.get(str(key))
+        if code is None:
+            raise LookupError(f'{function.function_name}: its code ({key}) is not a function of the template')
+        return code
+
+    def _handler(self, function: Any, code: FunctionCode) -> Callable[[Any, Any], Any]:
+        module_path, _, attribute = str(function.handler).rpartition('.')
+        module = self._modules.get(function.function_arn)
+        if module is None:  # the cold start: import the handler module, as the runtime does
+            source = code.code_dir.joinpath(*module_path.split('.')).with_suffix('.py')
+            name = f'rehearsal_lambda_{code.logical_id}_{module_path.replace(".", "_")}'
+            spec = importlib.util.spec_from_file_location(name, source)
+            if spec is None or spec.loader is None:
+                raise ImportError(f'cannot load {source}')
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self._modules[function.function_arn] = module
+        handler: Callable[[Any, Any], Any] = getattr(module, attribute)
+        return handler
+
+    @contextlib.contextmanager
+    def _function_environment(self, function: Any, code: FunctionCode) -> Iterator[None]:
+        variables = {
+            '_HANDLER': str(function.handler),
+            'AWS_EXECUTION_ENV': f'AWS_Lambda_{function.run_time}',
+            'AWS_LAMBDA_FUNCTION_NAME': function.function_name,
+            'AWS_LAMBDA_FUNCTION_MEMORY_SIZE': str(function.memory_size),
+            'AWS_LAMBDA_FUNCTION_TIMEOUT': str(function.timeout),
+            'AWS_LAMBDA_FUNCTION_VERSION': str(function.version),
+            'AWS_LAMBDA_LOG_GROUP_NAME': _log_group(function, code),
+            'AWS_REGION': self.region,
+            'AWS_DEFAULT_REGION': self.region,
+            'LAMBDA_TASK_ROOT': str(code.code_dir),
+            'AWS_SAM_LOCAL': 'true',
+        }
+        variables.update({key: _env_text(value) for key, value in (function.environment_vars or {}).items()})
+        saved = {key: os.environ.get(key) for key in variables}
+        os.environ.update(variables)
+        added_paths = [str(path) for path in code.layer_dirs if str(path) not in sys.path]
+        sys.path.extend(added_paths)
+        try:
+            yield
+        finally:
+            for path in added_paths:
+                sys.path.remove(path)
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    @contextlib.contextmanager
+    def _captured_output(self) -> Iterator[io.StringIO]:
+        if self._stdout is None:
+            yield io.StringIO()
+            return
+        with self._stdout.capture() as buffer:
+            yield buffer
+
+    def _save_logs(self, function: Any, code: FunctionCode, invocation: Invocation) -> None:
+        lines = [f'START RequestId: {invocation.request_id} Version: $LATEST', *invocation.log_lines]
+        if invocation.error_type:
+            lines.append(
+                json.dumps({'errorType': invocation.error_type, 'errorMessage': invocation.error_message})
+            )
+        lines.append(
+            f'END RequestId: {invocation.request_id} Duration: {invocation.duration_s * 1000:.0f} ms'
+        )
+        group = _log_group(function, code)
+        stream = f'{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{invocation.request_id}'
+        logs = function.logs_backend
+        # Lambda creates the default log group on first use when the template has none.
+        logs.ensure_log_group(group)
+        logs.create_log_stream(group, stream)
+        now_ms = int(time.time() * 1000)
+        logs.put_log_events(group, stream, [{'timestamp': now_ms, 'message': line} for line in lines])
+
+    # -- asynchronous invocations (S3 notifications) ----------------------------------------
+
+    def deliver_async(self, fn_arn: str, event: Any) -> None:
+        thread = threading.Thread(
+            target=self._deliver, args=(fn_arn, event), name='rehearsal-async-invoke', daemon=True
+        )
+        with self._pending_lock:
+            self._pending.add(thread)
+        thread.start()
+
+    def _deliver(self, fn_arn: str, event: Any) -> None:
+        try:
+            from moto.awslambda.utils import get_backend  # noqa: PLC0415
+
+            arn_parts = fn_arn.split(':')
+            function = get_backend(arn_parts[4], arn_parts[3]).get_function(fn_arn)
+            config = function.event_invoke_config[0].config if function.event_invoke_config else {}
+            attempts = 1 + int(config.get('MaximumRetryAttempts', 2))
+            for attempt in range(1, attempts + 1):
+                invocation, payload = self.run(function, event, asynchronous=True)
+                if invocation.ok:
+                    return
+                if attempt < attempts:
+                    time.sleep(self.async_retry_delay_s * attempt)
+            self._send_to_failure_destination(function, config, event, payload, attempts)
+        finally:
+            with self._pending_lock:
+                self._pending.discard(threading.current_thread())
+
+    def _send_to_failure_destination(
+        self, function: Any, config: dict[str, Any], event: Any, payload: str, attempts: int
+    ) -> None:
+        destination = config.get('DestinationConfig', {}).get('OnFailure', {}).get('Destination')
+        if not destination:
+            return
+        record = {
+            'version': '1.0',
+            'timestamp': datetime.now(UTC).isoformat(),
+            'requestContext': {
+                'functionArn': f'{function.function_arn}:$LATEST',
+                'condition': 'RetriesExhausted',
+                'approximateInvokeCount': attempts,
+            },
+            'requestPayload': event,
+            'responseContext': {
+                'statusCode': 200,
+                'executedVersion': '$LATEST',
+                'functionError': 'Unhandled',
+            },
+            'responsePayload': json.loads(payload),
+        }
+        service = destination.split(':')[2]
+        if service == 'sqs':
+            sqs = boto3.client('sqs', region_name=self.region)
+            queue_url = sqs.get_queue_url(QueueName=destination.split(':')[5])['QueueUrl']
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+        elif service == 'sns':
+            boto3.client('sns', region_name=self.region).publish(
+                TopicArn=destination, Message=json.dumps(record)
+            )
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no asynchronous delivery is in flight; False if still busy at the timeout."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._pending_lock:
+                pending = list(self._pending)
+            if not pending:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            pending[0].join(remaining)
+
+
+def _log_group(function: Any, code: FunctionCode) -> str:
+    return code.log_group or str(function.logs_group_name)
+
+
+def _env_text(value: Any) -> str:
+    # CloudFormation passes every environment value as a string; moto keeps a Number parameter's int.
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    return str(value)

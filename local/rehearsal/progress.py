@@ -1,0 +1,223 @@
+"""What a person watching the rehearsal sees: each stage with its time, then a summary.
+
+Everything shown is read from where the deployed system leaves it: the import record's status
+history and mapping (DynamoDB), the functions' invocations and results, the SNS notifications, the
+Wix emulator's request log. Nothing is narrated from the harness's own expectations.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+from loyalty_import.pipeline.models import ColumnChoice, ImportRecord, RecordStatus
+
+if TYPE_CHECKING:
+    from rehearsal.harness import Drop, Outcome, Rehearsal, SnsMessage
+    from rehearsal.lambda_runtime import Invocation
+
+Write = Callable[[str], None]
+STAGE_OF_STATUS = {
+    RecordStatus.RECEIVED: 'received',
+    RecordStatus.CREATED: 'uploaded',
+    RecordStatus.PARSED: 'parsed',
+    RecordStatus.IMPORTING: 'executing',
+}
+
+
+def _column(choice: ColumnChoice) -> str:
+    name = f'{choice.name!r} ' if choice.name else ''
+    return f'{name}(column {choice.column + 1})'
+
+
+class ProgressReporter:
+    """Prints the stages of one drop as they happen, in time order, with seconds since the drop."""
+
+    def __init__(self, rehearsal: Rehearsal, drop: Drop, write: Write) -> None:
+        self.rehearsal = rehearsal
+        self.drop = drop
+        self.write = write
+        self._pending: list[tuple[float, str, str]] = []
+        self._lock = threading.Lock()
+        self._statuses_seen = 0
+        self._mapping_seen = False
+        self._notifications_seen = 0
+        if rehearsal.runtime is not None:
+            rehearsal.runtime.listeners.append(self._on_invocation)
+
+    def line(self, elapsed_s: float, stage: str, text: str) -> None:
+        first, *rest = text.splitlines() or ['']
+        self.write(f'[{elapsed_s:5.1f}s] {stage:<10} {first}')
+        for continuation in rest:
+            self.write(f'{"":19}{continuation}')
+
+    def _add(self, at_wall: float, stage: str, text: str) -> None:
+        with self._lock:
+            self._pending.append((max(0.0, at_wall - self.drop.at_wall), stage, text))
+
+    def _flush(self) -> None:
+        with self._lock:
+            pending, self._pending = sorted(self._pending, key=lambda event: event[0]), []
+        for elapsed, stage, text in pending:
+            self.line(elapsed, stage, text)
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _on_invocation(self, invocation: Invocation) -> None:
+        """Called from the thread that ran a function (S3 delivery or a state machine task)."""
+        if not self._concerns_drop(invocation.event):
+            return
+        finished = invocation.started + invocation.duration_s
+        name = invocation.logical_id.removesuffix('Function').lower()
+        if not invocation.ok:
+            retry = ' (Lambda retries the S3 event)' if invocation.asynchronous else ''
+            self._add(
+                finished,
+                'error',
+                f'{name} raised {invocation.error_type}: {invocation.error_message}{retry}',
+            )
+            return
+        result = invocation.result if isinstance(invocation.result, dict) else {}
+        if invocation.logical_id == 'PollerFunction':
+            status = result.get('status')
+            if result.get('deadlineExceeded'):
+                self._add(finished, 'polling', f'Wix says {status}; the deadline has passed')
+            elif status in {'IMPORTED', 'FAILED'}:
+                self._add(finished, 'polling', f'Wix says {status}')
+            else:
+                self._add(finished, 'polling', f'Wix says {status}; next poll in {result.get("nextWait")} s')
+        elif invocation.logical_id == 'ImporterFunction':
+            self._add(finished, 'importer', f'importer finished in {invocation.duration_s:.1f} s')
+
+    def _concerns_drop(self, event: Any) -> bool:
+        if not isinstance(event, dict):
+            return False
+        if event.get('sourceId') is not None:  # a state machine task's input
+            return bool(event['sourceId'] == self.drop.source.source_id)
+        records = event.get('Records')  # an S3 event: keys are URL-encoded
+        return isinstance(records, list) and any(
+            unquote_plus(str(record.get('s3', {}).get('object', {}).get('key', ''))) == self.drop.key
+            for record in records
+        )
+
+    def on_poll(self, record: ImportRecord | None, notifications: list[SnsMessage]) -> None:
+        if record is not None:
+            self._record_changes(record)
+        for message in notifications[self._notifications_seen :]:
+            self._add(time.time(), 'notified', f'SNS: "{message.subject}"')
+        self._notifications_seen = len(notifications)
+        self._flush()
+
+    def _record_changes(self, record: ImportRecord) -> None:
+        if record.mapping is not None and not self._mapping_seen:
+            self._mapping_seen = True
+            mapping = record.mapping
+            text = (
+                f'EMAIL  = {_column(mapping.email)}: {mapping.email.why or ""}\n'
+                f'POINTS = {_column(mapping.points)}: {mapping.points.why or ""}\n'
+                f'confidence {mapping.confidence:.2f}'
+            )
+            at = record.status_history[0].at.timestamp() if record.status_history else time.time()
+            self._add(at, 'mapping', text)
+        for change in record.status_history[self._statuses_seen :]:
+            note = f' ({change.note})' if change.note else ''
+            stage = STAGE_OF_STATUS.get(change.status, 'recorded')
+            self._add(change.at.timestamp(), stage, self._describe(record, change.status) + note)
+        self._statuses_seen = len(record.status_history)
+
+    @staticmethod
+    def _describe(record: ImportRecord, status: RecordStatus) -> str:
+        if status is RecordStatus.RECEIVED:
+            return f'importer claimed {record.file_name} ({record.size or 0} bytes)'
+        if status is RecordStatus.CREATED:
+            return f'normalized file uploaded to Wix; import {record.wix_import_id} created, Wix parses it'
+        if status is RecordStatus.PARSED:
+            rows = record.parse_result.parsed_row_count if record.parse_result else None
+            return f'Wix parsed {rows} rows; its header and sample rows match the inspection'
+        if status is RecordStatus.IMPORTING:
+            return f'import executed; state machine execution {record.execution_name} follows it'
+        return f'{status.value}: {outcome_text(record)}'
+
+
+def outcome_text(record: ImportRecord) -> str:
+    result = record.import_result
+    if record.status is RecordStatus.IMPORTED and result is not None:
+        text = f'{result.success_count or 0} imported, {result.failure_count or 0} failed'
+        return text + (f"; Wix's error file kept at {record.error_file}" if record.error_file else '')
+    if record.error is not None:
+        return f'{record.error.code}: {record.error.message}'
+    return record.status.value
+
+
+def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_logs: bool = False) -> None:
+    record = outcome.record
+    drop = outcome.drop
+    write('')
+    write('Summary')
+    rows: list[tuple[str, str]] = [('file', f'{drop.uri} ({drop.size} bytes)')]
+    if record is None:
+        rows.append(('outcome', 'no import record was written'))
+    else:
+        rows.append(('outcome', f'{record.status.value}: {outcome_text(record)}'))
+        if record.mapping is not None:
+            mapping = record.mapping
+            columns = f'EMAIL = {_column(mapping.email)}, POINTS = {_column(mapping.points)}'
+            rows.append(('mapping', f'{columns}, confidence {mapping.confidence:.2f}'))
+        if record.wix_import_id:
+            rows.append(('Wix import', record.wix_import_id))
+        if record.execution_name:
+            rows.append(('execution', f'{record.execution_name}: {outcome.execution_status}'))
+    calls = Counter(request.endpoint for request in rehearsal.emulator.requests if request.acted)
+    rows.append(('Wix calls', ', '.join(f'{name} {count}' for name, count in calls.items()) or 'none'))
+    failures = [i for i in rehearsal.invocations if not i.ok]
+    if failures:
+        rows.append(
+            (
+                'Lambda errors',
+                '; '.join(f'{i.logical_id}: {i.error_type}: {i.error_message}' for i in failures),
+            )
+        )
+    took = f'{outcome.elapsed_s:.1f} s from drop to notification'
+    if rehearsal.stack is not None:
+        took += f' (stack set up in {rehearsal.stack.setup_s:.1f} s before)'
+    rows.append(('took', took if outcome.finished else f'not finished after {outcome.elapsed_s:.1f} s'))
+    for label, value in rows:
+        write(f'  {label:<14}{value}')
+    if show_logs:
+        write('')
+        write('Function logs')
+        for invocation in rehearsal.invocations:
+            for log_line in invocation.log_lines:
+                write(f'  {invocation.logical_id}: {log_line}')
+    for message in outcome.notifications:
+        write('')
+        write('Notification')
+        write(f'  Subject: {message.subject}')
+        write(f'  Attributes: {", ".join(f"{k}={v}" for k, v in message.attributes.items())}')
+        try:
+            body = json.loads(message.message)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            write(f'  {body.get("summary", "")}')
+            for step in body.get('nextSteps') or []:
+                write(f'  - {step}')
+        else:
+            write(f'  {message.message}')
+
+
+def final_line(outcome: Outcome) -> str:
+    """The final DynamoDB record as one JSON object (the demo's last line, for scripts)."""
+    if outcome.record is not None:
+        return json.dumps(outcome.record.public_view(), ensure_ascii=False)
+    missing = {
+        'status': None,
+        'sourceUri': outcome.drop.uri,
+        'error': {'code': 'NO_RECORD', 'message': 'the pipeline wrote no import record for this file'},
+    }
+    return json.dumps(missing)

@@ -1,0 +1,171 @@
+"""The slice of Wix's query language that the Loyalty Imports query needs: filter, sort, cursor paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wix_emulator.errors import ErrorCode, WixApiError
+
+FILTERABLE_FIELDS = frozenset(
+    {'id', 'status', 'createdDate', 'updatedDate', 'fileMetadata.name', 'fileMetadata.size'}
+)
+SORTABLE_FIELDS = frozenset({'createdDate', 'updatedDate', 'status'})
+DATE_FIELDS = frozenset({'createdDate', 'updatedDate'})
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    '$eq': lambda a, b: a == b,
+    '$ne': lambda a, b: a != b,
+    '$gt': lambda a, b: a is not None and a > b,
+    '$gte': lambda a, b: a is not None and a >= b,
+    '$lt': lambda a, b: a is not None and a < b,
+    '$lte': lambda a, b: a is not None and a <= b,
+}
+
+
+class _Model(BaseModel):
+    # REST names only, and unknown fields refused (Wix would ignore them): a client's misspelt
+    # or snake_case field shows up as a 400 instead of silently going missing.
+    model_config = ConfigDict(extra='forbid')
+
+
+class SortSpec(_Model):
+    field_name: str = Field(alias='fieldName')
+    order: str = 'ASC'
+
+
+class CursorPaging(_Model):
+    limit: int | None = Field(default=None, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
+
+
+class Query(_Model):
+    filter: dict[str, Any] | None = None
+    sort: list[SortSpec] | None = None
+    cursor_paging: CursorPaging | None = Field(default=None, alias='cursorPaging')
+
+
+class QueryRequest(_Model):
+    query: Query = Field(default_factory=lambda: Query.model_validate({}))
+
+
+def parse_query_request(body: object) -> QueryRequest:
+    try:
+        request = QueryRequest.model_validate(body)
+    except ValidationError as exc:
+        code = ErrorCode.INVALID_PAGING if 'cursorPaging' in str(exc) else ErrorCode.INVALID_ARGUMENT
+        raise WixApiError(400, code, f'Invalid query: {exc.errors()[0]["msg"]}') from exc
+    for spec in request.query.sort or []:
+        if spec.field_name not in SORTABLE_FIELDS:
+            raise WixApiError(400, ErrorCode.INVALID_SORT, f'Cannot sort by {spec.field_name!r}')
+        if spec.order not in ('ASC', 'DESC'):
+            raise WixApiError(400, ErrorCode.INVALID_SORT, 'Sort order must be ASC or DESC')
+    if request.query.filter is not None:
+        validate_filter(request.query.filter)
+    return request
+
+
+def _field_value(item: dict[str, Any], path: str) -> Any:
+    value: Any = item
+    for part in path.split('.'):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    if path in DATE_FIELDS and isinstance(value, str):
+        return parse_date(value)
+    return value
+
+
+def parse_date(value: object) -> datetime:
+    # Wix accepts both a bare RFC 3339 string and {"$date": "..."}.
+    if isinstance(value, dict) and set(value) == {'$date'}:
+        value = value['$date']
+    if not isinstance(value, str):
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, 'A date must be an RFC 3339 string')
+    try:
+        parsed = datetime.fromisoformat(value.replace('Z', '+00:00'))
+    except ValueError as exc:
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Not an RFC 3339 date: {value!r}') from exc
+    if parsed.tzinfo is None:
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, f'A date needs a time zone: {value!r}')
+    return parsed
+
+
+def _operand(path: str, value: object) -> Any:
+    return parse_date(value) if path in DATE_FIELDS else value
+
+
+def validate_filter(node: dict[str, Any]) -> None:
+    """Raises a 400 for anything `matches` would not understand, before touching any data."""
+    matches(node, {})
+
+
+def matches(node: dict[str, Any], item: dict[str, Any]) -> bool:
+    if not isinstance(node, dict):
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, 'A filter must be an object')
+    results = [_matches_key(key, value, item) for key, value in node.items()]
+    return all(results)
+
+
+def _matches_key(key: str, value: Any, item: dict[str, Any]) -> bool:
+    if key in ('$and', '$or'):
+        if not isinstance(value, list) or not value:
+            raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{key} needs a non-empty list')
+        results = [matches(sub, item) for sub in value]
+        return all(results) if key == '$and' else any(results)
+    if key == '$not':
+        return not matches(value, item)
+    if key not in FILTERABLE_FIELDS:
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Cannot filter by {key!r}')
+    actual = _field_value(item, key)
+    if not isinstance(value, dict) or set(value) == {'$date'}:
+        return bool(actual == _operand(key, value))
+    if not value:
+        raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Empty condition on {key!r}')
+    results = []
+    for op, operand in value.items():
+        if op in _COMPARISONS:
+            expected = _operand(key, operand)
+            try:
+                results.append(_COMPARISONS[op](actual, expected))
+            except TypeError as exc:
+                raise WixApiError(
+                    400, ErrorCode.INVALID_FILTER, f'Cannot compare {key!r} with {operand!r}'
+                ) from exc
+        elif op in ('$in', '$nin'):
+            if not isinstance(operand, list):
+                raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{op} needs a list')
+            found = actual in [_operand(key, v) for v in operand]
+            results.append(found if op == '$in' else not found)
+        elif op == '$exists':
+            results.append((actual is not None) == bool(operand))
+        else:
+            raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Unsupported operator {op!r}')
+    return all(results)
+
+
+def sort_key(item: dict[str, Any], field_name: str) -> Any:
+    return _field_value(item, field_name)
+
+
+def encode_cursor(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(',', ':')).encode()).decode().rstrip('=')
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + '=' * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise WixApiError(400, ErrorCode.INVALID_CURSOR, 'The cursor is not one this server issued') from exc
+    if not isinstance(state, dict) or not isinstance(state.get('offset'), int):
+        raise WixApiError(400, ErrorCode.INVALID_CURSOR, 'The cursor is not one this server issued')
+    return state

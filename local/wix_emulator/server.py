@@ -1,0 +1,415 @@
+"""The HTTP face of the emulator: routing, auth, fault injection and the request log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
+
+from wix_emulator.auth import Authenticator
+from wix_emulator.errors import ErrorCode, WixApiError, error_body
+from wix_emulator.faults import Fault, FaultPlan
+from wix_emulator.settings import Credentials, EmulatorSettings
+from wix_emulator.store import ERROR_FILE_PATH_PREFIX, UPLOAD_PATH_PREFIX, Store
+
+logger = logging.getLogger('wix_emulator')
+
+API_PREFIX = '/_api/loyalty-imports'
+OAUTH_TOKEN_PATH = '/oauth2/token'  # noqa: S105 - a path, not a secret
+ROUTES: dict[tuple[str, str], str] = {
+    ('POST', API_PREFIX + '/v1/loyalty-imports/wixmp-upload-url'): 'create_upload_url',
+    ('POST', API_PREFIX + '/v1/loyalty-imports'): 'create_import',
+    ('GET', API_PREFIX + '/v1/loyalty-imports'): 'get_import',
+    ('POST', API_PREFIX + '/v1/loyalty-imports/execute'): 'execute_import',
+    ('GET', API_PREFIX + '/v1/loyalty-imports/error-file-download-url'): 'get_error_file_url',
+    ('POST', API_PREFIX + '/v1/loyalty-imports/query'): 'query_imports',
+    ('POST', OAUTH_TOKEN_PATH): 'oauth_token',
+}
+PREFIX_ROUTES: dict[tuple[str, str], str] = {
+    ('PUT', UPLOAD_PATH_PREFIX): 'upload_file',
+    ('GET', ERROR_FILE_PATH_PREFIX): 'download_error_file',
+}
+# Calls made with the file's own URL token, not with Wix credentials.
+_UNAUTHENTICATED = frozenset({'oauth_token', 'upload_file', 'download_error_file'})
+# Bodies up to this size are read even when refused, so the client sees the 413 rather than a reset.
+_DRAIN_LIMIT = 64 * 1024 * 1024
+_FAULT_STATUS = {Fault.HTTP_429: 429, Fault.HTTP_500: 500, Fault.HTTP_503: 503}
+_FAULT_CODE = {
+    Fault.HTTP_429: (ErrorCode.TOO_MANY_REQUESTS, 'Too many requests'),
+    Fault.HTTP_500: (ErrorCode.INTERNAL_ERROR, 'Internal server error'),
+    Fault.HTTP_503: (ErrorCode.UNAVAILABLE, 'Service temporarily unavailable'),
+}
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    endpoint: str  # a contract endpoint key, 'oauth_token', 'download_error_file' or 'unknown'
+    method: str
+    path: str  # with any URL token redacted
+    status: int | None  # None when no response was sent (DROP, RESPONSE_LOST)
+    fault: Fault | None
+    acted: bool  # the action took effect (state changed or data served), answered or not
+    at: float
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    body: bytes
+    content_type: str = 'application/json'
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _json(status: int, payload: object, headers: tuple[tuple[str, str], ...] = ()) -> _Response:
+    return _Response(status, json.dumps(payload).encode(), headers=headers)
+
+
+def route(method: str, path: str) -> str | None:
+    endpoint = ROUTES.get((method, path))
+    if endpoint is not None:
+        return endpoint
+    for (route_method, prefix), name in PREFIX_ROUTES.items():
+        if method == route_method and path.startswith(prefix) and len(path) > len(prefix):
+            return name
+    return None
+
+
+def _redacted(path: str, query: str) -> str:
+    if not query:
+        return path
+    pairs = [(k, 'REDACTED' if k == 'token' else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+    return f'{path}?{urlencode(pairs)}'
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    emulator: WixEmulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = 'HTTP/1.1'
+    timeout = 60  # idle keep-alive connections give their thread back eventually
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms each.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request log and the `wix_emulator` logger replace http.server's stderr lines.
+        return
+
+    def _handle(self) -> None:
+        emulator = self.server.emulator
+        at = emulator.clock()
+        url = urlsplit(self.path)
+        endpoint = route(self.command, url.path)
+        fault = emulator.faults.next_fault(endpoint) if endpoint else None
+        body, too_large = self._read_body(emulator.settings.max_file_bytes)
+        response: _Response | None = None  # None: close the connection without answering
+        acted = False
+        if fault in _FAULT_STATUS:
+            response = self._fault_response(fault, emulator.settings.retry_after_s)
+        elif fault != Fault.DROP:
+            response = self._act(endpoint, url.query, body, too_large)
+            acted = 200 <= response.status < 300
+        if fault == Fault.RESPONSE_LOST:
+            response = None
+        # Logged before answering: once a client has its answer, a test reading the log sees the call.
+        emulator.record(
+            LoggedRequest(
+                endpoint=endpoint or 'unknown',
+                method=self.command,
+                path=_redacted(url.path, url.query),
+                status=None if response is None else response.status,
+                fault=fault,
+                acted=acted,
+                at=at,
+            )
+        )
+        if response is None:
+            self.close_connection = True
+            return
+        if fault == Fault.SLOW:
+            emulator.stopping.wait(emulator.settings.slow_s)
+        self._send(response)
+
+    def _read_body(self, max_bytes: int) -> tuple[bytes, bool]:
+        length_header = self.headers.get('Content-Length')
+        if length_header is None:
+            return b'', False
+        try:
+            length = int(length_header)
+        except ValueError:
+            self.close_connection = True
+            return b'', False
+        if length > _DRAIN_LIMIT:
+            self.close_connection = True
+            return b'', True
+        body = self.rfile.read(length)
+        if length > max_bytes:
+            return b'', True
+        return body, False
+
+    @staticmethod
+    def _fault_response(fault: Fault, retry_after_s: int) -> _Response:
+        code, description = _FAULT_CODE[fault]
+        headers = (('Retry-After', str(retry_after_s)),) if fault == Fault.HTTP_429 else ()
+        return _json(_FAULT_STATUS[fault], error_body(code, description), headers)
+
+    def _act(self, endpoint: str | None, query: str, body: bytes, too_large: bool) -> _Response:
+        try:
+            return self._dispatch(endpoint, parse_qs(query), body, too_large)
+        except WixApiError as exc:
+            return _json(exc.status, exc.body())
+        except Exception:  # a bug in the emulator must still answer like a server, not hang the client
+            logger.exception('emulator error', extra={'endpoint': endpoint})
+            return _json(500, error_body(ErrorCode.INTERNAL_ERROR, 'Emulator error'))
+
+    def _dispatch(
+        self, endpoint: str | None, params: dict[str, list[str]], body: bytes, too_large: bool
+    ) -> _Response:
+        emulator = self.server.emulator
+        store = emulator.store
+        if endpoint is None:
+            raise WixApiError(
+                404, ErrorCode.NOT_FOUND, f'No route for {self.command} {urlsplit(self.path).path}'
+            )
+        if endpoint not in _UNAUTHENTICATED:
+            emulator.authenticator.check(self.headers)
+
+        def param(name: str) -> str | None:
+            values = params.get(name)
+            return values[0] if values else None
+
+        path = urlsplit(self.path).path
+        if endpoint == 'oauth_token':
+            return _json(200, emulator.authenticator.issue_token(_parse_json(body)))
+        if endpoint == 'create_upload_url':
+            _parse_json(body, allow_empty=True)
+            return _json(200, store.create_upload_url())
+        if endpoint == 'upload_file':
+            return self._upload(path.removeprefix(UPLOAD_PATH_PREFIX), param, body, too_large)
+        if endpoint == 'create_import':
+            return _json(200, store.create_import(_parse_json(body)))
+        if endpoint == 'get_import':
+            return _json(200, store.get_import(_required(param('loyaltyImportId'), 'loyaltyImportId')))
+        if endpoint == 'execute_import':
+            return _json(200, store.execute_import(_parse_json(body)))
+        if endpoint == 'get_error_file_url':
+            return _json(200, store.error_file_url(_required(param('loyaltyImportId'), 'loyaltyImportId')))
+        if endpoint == 'query_imports':
+            return _json(200, store.query(_parse_json(body)))
+        if endpoint == 'download_error_file':
+            content = store.error_file(path.removeprefix(ERROR_FILE_PATH_PREFIX), param('token'))
+            return _Response(200, content, content_type='text/csv; charset=utf-8')
+        raise WixApiError(
+            404, ErrorCode.NOT_FOUND, 'No such endpoint'
+        )  # pragma: no cover - ROUTES is exhaustive
+
+    def _upload(
+        self, upload_id: str, param: Callable[[str], str | None], body: bytes, too_large: bool
+    ) -> _Response:
+        store = self.server.emulator.store
+        if self.headers.get('Authorization'):
+            # The upload host is not Wix's API: sending the API key there would leak it.
+            raise WixApiError(
+                400, ErrorCode.UNEXPECTED_AUTHORIZATION, 'Send no Authorization header to an upload URL'
+            )
+        store.check_upload_token(upload_id, param('token'))
+        if self.headers.get('Content-Length') is None:
+            raise WixApiError(411, ErrorCode.LENGTH_REQUIRED, 'Content-Length is required')
+        if too_large:
+            limit = self.server.emulator.settings.max_file_bytes
+            raise WixApiError(413, ErrorCode.FILE_TOO_LARGE, f'The file is larger than {limit} bytes')
+        file_name = _required(param('filename'), 'filename')
+        store.store_upload(upload_id, param('token'), file_name, body)
+        return _json(200, {})
+
+    def _send(self, response: _Response) -> None:
+        try:
+            self.send_response(response.status)
+            self.send_header('Content-Type', response.content_type)
+            self.send_header('Content-Length', str(len(response.body)))
+            for name, value in response.headers:
+                self.send_header(name, value)
+            if self.close_connection:
+                self.send_header('Connection', 'close')
+            self.end_headers()
+            self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (e.g. timed out on a SLOW answer): nothing left to tell it.
+            self.close_connection = True
+
+
+def _parse_json(body: bytes, *, allow_empty: bool = False) -> Any:
+    if not body.strip():
+        if allow_empty:
+            return {}
+        raise WixApiError(400, ErrorCode.INVALID_ARGUMENT, 'A JSON body is required')
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise WixApiError(400, ErrorCode.INVALID_ARGUMENT, 'The body is not valid JSON') from exc
+
+
+def _required(value: str | None, name: str) -> str:
+    if not value:
+        raise WixApiError(400, ErrorCode.INVALID_ARGUMENT, f'Query parameter {name} is required')
+    return value
+
+
+class WixEmulator:
+    """A Wix Loyalty Imports API on 127.0.0.1. Use as a context manager, or start()/stop()."""
+
+    def __init__(
+        self,
+        settings: EmulatorSettings | None = None,
+        *,
+        port: int = 0,
+        credentials: Credentials | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings or EmulatorSettings()
+        self.credentials = credentials or Credentials()
+        self.clock = clock
+        self.faults = FaultPlan()
+        self.authenticator = Authenticator(
+            self.credentials, token_ttl_s=self.settings.token_ttl_s, clock=clock
+        )
+        self.stopping = threading.Event()
+        self._port = port
+        self._log: list[LoggedRequest] = []
+        self._log_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._store: Store | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> WixEmulator:
+        if self._server is not None:
+            raise RuntimeError('the emulator is already running')
+        server = _Server(('127.0.0.1', self._port), _Handler)
+        server.emulator = self
+        host, port = server.server_address[:2]
+        self._store = Store(self.settings, clock=self.clock, origin=f'http://{host!s}:{port}')
+        self._server = server
+        # A short poll interval keeps stop() quick: tests start and stop one emulator per test.
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={'poll_interval': 0.02}, name='wix-emulator', daemon=True
+        )
+        self._thread.start()
+        logger.info('wix emulator started', extra={'origin': self.origin})
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self.stopping.set()
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> WixEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- addresses -------------------------------------------------------------------------
+    @property
+    def origin(self) -> str:
+        server = self._running()
+        host, port = server.server_address[:2]
+        return f'http://{host!s}:{port}'
+
+    @property
+    def port(self) -> int:
+        return int(self._running().server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + API_PREFIX
+
+    @property
+    def oauth_token_url(self) -> str:
+        return self.origin + OAUTH_TOKEN_PATH
+
+    # -- what tests look at ----------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError('the emulator is not started')
+        return self._store
+
+    @property
+    def requests(self) -> list[LoggedRequest]:
+        with self._log_lock:
+            return list(self._log)
+
+    def count(self, endpoint: str) -> int:
+        """Requests to `endpoint` whose action took effect, whether or not the answer arrived."""
+        with self._log_lock:
+            return sum(1 for entry in self._log if entry.endpoint == endpoint and entry.acted)
+
+    @property
+    def imports(self) -> dict[str, dict[str, Any]]:
+        """The LoyaltyImports held, REST shape, by id, statuses advanced to now (copies)."""
+        return self.store.snapshot()
+
+    @property
+    def balances(self) -> dict[str, int]:
+        """Points balance per (lower-cased) email, as set by the imports done so far."""
+        return self.store.balances_snapshot()
+
+    def uploaded_files(self) -> dict[str, bytes]:
+        """The content of every completed upload, by filePath."""
+        return self.store.uploaded_files()
+
+    def expire_tokens(self) -> None:
+        """Expire every OAuth token issued so far: the next call with one gets Wix's 401."""
+        self.authenticator.expire_tokens()
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+        logger.info(
+            'wix request',
+            extra={
+                'endpoint': entry.endpoint,
+                'method': entry.method,
+                'status': entry.status,
+                'fault': entry.fault,
+                'acted': entry.acted,
+            },
+        )
+
+    def _running(self) -> _Server:
+        if self._server is None:
+            raise RuntimeError('the emulator is not started')
+        return self._server

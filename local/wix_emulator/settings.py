@@ -1,0 +1,70 @@
+"""What a test or the demo can tune on the emulator, and the fake credentials it accepts."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+# Wix refuses uploads over 10 MB (contract `max_file_bytes`); a test checks the two agree.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# About four hours, like the tokens Wix's /oauth2/token hands out.
+DEFAULT_TOKEN_TTL_S = 14400
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """Delays in seconds; tests use milliseconds, the demo seconds.
+
+    Every address is a known contact except `unknown_contacts`, unless `known_contacts` is set,
+    in which case only those are known. Both compare case-insensitively.
+    """
+
+    parse_delay_s: float = 1.0
+    import_delay_s: float = 2.0
+    unknown_contacts: frozenset[str] = frozenset()
+    known_contacts: frozenset[str] | None = None
+    token_ttl_s: float = DEFAULT_TOKEN_TTL_S
+    slow_s: float = 3.0
+    retry_after_s: int = 1
+    max_file_bytes: int = MAX_FILE_BYTES
+
+    def __post_init__(self) -> None:
+        # Frozen, so normalise through object.__setattr__: contacts match case-insensitively.
+        object.__setattr__(
+            self, 'unknown_contacts', frozenset(e.strip().lower() for e in self.unknown_contacts)
+        )
+        if self.known_contacts is not None:
+            object.__setattr__(
+                self, 'known_contacts', frozenset(e.strip().lower() for e in self.known_contacts)
+            )
+        for name in ('parse_delay_s', 'import_delay_s', 'token_ttl_s', 'slow_s'):
+            if getattr(self, name) < 0:
+                raise ValueError(f'{name} must not be negative')
+
+    def is_known_contact(self, email: str) -> bool:
+        key = email.strip().lower()
+        if self.known_contacts is not None:
+            return key in self.known_contacts
+        return key not in self.unknown_contacts
+
+
+def _random_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Fake credentials, random per emulator, so a test can never pass with a hard-coded key."""
+
+    api_key: str = field(default_factory=lambda: 'IST.' + _random_secret())
+    site_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    app_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    app_secret: str = field(default_factory=_random_secret)
+    instance_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def __repr__(self) -> str:
+        # Keep secrets out of pytest failure output and logs.
+        return (
+            f'Credentials(site_id={self.site_id!r}, app_id={self.app_id!r}, instance_id={self.instance_id!r})'
+        )

@@ -1,0 +1,145 @@
+"""Fixtures of the pipeline's unit tests: the fakes wired into each logic function's deps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from loyalty_import.pipeline.executor import ExecutorDeps
+from loyalty_import.pipeline.finalizer import FinalizerDeps
+from loyalty_import.pipeline.importer import ImporterDeps
+from loyalty_import.pipeline.poller import PollerDeps
+from tests.unit.pipeline.fakes import (
+    FakeClock,
+    FakeInspector,
+    FakeNotifier,
+    FakeRecords,
+    FakeStorage,
+    FakeWix,
+    FakeWorkflow,
+    make_settings,
+)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def records() -> FakeRecords:
+    return FakeRecords()
+
+
+@pytest.fixture
+def notifier() -> FakeNotifier:
+    return FakeNotifier()
+
+
+@pytest.fixture
+def storage() -> FakeStorage:
+    return FakeStorage()
+
+
+@pytest.fixture
+def workflow() -> FakeWorkflow:
+    return FakeWorkflow()
+
+
+@pytest.fixture
+def wix() -> FakeWix:
+    return FakeWix()
+
+
+@pytest.fixture
+def inspector() -> FakeInspector:
+    return FakeInspector()
+
+
+@pytest.fixture
+def importer_deps(
+    executor_deps: ExecutorDeps, storage: FakeStorage, workflow: FakeWorkflow, inspector: FakeInspector
+) -> ImporterDeps:
+    return ImporterDeps(
+        settings=make_settings(),
+        records=executor_deps.records,
+        notifier=executor_deps.notifier,
+        storage=storage,
+        workflow=workflow,
+        inspector=inspector,
+        wix=executor_deps.wix,
+        clock=executor_deps.clock,
+    )
+
+
+@pytest.fixture
+def poller_deps(wix: FakeWix, clock: FakeClock) -> PollerDeps:
+    return PollerDeps(wix=lambda: wix, clock=clock.as_clock())
+
+
+@pytest.fixture
+def executor_deps(
+    records: FakeRecords, notifier: FakeNotifier, wix: FakeWix, clock: FakeClock
+) -> ExecutorDeps:
+    return ExecutorDeps(records=records, notifier=notifier, wix=lambda: wix, clock=clock.as_clock())
+
+
+@pytest.fixture
+def finalizer_deps(executor_deps: ExecutorDeps, storage: FakeStorage) -> FinalizerDeps:
+    return FinalizerDeps(
+        settings=make_settings(),
+        records=executor_deps.records,
+        notifier=executor_deps.notifier,
+        storage=storage,
+        wix=executor_deps.wix,
+        clock=executor_deps.clock,
+    )
+
+
+@dataclass
+class World:
+    """Every fake and every logic function's deps, wired together (one fixture, few parameters)."""
+
+    clock: FakeClock
+    records: FakeRecords
+    notifier: FakeNotifier
+    storage: FakeStorage
+    workflow: FakeWorkflow
+    wix: FakeWix
+    inspector: FakeInspector
+    importer: ImporterDeps
+    poller: PollerDeps
+    executor: ExecutorDeps
+    finalizer: FinalizerDeps
+
+
+@pytest.fixture
+def w(
+    importer_deps: ImporterDeps,
+    poller_deps: PollerDeps,
+    executor_deps: ExecutorDeps,
+    finalizer_deps: FinalizerDeps,
+    clock: FakeClock,
+) -> World:
+    deps = importer_deps
+    assert isinstance(deps.records, FakeRecords)
+    assert isinstance(deps.notifier, FakeNotifier)
+    assert isinstance(deps.storage, FakeStorage)
+    assert isinstance(deps.workflow, FakeWorkflow)
+    assert isinstance(deps.inspector, FakeInspector)
+    wix = deps.wix()
+    assert isinstance(wix, FakeWix)
+    return World(
+        clock=clock,
+        records=deps.records,
+        notifier=deps.notifier,
+        storage=deps.storage,
+        workflow=deps.workflow,
+        wix=wix,
+        inspector=deps.inspector,
+        importer=deps,
+        poller=poller_deps,
+        executor=executor_deps,
+        finalizer=finalizer_deps,
+    )

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_lambda_powertools.utilities.parser.models import S3Model
+
+from loyalty_import.pipeline.models import (
+    ImportRecord,
+    ImportResult,
+    RecordError,
+    RecordStatus,
+    SourceEvent,
+    SourceRef,
+)
+from loyalty_import.pipeline.notifications import ascii_safe, build_notification, subject_for
+from tests.conftest import REPO_ROOT
+
+EVENTS = REPO_ROOT / 'events'
+
+
+def load_sources(name: str) -> list[SourceEvent]:
+    event = S3Model.model_validate(json.loads((EVENTS / name).read_text()))
+    return [SourceEvent.from_s3_record(record) for record in event.Records]
+
+
+def test_a_plain_s3_event_gives_bucket_key_version_and_etag() -> None:
+    # GIVEN / WHEN the plain sample event is parsed
+    (source,) = load_sources('s3_put.json')
+    # THEN the object version is identified
+    assert source.ref.key == 'incoming/customers.csv'
+    assert source.ref.version_id == '3HL4kqtJvjVBH40Nrjfkd'
+    assert source.ref.etag == '0123456789abcdef0123456789abcdef'
+    assert source.ref.source_id == f's3://{source.ref.bucket}/incoming/customers.csv#3HL4kqtJvjVBH40Nrjfkd'
+    assert source.size == 4211
+
+
+def test_url_encoded_keys_are_decoded_with_plus_as_space() -> None:
+    # GIVEN / WHEN the event whose key S3 URL-encoded ('+' and %20 for spaces, %28 for '(')
+    (source,) = load_sources('s3_put_encoded_key.json')
+    # THEN the key is the object's real name
+    assert source.ref.key == 'incoming/Smile export (2026) final.csv'
+    assert source.ref.file_name == 'Smile export (2026) final.csv'
+
+
+def test_multi_record_and_duplicate_events_keep_every_record() -> None:
+    multi = load_sources('s3_put_multi.json')
+    duplicate = load_sources('s3_put_duplicate.json')
+    assert [source.ref.key for source in multi] == [
+        'incoming/customers.csv',
+        'incoming/acme/yotpo_export.csv',
+    ]
+    # A duplicate delivery is the same object version: the same idempotency identity.
+    assert duplicate[0].ref == duplicate[1].ref
+
+
+def test_null_version_and_quoted_etags_are_normalised() -> None:
+    event = json.loads((EVENTS / 's3_put.json').read_text())
+    event['Records'][0]['s3']['object'].update({'versionId': 'null', 'eTag': '"abc"'})
+    (record,) = S3Model.model_validate(event).Records
+    ref = SourceRef.from_s3_record(record)
+    assert (ref.version_id, ref.etag) == (None, 'abc')
+    assert ref.source_id.endswith('#abc')
+
+
+def imported_record(name: str = 'customers.csv', **fields: object) -> ImportRecord:
+    record = ImportRecord.new(SourceEvent(ref=SourceRef(bucket='b', key=f'incoming/{name}', version_id='v')))
+    return record.model_copy(update=fields)
+
+
+def test_the_subject_of_a_finished_import_reads_like_a_sentence() -> None:
+    record = imported_record(
+        status=RecordStatus.IMPORTED,
+        import_result=ImportResult(success_count=498, failure_count=2, error_file_exists=True),
+    )
+    assert subject_for(record) == 'Loyalty import finished: 498 imported, 2 failed - customers.csv'
+
+
+@pytest.mark.parametrize(
+    'name',
+    [
+        'Müller Kunden — Punkte 2026.csv',
+        'клиенты.csv',
+        'a' * 300 + '.csv',
+        'line\nbreak\tand\x07bell.csv',
+    ],
+)
+def test_subjects_are_ascii_without_control_characters_and_under_100_chars(name: str) -> None:
+    # GIVEN a file name SNS would refuse in a subject
+    record = imported_record(
+        name, status=RecordStatus.REJECTED, error=RecordError(code='NO_EMAIL_COLUMN', message='x')
+    )
+    # WHEN the subject is built
+    subject = subject_for(record)
+    # THEN SNS accepts it
+    assert subject.isascii()
+    assert len(subject) < 100
+    assert not any(ord(char) < 32 for char in subject)
+    assert subject.startswith('Loyalty import refused (NO_EMAIL_COLUMN) - ')
+
+
+def test_accents_survive_as_plain_letters() -> None:
+    assert ascii_safe('Müller — Kunden') == 'Muller - Kunden'
+
+
+def test_a_rejection_notification_says_what_to_do_and_carries_the_record() -> None:
+    # GIVEN a rejected record with its report
+    record = imported_record(
+        status=RecordStatus.REJECTED,
+        error=RecordError(code='AMBIGUOUS_POINTS', message='Two columns could be the balance.'),
+        report='s3://b/results/customers.csv.rejected.txt',
+    )
+    # WHEN its notification is built
+    notification = build_notification(record)
+    body = json.loads(notification.message)
+    # THEN the body has the outcome, the record (with its error) and next steps naming the override metadata
+    assert body['outcome'] == 'REJECTED'
+    assert body['record']['error'] == {
+        'code': 'AMBIGUOUS_POINTS',
+        'message': 'Two columns could be the balance.',
+    }
+    assert any('x-amz-meta-points-column' in step for step in body['nextSteps'])
+    assert notification.attributes == {'outcome': 'REJECTED'}
+    # AND the bulky cross-check data stays out of the message
+    assert 'expectedHeader' not in body['record']
+
+
+def test_a_clean_import_has_no_next_steps() -> None:
+    record = imported_record(
+        status=RecordStatus.IMPORTED,
+        import_result=ImportResult(success_count=3, failure_count=0, error_file_exists=False),
+    )
+    assert json.loads(build_notification(record).message)['nextSteps'] == []
+
+
+def test_history_records_each_status_once() -> None:
+    record = imported_record()
+    record.move_to(RecordStatus.CREATED)
+    record.move_to(RecordStatus.CREATED)
+    record.move_to(RecordStatus.IMPORTING)
+    assert [change.status for change in record.status_history] == [
+        RecordStatus.RECEIVED,
+        RecordStatus.CREATED,
+        RecordStatus.IMPORTING,
+    ]
+
+
+def test_sample_events_exist_for_every_handler() -> None:
+    names = {path.name for path in Path(EVENTS).glob('*.json')}
+    assert {'s3_put.json', 's3_put_encoded_key.json', 's3_put_multi.json', 's3_put_duplicate.json'} <= names
+    assert {
+        'poller_first.json',
+        'executor_parsed.json',
+        'finalizer_imported.json',
+        'finalizer_timed_out.json',
+    } <= names

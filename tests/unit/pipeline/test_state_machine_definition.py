@@ -1,0 +1,114 @@
+"""Checks of the deployed ASL file itself (the one template.yaml loads with DefinitionUri)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+import loyalty_import.pipeline.errors as pipeline_errors
+import loyalty_import.wix.errors as wix_errors
+from tests.conftest import REPO_ROOT
+
+ASL_PATH = REPO_ROOT / 'statemachine' / 'import.asl.json'
+LAMBDA_TRANSIENT = {
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+}
+
+
+@pytest.fixture(scope='module')
+def asl() -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(ASL_PATH.read_text())
+    return definition
+
+
+def states(asl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = asl['States']
+    return result
+
+
+def successors(state: dict[str, Any]) -> set[str]:
+    nexts = {state['Next']} if 'Next' in state else set()
+    nexts |= {choice['Next'] for choice in state.get('Choices', [])}
+    if 'Default' in state:
+        nexts.add(state['Default'])
+    nexts |= {catch['Next'] for catch in state.get('Catch', [])}
+    return nexts
+
+
+def test_it_uses_exactly_the_template_substitutions(asl: dict[str, Any]) -> None:
+    names = set(re.findall(r'\$\{(\w+)\}', ASL_PATH.read_text()))
+    assert names == {
+        'PollerFunctionArn',
+        'ExecutorFunctionArn',
+        'FinalizerFunctionArn',
+        'NotificationTopicArn',
+    }
+
+
+def test_the_loop_is_a_job_poller_with_a_wait_from_the_poll_result(asl: dict[str, Any]) -> None:
+    all_states = states(asl)
+    assert asl['StartAt'] == 'Poll'
+    assert all_states['Poll']['Resource'] == '${PollerFunctionArn}'
+    assert all_states['Wait']['SecondsPath'] == '$.poll.nextWait'
+    assert all_states['Wait']['Next'] == 'Poll'
+    route = all_states['Route']
+    targets = {json.dumps(choice, sort_keys=True): choice['Next'] for choice in route['Choices']}
+    assert any('IMPORTED' in text and 'FAILED' in text and nxt == 'Finalize' for text, nxt in targets.items())
+    assert any('deadlineExceeded' in text and nxt == 'Finalize' for text, nxt in targets.items())
+    assert any('PARSED' in text and nxt == 'Execute' for text, nxt in targets.items())
+    assert route['Default'] == 'Wait'
+    assert all_states['Execute']['Next'] == 'Wait'
+
+
+def test_every_task_retries_transient_errors_and_catches_the_rest(asl: dict[str, Any]) -> None:
+    for name in ('Poll', 'Execute', 'Finalize'):
+        state = states(asl)[name]
+        retried = {error for retry in state['Retry'] for error in retry['ErrorEquals']}
+        assert {'WixUnavailable', *LAMBDA_TRANSIENT} <= retried, name
+        assert all(retry['MaxAttempts'] <= 6 for retry in state['Retry'])
+        assert state['Catch'][0]['ErrorEquals'] == ['States.ALL'], name
+
+
+def test_retried_error_names_are_real_exception_classes(asl: dict[str, Any]) -> None:
+    # Step Functions matches the raised class's name: a typo here would silently never retry.
+    known = {name for module in (pipeline_errors, wix_errors) for name in dir(module)} | LAMBDA_TRANSIENT
+    for name, state in states(asl).items():
+        for retry in state.get('Retry', []):
+            for error in retry['ErrorEquals']:
+                assert error in known or error.startswith('States.'), (name, error)
+
+
+def test_no_path_ends_without_finalize_or_a_direct_notification(asl: dict[str, Any]) -> None:
+    all_states = states(asl)
+    # Walk back from the loop: every state reachable from the start must reach Finalize...
+    reachable = {asl['StartAt']}
+    frontier = [asl['StartAt']]
+    while frontier:
+        for nxt in successors(all_states[frontier.pop()]):
+            if nxt not in reachable:
+                reachable.add(nxt)
+                frontier.append(nxt)
+    assert reachable == set(all_states)
+    # ...and the only ways out are Finalize -> Done, or (if Finalize cannot run at all) SNS -> Fail.
+    terminal = {name for name, state in all_states.items() if state['Type'] in {'Succeed', 'Fail'}}
+    into_terminal = {name for name, state in all_states.items() if successors(state) & terminal}
+    assert into_terminal == {'Finalize', 'FinalizeWithoutWix', 'NotifyUnrecorded'}
+    notify = all_states['NotifyUnrecorded']
+    assert notify['Resource'] == 'arn:aws:states:::sns:publish'
+    assert notify['Parameters']['TopicArn'] == '${NotificationTopicArn}'
+    assert notify['Parameters']['MessageAttributes']['outcome']['StringValue'] == 'UNRECORDED'
+    assert all_states['Finalize']['Catch'][0]['Next'] == 'FinalizeWithoutWix'
+    assert all_states['Finalize']['Catch'][0]['ResultPath'] == '$.finalizeError'
+
+
+def test_task_results_land_where_the_models_read_them(asl: dict[str, Any]) -> None:
+    all_states = states(asl)
+    assert all_states['Poll']['ResultPath'] == '$.poll'
+    assert all_states['Poll']['Catch'][0]['ResultPath'] == '$.error'
+    assert all_states['Execute']['Catch'][0]['ResultPath'] == '$.error'
