@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 import boto3
 from moto import mock_aws
@@ -363,12 +364,8 @@ class Rehearsal:
         self.runtime.deliver_async(function_arn, event)
 
     def _remember_s3_event(self, invocation: Invocation) -> None:
-        records = invocation.event.get('Records', []) if isinstance(invocation.event, dict) else []
-        for record in records:
-            if record.get('eventSource') == 'aws:s3':
-                from urllib.parse import unquote_plus  # noqa: PLC0415
-
-                self._last_events[unquote_plus(record['s3']['object']['key'])] = invocation.event
+        for key in s3_keys(invocation.event):
+            self._last_events[key] = invocation.event
 
     def record(self, drop: Drop) -> ImportRecord | None:
         dynamodb: DynamoDBClient = self._client('dynamodb')
@@ -430,11 +427,31 @@ class Rehearsal:
                 and bool(mine)
                 and (status is None or status in FINAL_EXECUTION_STATES)
             )
-            if finished or time.monotonic() >= deadline:
+            if finished or self._given_up(drop, record) or time.monotonic() >= deadline:
                 if self.runtime is not None:
                     self.runtime.wait_idle(max(0.0, deadline - time.monotonic()))
                 return Outcome(drop, record, mine, status, finished, time.monotonic() - drop.at)
             time.sleep(poll_s)
+
+    def _given_up(self, drop: Drop, record: ImportRecord | None) -> bool:
+        # Lambda retried the S3 event and every attempt failed before writing a record: the event
+        # went to the on-failure destination and nothing else will happen to this file.
+        if record is not None or self.runtime is None or self.runtime.busy:
+            return False
+        attempts = [i for i in self.runtime.invocations if i.asynchronous and drop.key in s3_keys(i.event)]
+        return bool(attempts) and not any(attempt.ok for attempt in attempts)
+
+
+def s3_keys(event: Any) -> list[str]:
+    """The (decoded) object keys of an S3 event; [] for any other event."""
+    records = event.get('Records') if isinstance(event, dict) else None
+    if not isinstance(records, list):
+        return []
+    return [
+        unquote_plus(str(record.get('s3', {}).get('object', {}).get('key', '')))
+        for record in records
+        if isinstance(record, dict) and record.get('eventSource') == 'aws:s3'
+    ]
 
 
 def _function_code(cfn: dict[str, Any], packaged: PackagedTemplate) -> dict[str, FunctionCode]:

@@ -11,7 +11,11 @@ deployed handler the way the Lambda Python runtime does:
   module name unique to the function (several functions all have an `app.py`), once per
   function (the cold start) and reused after (warm invocations);
 - the template's layers (moto drops `Layers` from functions it creates) are put on `sys.path`
-  as /opt/python would be, after this project's installed packages;
+  as /opt/python would be, after this project's installed packages; and the packages of a layer
+  (e.g. `loyalty_import`) are imported once PER FUNCTION: each function keeps its own copies in
+  `sys.modules`, swapped in for its invocations, as each Lambda function has its own interpreter.
+  Otherwise a cache filled at one function's cold start (its settings, its clients) would leak
+  into the others, and into the next rehearsal in the same process;
 - the environment is the function's, resolved by moto's CloudFormation from the template, plus
   the variables the Lambda runtime itself sets; `AWS_SAM_LOCAL=true` as `sam local invoke` sets it
   (tracing off: there is no X-Ray daemon). Invocations are serialized (one process, one
@@ -145,6 +149,7 @@ class LambdaRuntime:
         self.invocations: list[Invocation] = []
         self.listeners: list[Callable[[Invocation], None]] = []
         self._modules: dict[str, ModuleType] = {}
+        self._layer_modules: dict[str, dict[str, ModuleType]] = {}  # by function ARN
         self._lock = threading.RLock()  # one os.environ: one invocation at a time
         self._pending: set[threading.Thread] = set()
         self._pending_lock = threading.Lock()
@@ -198,7 +203,11 @@ class LambdaRuntime:
                 code.logical_id, function.function_name, event, asynchronous, time.time(), request_id
             )
             timeout_s = float(function.timeout)
-            with self._function_environment(function, code), self._captured_output() as output:
+            with (
+                self._function_environment(function, code),
+                self._function_modules(function, code),
+                self._captured_output() as output,
+            ):
                 started = time.monotonic()
                 context = LambdaContext(function, request_id, started + timeout_s, _log_group(function, code))
                 try:
@@ -283,6 +292,26 @@ class LambdaRuntime:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+    @contextlib.contextmanager
+    def _function_modules(self, function: Any, code: FunctionCode) -> Iterator[None]:
+        packages = _layer_packages(code.layer_dirs)
+
+        def in_layer(name: str) -> bool:
+            return name.partition('.')[0] in packages
+
+        outside = {name: module for name, module in sys.modules.items() if in_layer(name)}
+        for name in outside:
+            del sys.modules[name]
+        sys.modules.update(self._layer_modules.get(function.function_arn, {}))
+        try:
+            yield
+        finally:
+            own = {name: module for name, module in sys.modules.items() if in_layer(name)}
+            for name in own:
+                del sys.modules[name]
+            self._layer_modules[function.function_arn] = own
+            sys.modules.update(outside)
 
     @contextlib.contextmanager
     def _captured_output(self) -> Iterator[io.StringIO]:
@@ -371,6 +400,12 @@ class LambdaRuntime:
                 TopicArn=destination, Message=json.dumps(record)
             )
 
+    @property
+    def busy(self) -> bool:
+        """An asynchronous delivery (with its retries) is still in flight."""
+        with self._pending_lock:
+            return bool(self._pending)
+
     def wait_idle(self, timeout_s: float) -> bool:
         """Wait until no asynchronous delivery is in flight; False if still busy at the timeout."""
         deadline = time.monotonic() + timeout_s
@@ -383,6 +418,16 @@ class LambdaRuntime:
             if remaining <= 0:
                 return False
             pending[0].join(remaining)
+
+
+def _layer_packages(layer_dirs: tuple[Path, ...]) -> frozenset[str]:
+    """Top-level module names a function's layers provide (e.g. {'loyalty_import'})."""
+    names = set()
+    for layer_dir in layer_dirs:
+        for entry in layer_dir.iterdir() if layer_dir.is_dir() else ():
+            if (entry / '__init__.py').is_file() or (entry.suffix == '.py' and entry.is_file()):
+                names.add(entry.stem if entry.suffix == '.py' else entry.name)
+    return frozenset(names)
 
 
 def _log_group(function: Any, code: FunctionCode) -> str:

@@ -16,7 +16,8 @@ Measured against the translated template.yaml; each line: what moto 5.2.5 does -
   `PublicAccessBlockConfiguration`: ignored -> `apply_bucket_properties`.
 - Function `Layers`, `LoggingConfig`: dropped -> read from the template (harness, lambda_runtime);
   `Architectures`, `TracingConfig` dropped too (nothing to run differently in process).
-- S3 event records lack `versionId` and `sequencer` -> `complete_s3_event_records`.
+- S3 event records lack `versionId`, `sequencer`, `userIdentity`, `requestParameters`,
+  `responseElements`, `ownerIdentity` -> `complete_s3_event_records`.
 - S3 -> Lambda is synchronous with errors dropped -> lambda_runtime delivers it asynchronously,
   with Lambda's retries and on-failure destination.
 - Lambda code runs only in Docker -> lambda_runtime runs the real handlers in process.
@@ -35,6 +36,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -434,7 +436,10 @@ class _ScaledTime:
 
 
 def complete_s3_event_records() -> None:
-    """Add what moto's S3 notification leaves out of `s3.object`: `versionId` and `sequencer`.
+    """Add what moto's S3 notification records leave out and real ones carry.
+
+    `s3.object.versionId` and `sequencer`, `s3.bucket.ownerIdentity`, `userIdentity`,
+    `requestParameters`, `responseElements` (Powertools' S3 event model requires the last four).
 
     S3 sends `versionId` for objects of a versioned bucket; the importer keys its idempotency
     and its record on it (one import per object version), so without it a new version of a file
@@ -448,11 +453,19 @@ def complete_s3_event_records() -> None:
 
     def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event: dict[str, Any] = original(event_name, bucket, key, notification_id)
+        principal = f'AWS:{bucket.account_id}'
         for record in event['Records']:
             s3_object = record['s3']['object']
             if bucket.is_versioned and key.version_id:
                 s3_object['versionId'] = key.version_id
             s3_object['sequencer'] = f'{time.time_ns():016X}'
+            record['s3']['bucket']['ownerIdentity'] = {'principalId': principal}
+            record.setdefault('userIdentity', {'principalId': principal})
+            record.setdefault('requestParameters', {'sourceIPAddress': '127.0.0.1'})
+            record.setdefault(
+                'responseElements',
+                {'x-amz-request-id': uuid.uuid4().hex[:16].upper(), 'x-amz-id-2': uuid.uuid4().hex},
+            )
         return event
 
     get_s3_event._rehearsal_complete = True  # type: ignore[attr-defined]

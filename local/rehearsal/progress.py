@@ -13,9 +13,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 from loyalty_import.pipeline.models import ColumnChoice, ImportRecord, RecordStatus
+from rehearsal.harness import s3_keys
 
 if TYPE_CHECKING:
     from rehearsal.harness import Drop, Outcome, Rehearsal, SnsMessage
@@ -79,7 +79,7 @@ class ProgressReporter:
             self._add(
                 finished,
                 'error',
-                f'{name} raised {invocation.error_type}: {invocation.error_message}{retry}',
+                f'{name} raised {invocation.error_type}: {short(invocation.error_message)}{retry}',
             )
             return
         result = invocation.result if isinstance(invocation.result, dict) else {}
@@ -99,11 +99,7 @@ class ProgressReporter:
             return False
         if event.get('sourceId') is not None:  # a state machine task's input
             return bool(event['sourceId'] == self.drop.source.source_id)
-        records = event.get('Records')  # an S3 event: keys are URL-encoded
-        return isinstance(records, list) and any(
-            unquote_plus(str(record.get('s3', {}).get('object', {}).get('key', ''))) == self.drop.key
-            for record in records
-        )
+        return self.drop.key in s3_keys(event)
 
     def on_poll(self, record: ImportRecord | None, notifications: list[SnsMessage]) -> None:
         if record is not None:
@@ -144,6 +140,12 @@ class ProgressReporter:
         return f'{status.value}: {outcome_text(record)}'
 
 
+def short(text: str | None, limit: int = 160) -> str:
+    """The first line of an error message, cut to fit a line."""
+    first = (text or '').strip().splitlines()[0] if (text or '').strip() else ''
+    return first if len(first) <= limit else first[: limit - 3] + '...'
+
+
 def outcome_text(record: ImportRecord) -> str:
     result = record.import_result
     if record.status is RecordStatus.IMPORTED and result is not None:
@@ -179,7 +181,7 @@ def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_
         rows.append(
             (
                 'Lambda errors',
-                '; '.join(f'{i.logical_id}: {i.error_type}: {i.error_message}' for i in failures),
+                '; '.join(f'{i.logical_id}: {i.error_type}: {short(i.error_message)}' for i in failures),
             )
         )
     took = f'{outcome.elapsed_s:.1f} s from drop to notification'

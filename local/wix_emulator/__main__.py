@@ -74,7 +74,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     emulator = WixEmulator(settings, port=args.port)
     for endpoint, fault, probability in args.fault:
         emulator.faults.random(endpoint, fault, probability=probability, seed=args.seed)
-    with emulator:
+    try:
+        emulator.start()
+    except OSError as exc:
+        raise SystemExit(f'wix-emulator: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}') from exc
+    try:
         creds = emulator.credentials
         # These credentials are fake and valid only for this run of the emulator.
         print(f'Wix emulator on {emulator.origin}  (Ctrl-C to stop)', flush=True)
@@ -89,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             threading.Event().wait()
         except KeyboardInterrupt:
             print('stopped', flush=True)
+
+    finally:
+        emulator.stop()
 
 
 if __name__ == '__main__':

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from loyalty_import.wix import ApiKeyAuth, OAuthAppAuth, WixAuthError, WixUnavailable
+from loyalty_import.wix import ApiKeyAuth, OAuthAppAuth, WixAuthError, WixClient, WixUnavailable
 from loyalty_import.wix.auth import InvalidWixSecret, auth_from_secret
-from tests.unit.wix.conftest import (
+from tests.unit.wix.fakes import (
     API_KEY,
     APP_SECRET,
     SITE_ID,
@@ -113,7 +111,7 @@ def test_a_second_401_is_a_wix_auth_error(
     assert raised.value.status_code == 401
 
 
-def test_api_key_401_is_not_retried(client: Any, fake_wix: FakeWix) -> None:
+def test_api_key_401_is_not_retried(client: WixClient, fake_wix: FakeWix) -> None:
     # GIVEN Wix refuses the API key
     fake_wix.script['query_imports'] = [401]
     # WHEN a call is made

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from loyalty_import.wix import WixClient, WixValidationError
-from tests.unit.wix.conftest import (
+from tests.unit.wix.fakes import (
     API_KEY,
     BASE_URL,
     SITE_ID,

@@ -8,7 +8,7 @@ import pytest
 
 from loyalty_import.wix import ApiKeyAuth, ImportStatus, WixClient
 from loyalty_import.wix.flow import upload_and_create
-from tests.unit.wix.conftest import (
+from tests.unit.wix.fakes import (
     API_KEY,
     APP_SECRET,
     LOST,

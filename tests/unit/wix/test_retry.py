@@ -9,7 +9,7 @@ import pytest
 
 from loyalty_import.wix import RetryPolicy, WixClient, WixRateLimited, WixUnavailable, WixValidationError
 from loyalty_import.wix.retry import parse_retry_after
-from tests.unit.wix.conftest import CONNECT, DROP, LOST, ClientFactory, FakeClock, FakeWix
+from tests.unit.wix.fakes import CONNECT, DROP, LOST, ClientFactory, FakeClock, FakeWix
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:

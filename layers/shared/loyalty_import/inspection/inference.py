@@ -28,8 +28,8 @@ MIN_INT_SHARE = 0.9
 _EMAIL_BASE = {EmailHeader.OWN: 0.95, EmailHeader.QUALIFIED: 0.85, EmailHeader.NONE: 0.6}
 _POINTS_BASE = {
     PointsHeader.BALANCE: 0.95,
-    PointsHeader.UNIT: 0.85,
-    PointsHeader.BALANCE_WORD: 0.8,
+    PointsHeader.UNIT: 0.9,
+    PointsHeader.BALANCE_WORD: 0.85,
 }
 _HEADERLESS_POINTS_BASE = 0.5
 _DATE = re.compile(r'\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?')

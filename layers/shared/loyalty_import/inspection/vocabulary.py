@@ -139,7 +139,7 @@ _MONEY = _compile(
     'amount|revenue|sales|price|cost|paid|payment|purchase|order value|order total|aov=|ltv=|clv=|value|'
     'worth|currency|money|cash|credit|cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|'
     'jpy=|chf=|cad=|aud=|dollar|euro|umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|'
-    'chiffre|prix|cout|paye|achat|valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|'
+    'chiffre|prix|cout=|paye=|achat|valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|'
     'compra|valor|dinero|montante|vendas|preco|custo|pago=|dinheiro|importo|vendite|prezzo|pagato|'
     'acquist|valore|denaro|bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|'
     'שולם|רכישה|ערך|קרדיט|זיכוי|金額|売上|価格|料金|支払|円'

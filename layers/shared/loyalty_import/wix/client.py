@@ -363,7 +363,9 @@ class WixClient:
             body = _query_body(None, None, MAX_PAGE_LIMIT, page.next_cursor)
         if not matches:
             return None
-        same_url = [m for m in matches if m.file_metadata is not None and m.file_metadata.url == file_url]
+        same_url = [
+            m for m in matches if file_url is not None and m.file_metadata and m.file_metadata.url == file_url
+        ]
         return min(same_url or matches, key=_created_key)
 
     def _already_executed_or_raise(

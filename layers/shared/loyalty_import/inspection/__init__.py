@@ -1,0 +1,364 @@
+"""CSV intelligence: decode any real export, infer EMAIL and POINTS, validate every row, normalize.
+
+inspection = inspect_csv(data, email_column=None, points_column=None)   # raises Refusal
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+
+from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
+from loyalty_import.inspection.dialect import Dialect, sample_text, sniff
+from loyalty_import.inspection.header import count_preamble, is_header
+from loyalty_import.inspection.inference import Evidence, analyse, choose, column_name
+from loyalty_import.inspection.models import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    ColumnReport,
+    Inspection,
+    IssueKind,
+    Mapping,
+    NormalizedFile,
+    Refusal,
+    RefusalCode,
+    Role,
+    RoleChoice,
+    ValidationSummary,
+)
+from loyalty_import.inspection.normalize import columns_to_keep, output_header
+from loyalty_import.inspection.validation import (
+    PassPlan,
+    PassResult,
+    formula_scan,
+    longest_line,
+    refusal_rows,
+    run_pass,
+)
+
+__all__ = [
+    'MAX_FILE_BYTES',
+    'Inspection',
+    'Refusal',
+    'RefusalCode',
+    'ValidationSummary',
+    'inspect_csv',
+]
+
+# Inference reads at most this many rows and cells (a 5,000-column file gets fewer rows).
+_HEAD_ROWS = 1000
+_HEAD_CELLS = 200_000
+_SNIFF_BYTES = 1024 * 1024 + 4
+
+
+class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page
+    pass
+
+
+def inspect_csv(
+    data: bytes,
+    *,
+    email_column: str | int | None = None,
+    points_column: str | int | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> Inspection:
+    """Inspect `data`; raise Refusal when it cannot be imported safely."""
+    if len(data) > max_file_bytes:
+        raise Refusal(
+            RefusalCode.FILE_TOO_LARGE,
+            f'The file is {len(data):,} bytes; Wix imports at most {max_file_bytes:,}. Split it into smaller files.',
+        )
+    if not data or data.isspace():
+        raise Refusal(RefusalCode.EMPTY_FILE, 'The file is empty.')
+    encoding = detect_encoding(data)
+    if csv.field_size_limit() < len(data) + 1:
+        csv.field_size_limit(len(data) + 1)  # a 2 MB cell is parsed (then dropped), not an error
+    try:
+        return _inspect(data, encoding, email_column, points_column, max_file_bytes)
+    except _NotUtf8:
+        legacy = Encoding(pick_legacy(data), 0, ascii_compatible=True)
+        return _inspect(data, legacy, email_column, points_column, max_file_bytes)
+
+
+def _inspect(
+    data: bytes,
+    encoding: Encoding,
+    email_column: str | int | None,
+    points_column: str | int | None,
+    max_file_bytes: int,
+) -> Inspection:
+    dialect = _sniff(data, encoding)
+    stream = io.BytesIO(data)
+    stream.seek(encoding.bom_bytes)
+    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
+    reader = csv.reader(text, delimiter=dialect.delimiter)
+    try:
+        return _inspect_rows(data, encoding, dialect, reader, email_column, points_column, max_file_bytes)
+    except UnicodeDecodeError as exc:
+        if encoding.name == 'utf-8' and not encoding.bom_bytes:
+            raise _NotUtf8 from exc
+        raise Refusal(RefusalCode.NOT_A_CSV, f'The file is not valid {encoding.name} text.') from exc
+    except csv.Error as exc:
+        raise Refusal(RefusalCode.NOT_A_CSV, f'The file cannot be read as CSV ({exc}).') from exc
+
+
+def _sniff(data: bytes, encoding: Encoding) -> Dialect:
+    head = data[encoding.bom_bytes : encoding.bom_bytes + _SNIFF_BYTES]
+    decoder = codecs.getincrementaldecoder(encoding.name)('strict')
+    try:
+        text = decoder.decode(head, final=len(head) == len(data) - encoding.bom_bytes)
+    except UnicodeDecodeError as exc:
+        if encoding.name == 'utf-8' and not encoding.bom_bytes:
+            raise _NotUtf8 from exc
+        raise Refusal(RefusalCode.NOT_A_CSV, f'The file is not valid {encoding.name} text.') from exc
+    sample, truncated = sample_text(text)
+    return sniff(sample, truncated or len(head) < len(data) - encoding.bom_bytes)
+
+
+def _read_head(reader: Iterator[list[str]], skip: int) -> tuple[list[tuple[int, list[str]]], bool]:
+    """The first rows (with their line numbers) for header detection and inference; blank lines seen?"""
+    line_of = reader.line_num if hasattr(reader, 'line_num') else None  # noqa: F841 - see below
+    head: list[tuple[int, list[str]]] = []
+    blank = False
+    cells = 0
+    for _ in range(skip):
+        next(reader, None)
+    for row in reader:
+        line = reader.line_num  # type: ignore[attr-defined]
+        if not row or (len(row) == 1 and not row[0].strip()):
+            blank = True
+            continue
+        head.append((line, row))
+        cells += len(row)
+        if len(head) >= _HEAD_ROWS or cells >= _HEAD_CELLS:
+            break
+    return head, blank
+
+
+def _inspect_rows(
+    data: bytes,
+    encoding: Encoding,
+    dialect: Dialect,
+    reader: Iterator[list[str]],
+    email_column: str | int | None,
+    points_column: str | int | None,
+    max_file_bytes: int,
+) -> Inspection:
+    head, blank_lines = _read_head(reader, dialect.skip_lines)
+    if not head:
+        raise Refusal(RefusalCode.EMPTY_FILE, 'The file holds no rows.')
+    preamble = count_preamble([row for _, row in head])
+    head = head[preamble:]
+    has_header = is_header(head[0][1], [row for _, row in head[1:]])
+    header = head[0][1] if has_header else None
+    body = head[1:] if has_header else head
+    if not body:
+        raise Refusal(RefusalCode.EMPTY_FILE, 'The file holds a header but no customer rows.')
+    width = len(header) if header is not None else Counter(len(r) for _, r in body).most_common(1)[0][0]
+    evidence = analyse(header, [row for _, row in body], width)
+
+    email = _override(Role.EMAIL, email_column, header, width, evidence) or choose(
+        Role.EMAIL, evidence, exclude=None
+    )
+    points = _override(Role.POINTS, points_column, header, width, evidence) or choose(
+        Role.POINTS, evidence, exclude=email.column
+    )
+    if email.column == points.column:
+        raise Refusal(RefusalCode.BAD_OVERRIDE, 'EMAIL and POINTS cannot be the same column.')
+
+    clean_shape = (
+        encoding.name == 'utf-8'
+        and not encoding.bom_bytes
+        and dialect.delimiter == ','
+        and not dialect.skip_lines
+        and dialect.line_end != '\r'
+        and has_header
+        and not preamble
+        and not blank_lines
+        and width <= MAX_COLUMNS
+        and all(len(cell) <= MAX_CELL_CHARS for cell in head[0][1])
+    )
+    check_cells = not encoding.ascii_compatible or longest_line(data) > MAX_CELL_CHARS
+    plan = PassPlan(
+        width=width,
+        email=email.column,
+        points=points.column,
+        number_format=evidence[points.column].number_format,
+        write=not clean_shape,
+        keep=columns_to_keep(width, email.column, points.column, set()),
+        header_out=output_header(header, width, email.column, points.column),
+        check_cells=check_cells,
+    )
+    result = run_pass(body, reader, reader, plan)
+    _refuse_unterminated_quote(data, encoding, dialect, result)
+    if refusal_rows(result):
+        raise Refusal(
+            RefusalCode.TOO_MANY_INVALID_ROWS,
+            f"{result.invalid_rows:,} of {result.rows:,} rows have no valid email in '{email.name}' or no valid "
+            f"balance in '{points.name}': these are probably not the right columns, or the file is broken.",
+        )
+    if (plan.write is False and result.dirty) or result.oversized_columns:
+        # Rewrite: the file was not clean after all, or a column must go (a cell Wix cannot take).
+        plan.write = True
+        plan.keep = columns_to_keep(width, email.column, points.column, result.oversized_columns)
+        result = _second_pass(data, encoding, dialect, preamble, has_header, plan)
+    content = data if result.content is None else result.content
+    if len(content) > max_file_bytes:
+        plan.keep = [c for c in plan.keep if c in (email.column, points.column)]
+        result = _second_pass(data, encoding, dialect, preamble, has_header, plan)
+        content = result.content or b''
+        if len(content) > max_file_bytes:
+            raise Refusal(
+                RefusalCode.FILE_TOO_LARGE, 'Even reduced to EMAIL and POINTS, the file is too large for Wix.'
+            )
+    summary = result.summary()
+    if encoding.ascii_compatible and not plan.check_cells:
+        summary = _with_formulas(summary, data, encoding, dialect)
+    keep = plan.keep
+    normalized = NormalizedFile(
+        content=content,
+        email_index=keep.index(email.column),
+        points_index=keep.index(points.column),
+        header=[plan.header_out[i] for i in keep] if plan.header_out else [],
+        sample_rows=result.sample_rows,
+        unchanged=result.content is None,
+        dropped_columns=[i for i in range(width) if i not in keep],
+    )
+    return Inspection(
+        mapping=Mapping(email=email.column, points=points.column),
+        confidence=round(min(email.confidence, points.confidence), 2),
+        encoding=encoding.name,
+        delimiter=dialect.delimiter,
+        has_header=has_header,
+        rows=result.rows,
+        columns=_column_reports(evidence, email, points),
+        email=email,
+        points=points,
+        validation=summary,
+        normalized=normalized,
+    )
+
+
+def _second_pass(
+    data: bytes, encoding: Encoding, dialect: Dialect, preamble: int, has_header: bool, plan: PassPlan
+) -> PassResult:
+    stream = io.BytesIO(data)
+    stream.seek(encoding.bom_bytes)
+    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
+    reader = csv.reader(text, delimiter=dialect.delimiter)
+    head, _ = _read_head(reader, dialect.skip_lines)
+    body = head[preamble + (1 if has_header else 0) :]
+    return run_pass(body, reader, reader, plan)
+
+
+def _with_formulas(
+    summary: ValidationSummary, data: bytes, encoding: Encoding, dialect: Dialect
+) -> ValidationSummary:
+    from loyalty_import.inspection.models import Issue  # noqa: PLC0415 - keeps the public import list short
+
+    count, examples = formula_scan(data, encoding.bom_bytes, dialect.delimiter)
+    if not count:
+        return summary
+    issues = [*summary.issues, Issue(kind=IssueKind.FORMULA_CELL, count=count, examples=examples)]
+    order = list(IssueKind)
+    issues.sort(key=lambda issue: order.index(issue.kind))
+    return summary.model_copy(update={'issues': issues})
+
+
+def _refuse_unterminated_quote(data: bytes, encoding: Encoding, dialect: Dialect, result: PassResult) -> None:
+    """An opening quote never closed swallows the rest of the file into one cell: refuse, never drop rows."""
+    if not result.last_row:
+        return
+    last_cell = result.last_row[-1]
+    if '\n' not in last_cell and '\r' not in last_cell:
+        return
+    if encoding.ascii_compatible and data.rstrip().endswith(b'"'):
+        return
+    raise Refusal(
+        RefusalCode.NOT_A_CSV,
+        'A quoted cell is never closed: a quote (") opens a cell that runs to the end of the file. '
+        'Fix the quote or export the file again.',
+    )
+
+
+def _override(
+    role: Role, value: str | int | None, header: list[str] | None, width: int, evidence: list[Evidence]
+) -> RoleChoice | None:
+    if value is None:
+        return None
+    flag = '--email-column' if role is Role.EMAIL else '--points-column'
+    index: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        index = value
+    elif isinstance(value, str):
+        wanted = value.strip()
+        names = [cell.replace('\ufeff', '').strip() for cell in header] if header is not None else []
+        matches = [i for i, name in enumerate(names) if name == wanted] or [
+            i for i, name in enumerate(names) if name.casefold() == wanted.casefold()
+        ]
+        if len(matches) > 1:
+            raise Refusal(
+                RefusalCode.BAD_OVERRIDE,
+                f"{flag} '{value}' names {len(matches)} columns; give its 0-based index.",
+            )
+        if matches:
+            index = matches[0]
+        elif wanted.isdigit():
+            index = int(wanted)
+        else:
+            known = ', '.join(repr(n) for n in names[:20]) or 'none (the file has no header)'
+            raise Refusal(RefusalCode.BAD_OVERRIDE, f"{flag} '{value}' is not a column. Columns: {known}.")
+    if index is None or not 0 <= index < width:
+        raise Refusal(
+            RefusalCode.BAD_OVERRIDE,
+            f'{flag} {value!r} is out of range: the file has {width} columns (0-{width - 1}).',
+        )
+    return RoleChoice(
+        column=index,
+        name=column_name(header, index),
+        confidence=1.0,
+        why=f'chosen by you ({flag})',
+        overridden=True,
+    )
+
+
+def _column_reports(evidence: list[Evidence], email: RoleChoice, points: RoleChoice) -> list[ColumnReport]:
+    reports = []
+    for e in evidence:
+        if e.index == email.column:
+            reports.append(
+                ColumnReport(
+                    index=e.index,
+                    name=e.name,
+                    kind=e.kind,
+                    role=Role.EMAIL,
+                    confidence=email.confidence,
+                    why=email.why,
+                )
+            )
+        elif e.index == points.column:
+            reports.append(
+                ColumnReport(
+                    index=e.index,
+                    name=e.name,
+                    kind=e.kind,
+                    role=Role.POINTS,
+                    confidence=points.confidence,
+                    why=points.why,
+                )
+            )
+        else:
+            why = (
+                e.email_why
+                if e.kind == 'email'
+                else e.points_why
+                if e.kind == 'integer' or e.points_why.startswith('header')
+                else ''
+            )
+            score = max(e.email_score, e.points_score)
+            reports.append(ColumnReport(index=e.index, name=e.name, kind=e.kind, confidence=score, why=why))
+    return reports

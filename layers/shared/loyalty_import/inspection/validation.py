@@ -1,0 +1,356 @@
+"""Pre-flight validation of every row, in ONE streaming pass that also writes the normalized file.
+
+The pass reads rows from csv.reader in chunks and checks each chunk with C-level bulk operations
+(join, count, set) so that a clean chunk costs a few calls, not a Python loop per cell; only a
+chunk that fails a bulk check is walked row by row to count and locate its problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
+
+from loyalty_import.inspection.models import (
+    MAX_CELL_CHARS,
+    ROW_ERRORS,
+    Example,
+    Issue,
+    IssueKind,
+    ValidationSummary,
+)
+from loyalty_import.inspection.normalize import OutputWriter
+from loyalty_import.inspection.values import SPACES, NumberFormat, is_email, parse_points
+
+MAX_EXAMPLES = 5
+_EXAMPLE_CHARS = 80
+_CHUNK_ROWS = 256
+# Substrings that cannot occur in a list of valid addresses joined by '\n'.
+_NOT_IN_EMAILS = (
+    ' ',
+    '\t',
+    '\r',
+    ',',
+    ';',
+    '"',
+    '<',
+    '>',
+    '(',
+    ')',
+    '[',
+    ']',
+    '\\',
+    '\n@',
+    '@\n',
+    '..',
+    '.@',
+    '@.',
+    '\n.',
+    '.\n',
+)
+_DOMAIN_WITHOUT_DOT = re.compile('@[^.\n]*\n')
+_FORMULA_START = ('=', '@', '+', '-')
+_NUMERIC_CHARS = frozenset('0123456789 ().-+')
+
+
+@dataclass
+class PassPlan:
+    width: int
+    email: int
+    points: int
+    number_format: NumberFormat
+    write: bool
+    keep: list[int]
+    header_out: list[str] | None
+    check_cells: bool  # walk every cell for length and formulas (the byte-level scans cannot)
+
+
+@dataclass
+class PassResult:
+    rows: int = 0
+    invalid_rows: int = 0
+    dirty: bool = False
+    oversized_columns: set[int] = field(default_factory=set)
+    content: bytes | None = None
+    sample_rows: list[list[str]] = field(default_factory=list)
+    last_row: list[str] = field(default_factory=list)
+    counts: dict[IssueKind, int] = field(default_factory=dict)
+    examples: dict[IssueKind, list[Example]] = field(default_factory=dict)
+
+    def add(self, kind: IssueKind, line: int, value: str, count: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + count
+        examples = self.examples.setdefault(kind, [])
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(Example(line=line, value=value[:_EXAMPLE_CHARS]))
+
+    def summary(self) -> ValidationSummary:
+        issues = [
+            Issue(kind=kind, count=self.counts[kind], examples=self.examples.get(kind, []))
+            for kind in IssueKind
+            if self.counts.get(kind)
+        ]
+        return ValidationSummary(
+            rows=self.rows,
+            valid_rows=self.rows - self.invalid_rows,
+            invalid_rows=self.invalid_rows,
+            issues=issues,
+        )
+
+
+class _Pass:
+    def __init__(self, plan: PassPlan) -> None:
+        self.plan = plan
+        self.result = PassResult()
+        self.seen: set[str] = set()
+        self.writer = OutputWriter() if plan.write else None
+        self.get_email = itemgetter(plan.email)
+        self.get_points = itemgetter(plan.points)
+        self.keep = None if plan.keep == list(range(plan.width)) else itemgetter(*plan.keep)
+        if self.writer is not None and plan.header_out is not None:
+            self.writer.writerows([self._project(plan.header_out)])
+
+    def _project(self, row: list[str]) -> list[str]:
+        if self.keep is None:
+            return row
+        picked = self.keep(row)
+        return list(picked) if isinstance(picked, tuple) else [picked]
+
+    def chunk(self, rows: list[list[str]], lines: list[int]) -> None:
+        plan = self.plan
+        result = self.result
+        width = plan.width
+        lengths = list(map(len, rows))
+        if min(lengths) != width or max(lengths) != width:
+            rows, lines = self._fix_widths(rows, lines)
+            if not rows:
+                return
+        n = len(rows)
+        result.rows += n
+        bad: set[int] = set()
+        emails = list(map(self.get_email, rows))
+        joined = '\n'.join(emails)
+        if (
+            joined.count('@') == n
+            and joined.count('\n') == n - 1
+            and joined.isascii()
+            and not any(s in joined for s in _NOT_IN_EMAILS)
+            and not joined.startswith(('@', '.'))
+            and not joined.endswith(('@', '.'))
+            and _DOMAIN_WITHOUT_DOT.search(joined + '\n') is None
+        ):
+            lowered = joined.lower()
+            keys = emails if lowered == joined else lowered.split('\n')
+            fresh = set(keys)
+            if len(fresh) == n and self.seen.isdisjoint(fresh):
+                self.seen.update(fresh)
+            else:
+                self._duplicates(keys, lines)
+        else:
+            self._emails(rows, lines, bad)
+        points = list(map(self.get_points, rows))
+        digits = ''.join(points)
+        if not (
+            digits.isdigit() and digits.isascii() and min(map(len, points)) > 0 and max(map(len, points)) <= 9
+        ):
+            self._points(rows, points, lines, bad)
+        if plan.check_cells:
+            self._cells(rows, lines)
+        result.invalid_rows += len(bad)
+        if len(result.sample_rows) < 5:
+            result.sample_rows.extend(self._project(list(row)) for row in rows[: 5 - len(result.sample_rows)])
+        result.last_row = rows[-1]
+        if self.writer is not None:
+            self.writer.writerows(rows if self.keep is None else map(self._project, rows))
+
+    def _fix_widths(self, rows: list[list[str]], lines: list[int]) -> tuple[list[list[str]], list[int]]:
+        width = self.plan.width
+        kept_rows, kept_lines = [], []
+        for row, line in zip(rows, lines, strict=True):
+            if not row or (len(row) == 1 and not row[0].strip()):
+                self.result.dirty = True  # a blank line: dropped from the upload
+                continue
+            if len(row) != width:
+                self.result.dirty = True
+                if len(row) > width and not any(cell.strip() for cell in row[width:]):
+                    row = row[:width]  # noqa: PLW2901 - a trailing delimiter: nothing is lost
+                else:
+                    self.result.add(IssueKind.RAGGED_ROW, line, f'{len(row)} cells, expected {width}')
+                    row = (row + [''] * width)[:width]  # noqa: PLW2901
+            kept_rows.append(row)
+            kept_lines.append(line)
+        return kept_rows, kept_lines
+
+    def _emails(self, rows: list[list[str]], lines: list[int], bad: set[int]) -> None:
+        email = self.plan.email
+        for i, row in enumerate(rows):
+            raw = row[email]
+            value = raw.strip(SPACES)
+            if not value:
+                self.result.add(IssueKind.BLANK_EMAIL, lines[i], raw)
+                bad.add(i)
+                continue
+            if not is_email(value):
+                self.result.add(IssueKind.INVALID_EMAIL, lines[i], raw)
+                bad.add(i)
+                continue
+            if value != raw:
+                row[email] = value
+                self.result.dirty = True
+            key = value.lower()
+            if key in self.seen:
+                self.result.add(IssueKind.DUPLICATE_EMAIL, lines[i], value)
+            else:
+                self.seen.add(key)
+
+    def _duplicates(self, keys: list[str], lines: list[int]) -> None:
+        for i, key in enumerate(keys):
+            if key in self.seen:
+                self.result.add(IssueKind.DUPLICATE_EMAIL, lines[i], key)
+            else:
+                self.seen.add(key)
+
+    def _points(self, rows: list[list[str]], points: list[str], lines: list[int], bad: set[int]) -> None:
+        column = self.plan.points
+        fmt = self.plan.number_format
+        for i, value in enumerate(points):
+            if value.isdigit() and value.isascii() and len(value) <= 9:
+                continue
+            problem, normalized = parse_points(value, fmt)
+            if problem is not None:
+                self.result.add(problem, lines[i], value)
+                bad.add(i)
+            elif normalized != value:
+                rows[i][column] = normalized
+                self.result.dirty = True
+
+    def _cells(self, rows: list[list[str]], lines: list[int]) -> None:
+        plan = self.plan
+        for i, row in enumerate(rows):
+            for column, cell in enumerate(row):
+                if len(cell) > MAX_CELL_CHARS:
+                    self.result.add(
+                        IssueKind.OVERSIZED_CELL, lines[i], f'column {column + 1}: {len(cell)} characters'
+                    )
+                    self.result.dirty = True
+                    if column in (plan.email, plan.points):
+                        row[column] = ''  # already counted as an invalid email/points value
+                    else:
+                        self.result.oversized_columns.add(column)
+                elif cell[:1] in _FORMULA_START and is_formula(cell):
+                    self.result.add(IssueKind.FORMULA_CELL, lines[i], cell)
+
+    def finish(self) -> PassResult:
+        if self.writer is not None:
+            self.result.content = self.writer.getvalue()
+        self.seen.clear()
+        return self.result
+
+
+def is_formula(cell: str) -> bool:
+    """Starts like a spreadsheet formula; signed numbers and phone numbers ('+1 555...') do not count."""
+    if not cell or cell[0] not in _FORMULA_START:
+        return False
+    if cell[0] in '+-':
+        return not set(cell[1:]) <= _NUMERIC_CHARS or len(cell) == 1
+    return True
+
+
+def run_pass(
+    head: list[tuple[int, list[str]]], reader: Iterator[list[str]], line_num: object, plan: PassPlan
+) -> PassResult:
+    """Validate (and write, when `plan.write`) the already-read `head` rows, then the rest of `reader`.
+
+    `line_num` is the csv reader (its `line_num` locates rows of a chunk for examples).
+    """
+    state = _Pass(plan)
+    for start in range(0, len(head), _CHUNK_ROWS):
+        part = head[start : start + _CHUNK_ROWS]
+        state.chunk([row for _, row in part], [line for line, _ in part])
+    while True:
+        before: int = getattr(line_num, 'line_num', 0)
+        rows = list(islice(reader, _CHUNK_ROWS))
+        if not rows:
+            break
+        after: int = getattr(line_num, 'line_num', 0)
+        if after - before == len(rows):
+            lines = list(range(before + 1, after + 1))
+        else:
+            lines = _lines_with_multiline_cells(rows, before)
+            if not plan.check_cells:
+                plan.check_cells = True  # a cell spanning lines may be longer than any line
+                state.chunk(rows, lines)
+                plan.check_cells = False
+                continue
+        state.chunk(rows, lines)
+    return state.finish()
+
+
+def _lines_with_multiline_cells(rows: list[list[str]], before: int) -> list[int]:
+    lines = []
+    line = before
+    for row in rows:
+        lines.append(line + 1)
+        line += 1 + sum(cell.count('\n') for cell in row)
+    return lines
+
+
+# --- byte-level scans (ASCII-compatible encodings): one C-speed look at the whole file ------------
+
+
+def formula_scan(data: bytes, start: int, delimiter: str) -> tuple[int, list[Example]]:
+    """Count cells starting like a formula without walking cells: translate bytes to classes, count pairs."""
+    table = bytearray(b'x' * 256)
+    for byte in (ord(delimiter), 10, 13):
+        table[byte] = ord('D')
+    for byte in b'=@':
+        table[byte] = ord('F')
+    for byte in b'+-':
+        table[byte] = ord('S')
+    for byte in b'0123456789':
+        table[byte] = ord('N')
+    table[ord('"')] = ord('Q')
+    classes = b'D' + data[start:].translate(bytes(table))
+    count = classes.count(b'DF')
+    signs = classes.count(b'DS')
+    if signs:
+        count += signs - classes.count(b'DSN')
+    if b'DQ' in classes:
+        count += classes.count(b'DQF')
+        quoted_signs = classes.count(b'DQS')
+        if quoted_signs:
+            count += quoted_signs - classes.count(b'DQSN')
+    del classes
+    if not count:
+        return 0, []
+    sep = re.escape(delimiter.encode())
+    pattern = re.compile(
+        rb'(?:^|(?<=['
+        + sep
+        + rb'\r\n]))"?(?:[=@]|[+\-](?![0-9 ().\-]*"?(?:['
+        + sep
+        + rb'\r\n]|$)))[^'
+        + sep
+        + rb'\r\n]*',
+        re.MULTILINE,
+    )
+    examples = []
+    for match in pattern.finditer(data, start):
+        line = data.count(b'\n', 0, match.start()) + 1
+        examples.append(Example(line=line, value=match.group(0)[:_EXAMPLE_CHARS].decode('utf-8', 'replace')))
+        if len(examples) >= MAX_EXAMPLES:
+            break
+    return count, examples
+
+
+def longest_line(data: bytes) -> int:
+    return max(map(len, data.split(b'\n')))
+
+
+def refusal_rows(result: PassResult) -> bool:
+    """Most rows cannot be imported: the chosen columns are wrong or the file is broken."""
+    return result.rows > 0 and result.invalid_rows * 2 > result.rows
+
+
+__all__ = ['ROW_ERRORS', 'PassPlan', 'PassResult', 'formula_scan', 'is_formula', 'longest_line', 'run_pass']

@@ -1,0 +1,252 @@
+"""The boto3 adapters against moto: the exact AWS behaviour they rely on, and SDK errors mapped to
+domain exceptions. Plus the importer service's Powertools idempotency on a real (moto) table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from loyalty_import.pipeline.adapters.notifier import SnsNotifier
+from loyalty_import.pipeline.adapters.records import DynamoRecordStore
+from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource
+from loyalty_import.pipeline.adapters.storage import S3Storage
+from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow
+from loyalty_import.pipeline.errors import (
+    ConcurrentUpdate,
+    CredentialsError,
+    NotificationError,
+    ObjectTooLarge,
+    RecordStoreError,
+    SourceNotFound,
+)
+from loyalty_import.pipeline.importer import ImporterDeps
+from loyalty_import.pipeline.models import (
+    ImportRecord,
+    ImportResult,
+    MappingSummary,
+    Notification,
+    RecordStatus,
+    SourceEvent,
+    SourceRef,
+)
+from loyalty_import.pipeline.wiring import ImporterService
+from tests.integration.test_pipeline_flows import REGION, LambdaContext, template_table
+from tests.unit.pipeline.fakes import (
+    FakeClock,
+    FakeInspector,
+    FakeNotifier,
+    FakeRecords,
+    FakeStorage,
+    FakeWix,
+    FakeWorkflow,
+    csv_bytes,
+    make_settings,
+)
+
+BUCKET = 'drop'
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv('AWS_DEFAULT_REGION', REGION)
+    monkeypatch.setenv('AWS_ACCESS_KEY_ID', 'testing')
+    monkeypatch.setenv('AWS_SECRET_ACCESS_KEY', 'testing')
+    with mock_aws():
+        dynamodb = boto3.client('dynamodb', region_name=REGION)
+        for table, logical_id in (('imports', 'ImportsTable'), ('idempotency', 'IdempotencyTable')):
+            dynamodb.create_table(
+                TableName=table, BillingMode='PAY_PER_REQUEST', **template_table(logical_id)
+            )
+        yield
+
+
+def a_record(key: str = 'incoming/a.csv') -> ImportRecord:
+    return ImportRecord.new(SourceEvent(ref=SourceRef(bucket=BUCKET, key=key, version_id='v1'), size=10))
+
+
+# ------------------------------------------------------------------------------------- records
+
+
+@pytest.mark.usefixtures('aws')
+def test_a_record_round_trips_with_nested_models_and_floats() -> None:
+    # GIVEN a record with a mapping (floats), results (ints, bools) and history (datetimes)
+    store = DynamoRecordStore('imports')
+    record = a_record()
+    record.mapping = MappingSummary.model_validate(
+        {
+            'email': {'column': 1, 'name': 'Email', 'confidence': 0.97, 'why': 'addresses'},
+            'points': {'column': 2, 'name': 'Points', 'confidence': 0.875},
+            'confidence': 0.875,
+            'emailIndex': 1,
+            'pointsIndex': 2,
+        }
+    )
+    record.import_result = ImportResult(success_count=498, failure_count=2, error_file_exists=True)
+    record.move_to(RecordStatus.CREATED)
+    # WHEN it is stored and read back
+    assert store.create(record) is True
+    read = store.get(record.pk)
+    # THEN it is the same record, at version 1
+    assert read is not None
+    assert read.model_dump() == record.model_copy(update={'version': 1}).model_dump()
+    # AND the item uses the camelCase names the README documents
+    item = boto3.client('dynamodb', region_name=REGION).get_item(
+        TableName='imports', Key={'pk': {'S': record.pk}}
+    )['Item']
+    assert item['importResult']['M']['successCount'] == {'N': '498'}
+    assert item['status'] == {'S': 'CREATED'}
+
+
+@pytest.mark.usefixtures('aws')
+def test_create_is_conditional_and_save_is_optimistic() -> None:
+    store = DynamoRecordStore('imports')
+    record = a_record()
+    assert store.create(record) is True
+    # A second create of the same object version writes nothing
+    assert store.create(a_record()) is False
+    # Two writers from the same version: the second one loses
+    first = store.get(record.pk)
+    second = store.get(record.pk)
+    assert first is not None
+    assert second is not None
+    first.move_to(RecordStatus.CREATED)
+    store.save(first)
+    second.move_to(RecordStatus.REJECTED)
+    with pytest.raises(ConcurrentUpdate):
+        store.save(second)
+    stored = store.get(record.pk)
+    assert stored is not None
+    assert stored.status is RecordStatus.CREATED
+    assert stored.version == 2
+
+
+@pytest.mark.usefixtures('aws')
+def test_a_missing_table_is_a_record_store_error() -> None:
+    with pytest.raises(RecordStoreError):
+        DynamoRecordStore('no-such-table').get('x')
+
+
+# ------------------------------------------------------------------------------------- storage
+
+
+@pytest.mark.usefixtures('aws')
+def test_storage_reads_a_version_within_the_bound_and_maps_missing_objects() -> None:
+    s3 = boto3.client('s3', region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={'Status': 'Enabled'})
+    first = s3.put_object(Bucket=BUCKET, Key='incoming/a.csv', Body=b'one', Metadata={'dry-run': 'true'})
+    s3.put_object(Bucket=BUCKET, Key='incoming/a.csv', Body=b'two!')
+    storage = S3Storage()
+    # The event's version is read, not the latest
+    stored = storage.read(BUCKET, 'incoming/a.csv', first['VersionId'], max_bytes=100)
+    assert (stored.content, stored.metadata) == (b'one', {'dry-run': 'true'})
+    # Past the bound: refused without reading
+    with pytest.raises(ObjectTooLarge):
+        storage.read(BUCKET, 'incoming/a.csv', None, max_bytes=3)
+    with pytest.raises(SourceNotFound):
+        storage.read(BUCKET, 'incoming/gone.csv', None, max_bytes=100)
+    uri = storage.write(BUCKET, 'results/a.csv.rejected.txt', b'report', content_type='text/plain')
+    assert uri == f's3://{BUCKET}/results/a.csv.rejected.txt'
+
+
+# ----------------------------------------------------------------------- notifier, workflow, secrets
+
+
+@pytest.mark.usefixtures('aws')
+def test_notifications_carry_subject_and_outcome_attribute() -> None:
+    sns = boto3.client('sns', region_name=REGION)
+    sqs = boto3.client('sqs', region_name=REGION)
+    topic = sns.create_topic(Name='t')['TopicArn']
+    queue = sqs.create_queue(QueueName='q')['QueueUrl']
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=['QueueArn'])['Attributes'][
+        'QueueArn'
+    ]
+    sns.subscribe(TopicArn=topic, Protocol='sqs', Endpoint=queue_arn)
+    SnsNotifier(topic).publish(
+        Notification(
+            subject='Loyalty import dry run - a.csv', message='{}', attributes={'outcome': 'DRY_RUN'}
+        )
+    )
+    (message,) = sqs.receive_message(QueueUrl=queue)['Messages']
+    body: dict[str, Any] = json.loads(message['Body'])
+    assert body['Subject'] == 'Loyalty import dry run - a.csv'
+    assert body['MessageAttributes']['outcome'] == {'Type': 'String', 'Value': 'DRY_RUN'}
+    with pytest.raises(NotificationError):
+        SnsNotifier(topic.replace(':t', ':missing')).publish(
+            Notification(subject='s', message='{}', attributes={'outcome': 'X'})
+        )
+
+
+@pytest.mark.usefixtures('aws')
+def test_starting_the_same_execution_twice_is_not_an_error() -> None:
+    sfn = boto3.client('stepfunctions', region_name=REGION)
+    definition = json.dumps({'StartAt': 'Done', 'States': {'Done': {'Type': 'Succeed'}}})
+    arn = sfn.create_state_machine(
+        name='m', definition=definition, roleArn='arn:aws:iam::123456789012:role/r'
+    )['stateMachineArn']
+    workflow = StepFunctionsWorkflow(arn)
+    assert workflow.start('import-1', {'importId': '1'}) is not None
+    assert workflow.start('import-1', {'importId': '1', 'deadline': 2}) is None
+    assert len(sfn.list_executions(stateMachineArn=arn)['executions']) == 1
+
+
+@pytest.mark.usefixtures('aws')
+def test_credentials_come_from_the_json_secret_and_bad_json_does_not_leak() -> None:
+    secrets = boto3.client('secretsmanager', region_name=REGION)
+    secrets.create_secret(
+        Name='good', SecretString=json.dumps({'mode': 'api_key', 'api_key': 'k', 'site_id': 's'})
+    )
+    secrets.create_secret(Name='bad', SecretString='api_key=TOPSECRET')
+    assert WixCredentialsSource('good').get() == {'mode': 'api_key', 'api_key': 'k', 'site_id': 's'}
+    with pytest.raises(CredentialsError) as error:
+        WixCredentialsSource('bad').get()
+    assert 'TOPSECRET' not in str(error.value)
+    with pytest.raises(CredentialsError):
+        WixCredentialsSource('missing').get()
+
+
+# ------------------------------------------------------------------------------- idempotency
+
+
+@pytest.mark.usefixtures('aws')
+def test_the_importer_service_runs_once_per_object_version() -> None:
+    # GIVEN the importer service with Powertools idempotency on the (moto) idempotency table
+    storage = FakeStorage()
+    storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
+    wix = FakeWix(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    records = FakeRecords()
+    deps = ImporterDeps(
+        settings=make_settings(),
+        records=records,
+        notifier=FakeNotifier(),
+        storage=storage,
+        workflow=FakeWorkflow(),
+        inspector=FakeInspector(),
+        wix=lambda: wix,
+        clock=FakeClock().as_clock(),
+    )
+    service = ImporterService(deps)
+    source = SourceEvent(
+        ref=SourceRef(bucket='drop-bucket', key='incoming/a.csv', version_id='v1', etag='e'), size=1
+    )
+    # WHEN the same object version is processed twice, and another version once
+    context = LambdaContext('importer')
+    first = service.process(source, context)
+    again = service.process(source.model_copy(update={'size': 999}), context)
+    other = service.process(
+        source.model_copy(update={'ref': source.ref.model_copy(update={'version_id': 'v2'})}), context
+    )
+    # THEN the second call replays the first result without running (no second read), marked duplicate
+    assert first.duplicate is False
+    assert again.duplicate is True
+    assert again.import_id == first.import_id
+    assert storage.reads == 2
+    assert other.import_id != first.import_id
+    assert wix.count('create_import') == 2
+    stored = [records.get(pk) for pk in records.items]
+    assert [record.status for record in stored if record is not None] == [RecordStatus.IMPORTING] * 2
