@@ -9,7 +9,7 @@ SRC = $(foreach d,layers/shared local functions tests benchmarks,$(if $(shell fi
 WIX_EMULATOR_PORT ?= 8765
 
 .DEFAULT_GOAL := help
-.PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean
+.PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo
 .PHONY: template-lint validate build deploy
 
 help:  ## list the targets
@@ -49,6 +49,11 @@ bench: $(STAMP)  ## speed and memory benchmarks (prints numbers)
 
 wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT)
 	$(BIN)/wix-emulator --port $(WIX_EMULATOR_PORT)
+
+# The whole pipeline on this machine (template.yaml in moto, the real handlers, the Wix emulator).
+# Options: FILE=path.csv EMAIL_COLUMN=<name|index> POINTS_COLUMN=<name|index> DRY_RUN=1
+demo: $(STAMP)  ## rehearse the pipeline locally on a sample (or FILE=...): no AWS account, Docker or network
+	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run)
 
 # --- AWS: build, deploy, template checks -------------------------------------------------------
 # SAM CLI and checkov pin their own versions of boto3, pydantic and friends, so each lives in its own

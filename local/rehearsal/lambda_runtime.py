@@ -127,10 +127,10 @@ class _ThreadRoutedStream(io.TextIOBase):
         self.fallback.flush()
 
     @contextlib.contextmanager
-    def capture(self) -> Iterator[io.StringIO]:
-        self.local.buffer = io.StringIO()
+    def capture(self, buffer: io.StringIO) -> Iterator[None]:
+        self.local.buffer = buffer
         try:
-            yield self.local.buffer
+            yield
         finally:
             self.local.buffer = None
 
@@ -155,6 +155,7 @@ class LambdaRuntime:
         self._pending_lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
         self._stdout: _ThreadRoutedStream | None = None
+        self._stderr: _ThreadRoutedStream | None = None
 
     # -- wiring into moto -------------------------------------------------------------------
 
@@ -175,14 +176,16 @@ class LambdaRuntime:
         original_s3 = notifications._invoke_awslambda
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]
         notifications._invoke_awslambda = invoke_from_s3
-        self._stdout = _ThreadRoutedStream(sys.stdout)
-        original_stdout = sys.stdout
-        sys.stdout = self._stdout
+        # Both streams, as Lambda sends both to CloudWatch Logs (warnings are written to stderr).
+        original_stdout, original_stderr = sys.stdout, sys.stderr
+        self._stdout = _ThreadRoutedStream(original_stdout)
+        self._stderr = _ThreadRoutedStream(original_stderr)
+        sys.stdout, sys.stderr = self._stdout, self._stderr
 
         def undo() -> None:
             LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
             notifications._invoke_awslambda = original_s3
-            sys.stdout = original_stdout
+            sys.stdout, sys.stderr = original_stdout, original_stderr
 
         self._undo.append(undo)
 
@@ -315,10 +318,11 @@ class LambdaRuntime:
 
     @contextlib.contextmanager
     def _captured_output(self) -> Iterator[io.StringIO]:
-        if self._stdout is None:
-            yield io.StringIO()
-            return
-        with self._stdout.capture() as buffer:
+        buffer = io.StringIO()
+        with contextlib.ExitStack() as stack:
+            for stream in (self._stdout, self._stderr):
+                if stream is not None:
+                    stack.enter_context(stream.capture(buffer))
             yield buffer
 
     def _save_logs(self, function: Any, code: FunctionCode, invocation: Invocation) -> None:

@@ -121,9 +121,11 @@ class ProgressReporter:
             at = record.status_history[0].at.timestamp() if record.status_history else time.time()
             self._add(at, 'mapping', text)
         for change in record.status_history[self._statuses_seen :]:
-            note = f' ({change.note})' if change.note else ''
+            text = self._describe(record, change.status)
+            if change.note and change.note not in text:
+                text += f' ({change.note})'
             stage = STAGE_OF_STATUS.get(change.status, 'recorded')
-            self._add(change.at.timestamp(), stage, self._describe(record, change.status) + note)
+            self._add(change.at.timestamp(), stage, text)
         self._statuses_seen = len(record.status_history)
 
     @staticmethod
@@ -153,6 +155,8 @@ def outcome_text(record: ImportRecord) -> str:
         return text + (f"; Wix's error file kept at {record.error_file}" if record.error_file else '')
     if record.error is not None:
         return f'{record.error.code}: {record.error.message}'
+    if record.status is RecordStatus.DRY_RUN:
+        return 'inspected and recorded; nothing was sent to Wix'
     return record.status.value
 
 

@@ -184,8 +184,13 @@ class Store:
         request = _validate(CreateImportRequest, body)
         with self._lock:
             upload = self._find_upload(request.file_url)
-            if upload is None or upload.content is None:
-                raise WixApiError(400, ErrorCode.FILE_NOT_UPLOADED, 'fileUrl does not name an uploaded file')
+            content = None if upload is None else upload.content
+            uploaded_name = None if upload is None else upload.file_name
+        if content is None:
+            raise WixApiError(400, ErrorCode.FILE_NOT_UPLOADED, 'fileUrl does not name an uploaded file')
+        # Parsed outside the lock: a 10 MB file takes a moment and other calls should not wait.
+        parsed = parse_file(content)
+        with self._lock:
             now = self._clock()
             self._seq += 1
             record = _Import(
@@ -194,9 +199,9 @@ class Store:
                 created_at=now,
                 updated_at=now,
                 file_url=request.file_url,
-                file_name=request.file_name or upload.file_name or 'file.csv',
-                file_size=request.file_size if request.file_size is not None else len(upload.content),
-                parsed=parse_file(upload.content),
+                file_name=request.file_name or uploaded_name or 'file.csv',
+                file_size=request.file_size if request.file_size is not None else len(content),
+                parsed=parsed,
             )
             delay = self._settings.parse_delay_s
             record.schedule = [(now + delay / 2, 'PARSING'), (now + delay, 'PARSE_DONE')]

@@ -22,6 +22,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 from moto import mock_aws
 from samtranslator.yaml_helper import yaml_parse
 
@@ -56,18 +57,20 @@ def load_handler(name: str) -> ModuleType:
     return module
 
 
-class LambdaContext:
+class LambdaContext(PowertoolsLambdaContext):
+    """What Lambda passes a handler: a name, a request id and the time left (300 s, the template's)."""
+
     def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.function_version = '$LATEST'
-        self.memory_limit_in_mb = 1024
-        self.invoked_function_arn = f'arn:aws:lambda:{REGION}:123456789012:function:{name}'
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f'/aws/lambda/{name}'
-        self.log_stream_name = 'test'
+        self._function_name = name
+        self._function_version = '$LATEST'
+        self._memory_limit_in_mb = 1024
+        self._invoked_function_arn = f'arn:aws:lambda:{REGION}:123456789012:function:{name}'
+        self._aws_request_id = str(uuid.uuid4())
+        self._log_group_name = f'/aws/lambda/{name}'
+        self._log_stream_name = 'test'
         self._deadline = time.monotonic() + 300
 
-    def get_remaining_time_in_millis(self) -> int:
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
         return int((self._deadline - time.monotonic()) * 1000)
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
-from loyalty_import.inspection.dialect import Dialect, sample_text, sniff
+from loyalty_import.inspection.dialect import Dialect, refuse_other_formats, sample_text, sniff
 from loyalty_import.inspection.header import count_preamble, is_header
 from loyalty_import.inspection.inference import Evidence, analyse, choose, column_name
 from loyalty_import.inspection.models import (
@@ -116,6 +116,7 @@ def _sniff(data: bytes, encoding: Encoding) -> Dialect:
             raise _NotUtf8 from exc
         raise Refusal(RefusalCode.NOT_A_CSV, f'The file is not valid {encoding.name} text.') from exc
     sample, truncated = sample_text(text)
+    refuse_other_formats(sample)
     return sniff(sample, truncated or len(head) < len(data) - encoding.bom_bytes)
 
 

@@ -44,6 +44,7 @@ _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 # Punctuation that sits next to letters in real text (apostrophes, quotes, dashes).
 _JOINING_PUNCTUATION = frozenset('’‘“”«»–—…·')
 _SAMPLE_BYTES = 256 * 1024
+_GRAVE_IOU = frozenset('ìòùÌÒÙ')
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,9 @@ def plausibility(text: str) -> float:
             # Accented letters sit among plain ones; words made only of them are mojibake.
             share = len(non_ascii) / len(word)
             score += 1 if share <= 0.5 or len(word) <= 3 else -1
+            # Grave i/o/u end Italian words ('città', 'più'); inside a word they are Czech read as
+            # cp1252 ('Vìrnostní' for 'Věrnostní').
+            score -= 3 * sum(1 for ch in word[:-1] if ch in _GRAVE_IOU)
         elif has_ascii_letters:
             score -= 2  # Hebrew, Cyrillic or kanji glued to Latin letters
         else:

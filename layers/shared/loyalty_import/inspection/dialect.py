@@ -5,12 +5,29 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+import re
 from dataclasses import dataclass
+
+from loyalty_import.inspection.models import Refusal, RefusalCode
 
 DELIMITERS = (',', ';', '\t', '|')
 _SAMPLE_CHARS = 64 * 1024
 _MAX_SAMPLE_CHARS = 1024 * 1024
 _SNIFF_ROWS = 200
+
+
+_MARKUP = re.compile(r'\s*<(?:!doctype|html|\?xml|table|head|body|meta|div)\b', re.IGNORECASE)
+_JSON = re.compile(r'\s*(?:\[\s*[{\["]|\{\s*")')
+
+
+def refuse_other_formats(sample: str) -> None:
+    """HTML, XML and JSON saved as .csv: some of their lines split on commas, but they are not tables."""
+    if _MARKUP.match(sample):
+        raise Refusal(
+            RefusalCode.NOT_A_CSV, 'This is an HTML/XML document, not a CSV file: export the table as CSV.'
+        )
+    if _JSON.match(sample):
+        raise Refusal(RefusalCode.NOT_A_CSV, 'This is JSON, not a CSV file: export the data as CSV.')
 
 
 @dataclass(frozen=True)

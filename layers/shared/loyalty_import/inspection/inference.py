@@ -32,6 +32,7 @@ _POINTS_BASE = {
     PointsHeader.BALANCE_WORD: 0.85,
 }
 _HEADERLESS_POINTS_BASE = 0.5
+_NAMED = (PointsHeader.BALANCE, PointsHeader.UNIT, PointsHeader.BALANCE_WORD)
 _DATE = re.compile(r'\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T].*)?')
 
 
@@ -343,7 +344,7 @@ def _near_misses(role: Role, evidence: list[Evidence], exclude: int | None) -> l
             e
             for e in evidence
             if e.index != exclude
-            and (e.kind == 'integer' or classify_points_header(e.name)[0] is not PointsHeader.NONE)
+            and (e.kind in ('integer', 'decimal', 'money') or classify_points_header(e.name)[0] in _NAMED)
         ]
     return near[:8]
 

@@ -47,7 +47,7 @@ def _compile(terms: str) -> re.Pattern[str]:
 
 # --- EMAIL ---------------------------------------------------------------------------------------
 _EMAIL = _compile(
-    'email|mail=|mails=|mail address|mailadres|*mailadresse|courriel|correo|correo electronico|'
+    'email|mail=|mails=|почта|емейл|имейл|mail address|mailadres|*mailadresse|courriel|correo|correo electronico|'
     'posta elettronica|endereco eletronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|אימייל|מייל|'
     'メール|メールアドレス|電子メール|eメール'
 )
@@ -63,7 +63,7 @@ _EMAIL_QUALIFIED = _compile(
 )
 # Someone else's address: never the customer key.
 _EMAIL_OTHER_PERSON = _compile(
-    'owner|staff|employee|agent|rep=|representative|salesperson|sales|manager|referrer|referred|referral|'
+    'owner|staff|менеджер|ответственн|пригласи|реферер|employee|agent|rep=|representative|salesperson|sales|manager|referrer|referred|referral|'
     'referee|sponsor|inviter|invited|secondary|alternate|alternative|alt=|other|cc=|bcc=|assistant|'
     'parent|guardian|partner|spouse|friend|recipient|sender|gift|cashier|seller|vendor|created by|'
     'updated by|modified by|assigned|approver|advisor|consultant|coach|2=|second|backup|additional|'
@@ -106,24 +106,28 @@ def classify_email_header(name: str) -> tuple[EmailHeader, str]:
 # The unit: what is counted.
 _UNIT = _compile(
     'point|points|pts=|pt=|punkt|*punkte|punten|*punten|punt=|puntos|punto=|pontos|ponto=|punti|'
-    'coins|stamps|kudos|miles|נקודות|נק=|ポイント|pt'
+    'coins|stamps|kudos|miles|body=|bodu=|балл|бонус|очки|נקודות|נק=|ポイント|pt'
 )
 # 'Now/current/spendable' words: the balance.
 _BALANCE = _compile(
     'balance|current|available|spendable|redeemable|usable|held|remaining|on hand|unused|unredeemed|'
-    'net=|approved|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|verfugbar|aktuell|disponible|'
+    'net=|approved|active|bal=|avail|curr=|cur=|dostepn|aktualn|zustatek|dostupn|баланс|остаток|доступн|текущ|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|verfugbar|aktuell|disponible|'
     'actuel|actual|restant|vigente|disponive|disponivel|atual|atuais|disponibili|attuali|residu|'
     'beschikbaar|beschikbare|huidig|resterend|actueel|יתרה|יתרת|זמינות|זמין|נוכחי|残高|保有|利用可能|'
     '現在|残り|使用可能|有効ポイント'
 )
 # Point numbers that are NOT the current balance.
 _DECOY = _compile(
-    'earn|accru|accumul|collect|gain|award|issu|grant|given|spent|spend=|redeemed|redemption|redeem=|'
+    'earn|accru|accumul|collect|gain|award|issu|grant|given=|spent|spend=|redeemed|redemption|redeem=|'
     'used|usage|consum|pending|lifetime|life time|all time|alltime|total|sum=|cumul|expir|next|last|'
     'previous|prior|old=|before|initial|starting|opening|referral|status points|qualifying|needed|'
     'required|to next|until|threshold|min=|max=|avg|average|adjust|change|delta|diff|refund|revers|'
     'cancel|void|deduct|withdraw|burn|lost|forfeit|history|transactions|per=|rate|ratio|multiplier|'
     'target|goal|projected|estimated|transfer|received|sent=|'
+    'reserved|locked|blocked|frozen|on hold|hold=|ytd=|mtd=|ltd=|tot=|exp=|redm|rdm|accum|'
+    'wykorzystan|zdobyt|zebran|wydan|oczekuj|lacznie|suma=|zuzyt|wygasl|vyuzit|pouzit|ziskan|cerpan|'
+    'celkem|nasbiran|списан|начислен|потрачен|накоплен|всего|итого|сгора|сгорел|ожида|использован|'
+    'получен|'
     'verdient|gesammelt|gesamt|*gesamt|summe|eingelost|verbraucht|genutzt|verwendet|ausgegeben|'
     'ausstehend|abgelaufen|verfallen|lebenslang|bisher|vergeben|gutgeschrieben|erhalten|vorjahr|'
     'vorherig|letzte|nachste|gagne|acquis|depense|utilise|echange|en attente|attente|expire|perime|'
@@ -136,18 +140,18 @@ _DECOY = _compile(
     '使用済|利用済|使用ポイント|利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
 )
 _MONEY = _compile(
-    'amount|revenue|sales|price|cost|paid|payment|purchase|order value|order total|aov=|ltv=|clv=|value|'
+    'amount|revenue|kwota|wartosc|cena=|castka|hodnota|сумма|руб|деньги|sales|price|cost|paid|payment|purchase|order value|order total|aov=|ltv=|clv=|value|'
     'worth|currency|money|cash|credit|cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|'
     'jpy=|chf=|cad=|aud=|dollar|euro|umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|'
     'chiffre|prix|cout=|paye=|achat|valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|'
-    'compra|valor|dinero|montante|vendas|preco|custo|pago=|dinheiro|importo|vendite|prezzo|pagato|'
+    'compra|valor|dinero|montante|vendas|preco|custo=|pago=|dinheiro|importo|vendite|prezzo|pagato|'
     'acquist|valore|denaro|bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|'
     'שולם|רכישה|ערך|קרדיט|זיכוי|金額|売上|価格|料金|支払|円'
 )
 _CURRENCY_SIGNS = frozenset('$€£¥₪₩₹¢')
 # Numbers that are something else (identifiers, contact data, dates, counts of other things).
 _OTHER_NUMBER = _compile(
-    'id=|ids=|identifier|uuid|guid|no=|nr=|num=|code|phone|tel=|telephone|mobile|cell=|fax|zip|postal|'
+    'id=|ids=|kod=|pesel|psc=|телефон|номер|дата|индекс|возраст|заказ|identifier|uuid|guid|no=|nr=|num=|code|phone|tel=|telephone|mobile|cell=|fax|zip|postal|'
     'postcode|plz=|cp=|cap=|age=|year|month|day|date|birth|dob=|anniversary|order|purchases|visit|'
     'rating|review|score|nps=|tier|level|rank|version|index|row=|line=|gender|store|branch|location|'
     'referrals|sessions|clicks|opens|streak|since|kundennummer|*nummer|mitglied|telefon|handy|alter=|'

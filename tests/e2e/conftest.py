@@ -1,0 +1,42 @@
+"""End-to-end tests through the same harness as `make demo`: template.yaml in moto, real handlers.
+
+Each test deploys its own stack (about two seconds) against its own Wix emulator. Step Functions
+Wait/Retry intervals run at 1/100 of their seconds and Lambda's async retries after 10 ms, so a
+test lasts seconds; every wait is bounded by `FOLLOW_S`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from rehearsal import Rehearsal, RehearsalConfig
+from wix_emulator import WixEmulator
+
+FOLLOW_S = 60.0
+CLOCK_SCALE = 0.01
+
+Rehearse = Callable[..., Rehearsal]
+
+
+@pytest.fixture
+def rehearse() -> Iterator[Rehearse]:
+    """Start a rehearsal against a given emulator (stopped at the end of the test)."""
+    started: list[Rehearsal] = []
+
+    def start(emulator: WixEmulator, **parameters: str) -> Rehearsal:
+        config = RehearsalConfig(parameters=parameters, clock_scale=CLOCK_SCALE, async_retry_delay_s=0.01)
+        rehearsal = Rehearsal(config, emulator=emulator)
+        rehearsal.start()
+        started.append(rehearsal)
+        return rehearsal
+
+    yield start
+    for rehearsal in started:
+        rehearsal.stop()
+
+
+@pytest.fixture
+def rehearsal(rehearse: Rehearse, wix_emulator: WixEmulator) -> Rehearsal:
+    return rehearse(wix_emulator)
