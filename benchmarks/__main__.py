@@ -1,5 +1,104 @@
+"""Speed and memory benchmarks, run by `make bench`; they print numbers and never assert on time.
+
+Targets (../shared/design.md, "Quality bars"): inspect + validate + normalize of a 10 MB export
+in at most 2x a bare csv.reader pass over the same bytes; peak memory at most 4x the file size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.generate import export
+from loyalty_import.inspection import MAX_FILE_BYTES, inspect_csv
+
+RUNS = 5
+TARGET_SPEED = 2.0
+TARGET_MEMORY = 4.0
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bare_reader_pass(data: bytes, encoding: str, delimiter: str) -> None:
+    """The baseline: decode and split every row with csv.reader, nothing else."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline='')
+    for _row in csv.reader(text, delimiter=delimiter):
+        pass
+
+
+def peak_memory(data: bytes) -> int:
+    tracemalloc.start()
+    try:
+        inspect_csv(data)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+_IMPORT_PROBE = (
+    'import time; t = time.perf_counter(); import loyalty_import.inspection; print(time.perf_counter() - t)'
+)
+
+
+def import_time() -> float:
+    """Seconds to import the package in a fresh interpreter (what a Lambda cold start pays)."""
+    runs = []
+    for _ in range(3):
+        probe = [sys.executable, '-c', _IMPORT_PROBE]
+        completed = subprocess.run(probe, capture_output=True, text=True, check=True)  # noqa: S603 - our own probe
+        runs.append(float(completed.stdout))
+    return min(runs)
+
+
+def scenario(title: str, data: bytes, encoding: str, delimiter: str) -> None:
+    inspection = inspect_csv(data)
+    baseline = best_of(RUNS, lambda: bare_reader_pass(data, encoding, delimiter))
+    ours = best_of(RUNS, lambda: inspect_csv(data))
+    peak = peak_memory(data)
+    size = len(data)
+    columns = len(inspection.columns)
+    mapping = f'EMAIL={inspection.mapping.email} POINTS={inspection.mapping.points}'
+    print(f'\n{title}')
+    print(f'  file                      {size / 1e6:8.2f} MB, {inspection.rows:,} rows, {columns} columns')
+    print(f'  mapping                   {mapping} (confidence {inspection.confidence})')
+    print(f'  uploaded unchanged        {inspection.normalized.unchanged}')
+    print(f'  bare csv.reader pass      {baseline * 1000:8.1f} ms (best of {RUNS})')
+    print(f'  inspect+validate+normalize{ours * 1000:8.1f} ms (best of {RUNS})')
+    print(f'  time ratio                {ours / baseline:8.2f} x   (target <= {TARGET_SPEED:.1f} x)')
+    print(f'  peak memory (tracemalloc) {peak / 1e6:8.2f} MB')
+    print(f'  memory ratio              {peak / size:8.2f} x file size   (target <= {TARGET_MEMORY:.1f} x)')
+
+
 def main() -> None:
-    raise SystemExit('no benchmarks yet')
+    target = MAX_FILE_BYTES - 64 * 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        clean = Path(tmp) / 'export.csv'
+        clean.write_bytes(export(target).encode('utf-8'))
+        scenario('1. UTF-8 comma export (uploaded as is)', clean.read_bytes(), 'utf-8', ',')
+        legacy = Path(tmp) / 'export_cp1252_semicolon.csv'
+        text = export(int(target * 0.9), thousands='.').replace(',', ';')
+        legacy.write_bytes(text.encode('cp1252'))
+        scenario(
+            '2. cp1252 semicolon export with "1.234" thousands (rewritten for Wix)',
+            legacy.read_bytes(),
+            'cp1252',
+            ';',
+        )
+    print(f'\nimport loyalty_import.inspection: {import_time() * 1000:.1f} ms (best of 3, fresh interpreter)')
 
 
 if __name__ == '__main__':

@@ -33,6 +33,9 @@ def service() -> ImporterService:
 @capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if not event.get('Records'):  # e.g. s3:TestEvent: nothing to import
+        logger.info('event without S3 records ignored', event_type=event.get('Event'))
+        return ImporterResponse(outcomes=[]).to_wire()
     # Powertools' parser models load every event schema (~0.1 s): only when an event arrives.
     from aws_lambda_powertools.utilities.parser.models import S3Model  # noqa: PLC0415
 

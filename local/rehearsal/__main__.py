@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             if stack.unsupported:
                 write(f'{"":19}not emulated (nothing at run time needs them): {", ".join(stack.unsupported)}')
+            for note in stack.notes:
+                write(f'{"":19}{note}')
             drop = rehearsal.drop(
                 path.name,
                 content,

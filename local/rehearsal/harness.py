@@ -14,6 +14,7 @@ template's secret -> every Lambda invocation routed to the real handlers (see la
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -28,6 +29,7 @@ import boto3
 from moto import mock_aws
 
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
+from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import ImportRecord, SourceRef
 from rehearsal import moto_gaps
 from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
@@ -57,6 +59,7 @@ BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID = (
     'WixCredentialsSecret',
     'ImportStateMachine',
 )
+STOP_TIMEOUT_S = 30.0
 FINAL_EXECUTION_STATES = frozenset({'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'})
 
 
@@ -141,6 +144,7 @@ class StackInfo:
     resources: dict[str, str]  # logical id -> physical id
     parameters: dict[str, str]
     unsupported: list[str]
+    notes: list[str]  # what the rehearsal could not reproduce faithfully (see moto_gaps)
     setup_s: float = 0.0
 
 
@@ -154,7 +158,7 @@ class Rehearsal:
         self._mock: Any = None
         self._queue_url = ''
         self._messages: list[SnsMessage] = []
-        self._last_events: dict[str, Any] = {}
+        self._undo: list[Callable[[], None]] = []
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -180,15 +184,27 @@ class Rehearsal:
             self.stack.setup_s = time.monotonic() - started
 
     def stop(self) -> None:
+        """Stop executions and deliveries still in flight before moto goes: no thread of this
+        rehearsal may make an AWS call once the mock is gone."""
         if self.runtime is not None:
-            self.runtime.wait_idle(5)
+            if self.stack is not None:
+                self._stop_running_executions()
+            self.runtime.close(STOP_TIMEOUT_S)
             self.runtime.uninstall()
             self.runtime = None
+        while self._undo:
+            self._undo.pop()()
         if self._own_emulator:
             self.emulator.stop()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+
+    def _stop_running_executions(self) -> None:
+        sfn: SFNClient = self._client('stepfunctions')
+        for execution in self.executions():
+            if execution['status'] == 'RUNNING':
+                sfn.stop_execution(executionArn=execution['executionArn'], cause='the rehearsal stopped')
 
     def _deploy(self, started: float) -> None:
         config = self.config
@@ -206,9 +222,12 @@ class Rehearsal:
         cfn = translate(
             packaged, parameters, region=config.region, account_id=ACCOUNT_ID, stack_name=config.stack_name
         )
-        moto_gaps.register_cloudformation_models()
-        moto_gaps.complete_s3_event_records()
-        moto_gaps.scale_step_functions_clock(config.clock_scale)
+        # Patches of moto for this rehearsal only: undone by stop(), moto is left as found.
+        moto_gaps.NOTES.clear()
+        self._undo.append(moto_gaps.register_cloudformation_models())
+        self._undo.append(moto_gaps.complete_s3_event_records())
+        if config.clock_scale != 1.0:
+            self._undo.append(moto_gaps.scale_step_functions_clock(config.clock_scale))
         moto_gaps.inline_state_machine_definitions(cfn, packaged)
         unsupported = moto_gaps.unsupported_types(cfn)
 
@@ -223,7 +242,6 @@ class Rehearsal:
             async_retry_delay_s=config.async_retry_delay_s,
         )
         self.runtime.install()
-        self.runtime.listeners.append(self._remember_s3_event)
 
         cloudformation = self._client('cloudformation')
         with warnings.catch_warnings(), _Quiet('moto'):
@@ -260,7 +278,9 @@ class Rehearsal:
             raise RehearsalError(f'the stack has no {", ".join(missing)}')
         self._apply_logging_configs(cfn)
         resolved = {p['ParameterKey']: p.get('ParameterValue', '') for p in description.get('Parameters', [])}
-        self.stack = StackInfo(resources, resolved, unsupported, time.monotonic() - started)
+        self.stack = StackInfo(
+            resources, resolved, unsupported, list(moto_gaps.NOTES), time.monotonic() - started
+        )
         self._put_wix_credentials()
         self._subscribe_to_notifications()
 
@@ -355,21 +375,22 @@ class Rehearsal:
 
     def redeliver(self, drop: Drop) -> None:
         """S3 delivering the same event again (it delivers at least once)."""
-        event = self._last_events.get(drop.key)
-        if event is None or self.runtime is None:
+        if self.runtime is None:
+            raise RehearsalError('the rehearsal is not started')
+        delivered = [(arn, event) for arn, event in self.runtime.deliveries if drop.key in s3_keys(event)]
+        if not delivered:
             raise RehearsalError(f'no S3 event was delivered for {drop.key}')
-        function_arn = self._client('lambda').get_function(FunctionName=self.resource('ImporterFunction'))[
-            'Configuration'
-        ]['FunctionArn']
-        self.runtime.deliver_async(function_arn, event)
-
-    def _remember_s3_event(self, invocation: Invocation) -> None:
-        for key in s3_keys(invocation.event):
-            self._last_events[key] = invocation.event
+        function_arn, event = delivered[0]
+        self.runtime.deliver_async(function_arn, copy.deepcopy(event))
 
     def record(self, drop: Drop) -> ImportRecord | None:
+        """The drop's import record, read with the product's own model; None if there is none
+        (or the table cannot be read: a test may take it away to make the importer fail)."""
         dynamodb: DynamoDBClient = self._client('dynamodb')
-        return DynamoRecordStore(self.resource(TABLE_ID), dynamodb).get(drop.source.source_id)
+        try:
+            return DynamoRecordStore(self.resource(TABLE_ID), dynamodb).get(drop.source.source_id)
+        except RecordStoreError:
+            return None
 
     def notifications(self) -> list[SnsMessage]:
         """Every notification the topic sent so far (drained from the SQS subscription)."""

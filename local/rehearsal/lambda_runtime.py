@@ -107,10 +107,10 @@ class LambdaContext:
 
 
 class _ThreadRoutedStream(io.TextIOBase):
-    """sys.stdout while the rehearsal runs: a handler's output goes to its invocation's buffer.
+    """sys.stdout (stderr) while a rehearsal runs: a handler's output goes to its invocation's buffer.
 
     Loggers bind sys.stdout when they are created (inside a handler's cold start), so the stream
-    is swapped once for the whole rehearsal and routes each write by the writing thread.
+    is swapped for the whole rehearsal and routes each write by the writing thread.
     """
 
     def __init__(self, fallback: TextIO) -> None:
@@ -135,6 +135,30 @@ class _ThreadRoutedStream(io.TextIOBase):
             self.local.buffer = None
 
 
+# Both streams, as Lambda sends both to CloudWatch Logs (warnings are written to stderr).
+STREAMS = ('stdout', 'stderr')
+# One router per stream for the whole process: a logger created by one rehearsal keeps writing to
+# the router it was given, and the router sends each write to the invocation of its thread.
+_ROUTERS: dict[str, _ThreadRoutedStream] = {}
+
+
+def _route(name: str) -> _ThreadRoutedStream:
+    current = getattr(sys, name)
+    router = _ROUTERS.get(name)
+    if router is None:
+        router = _ROUTERS[name] = _ThreadRoutedStream(current)
+    if current is not router:
+        router.fallback = current
+        setattr(sys, name, router)
+    return router
+
+
+def _unroute(name: str) -> None:
+    router = _ROUTERS.get(name)
+    if router is not None and getattr(sys, name) is router:
+        setattr(sys, name, router.fallback)
+
+
 class LambdaRuntime:
     def __init__(
         self,
@@ -154,8 +178,9 @@ class LambdaRuntime:
         self._pending: set[threading.Thread] = set()
         self._pending_lock = threading.Lock()
         self._undo: list[Callable[[], None]] = []
-        self._stdout: _ThreadRoutedStream | None = None
-        self._stderr: _ThreadRoutedStream | None = None
+        self._closed = False
+        # Every asynchronous delivery (function ARN, event), in order: what S3 sent, for redelivery.
+        self.deliveries: list[tuple[str, Any]] = []
 
     # -- wiring into moto -------------------------------------------------------------------
 
@@ -176,16 +201,14 @@ class LambdaRuntime:
         original_s3 = notifications._invoke_awslambda
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]
         notifications._invoke_awslambda = invoke_from_s3
-        # Both streams, as Lambda sends both to CloudWatch Logs (warnings are written to stderr).
-        original_stdout, original_stderr = sys.stdout, sys.stderr
-        self._stdout = _ThreadRoutedStream(original_stdout)
-        self._stderr = _ThreadRoutedStream(original_stderr)
-        sys.stdout, sys.stderr = self._stdout, self._stderr
+        for stream in STREAMS:
+            _route(stream)
 
         def undo() -> None:
             LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
             notifications._invoke_awslambda = original_s3
-            sys.stdout, sys.stderr = original_stdout, original_stderr
+            for stream in STREAMS:
+                _unroute(stream)
 
         self._undo.append(undo)
 
@@ -205,6 +228,9 @@ class LambdaRuntime:
             invocation = Invocation(
                 code.logical_id, function.function_name, event, asynchronous, time.time(), request_id
             )
+            if self._closed:  # the rehearsal is ending: run nothing more (moto is about to stop)
+                message = 'the rehearsal has stopped'
+                return invocation, self._error(invocation, 'Rehearsal.Stopped', message, request_id, None)
             timeout_s = float(function.timeout)
             with (
                 self._function_environment(function, code),
@@ -316,13 +342,14 @@ class LambdaRuntime:
             self._layer_modules[function.function_arn] = own
             sys.modules.update(outside)
 
+    @staticmethod
     @contextlib.contextmanager
-    def _captured_output(self) -> Iterator[io.StringIO]:
+    def _captured_output() -> Iterator[io.StringIO]:
         buffer = io.StringIO()
         with contextlib.ExitStack() as stack:
-            for stream in (self._stdout, self._stderr):
-                if stream is not None:
-                    stack.enter_context(stream.capture(buffer))
+            for stream in STREAMS:
+                # Routed again each time: a test runner may have swapped its own stream in since.
+                stack.enter_context(_route(stream).capture(buffer))
             yield buffer
 
     def _save_logs(self, function: Any, code: FunctionCode, invocation: Invocation) -> None:
@@ -345,7 +372,17 @@ class LambdaRuntime:
 
     # -- asynchronous invocations (S3 notifications) ----------------------------------------
 
+    def close(self, timeout_s: float) -> bool:
+        """Refuse new invocations, then wait for deliveries and a running handler to end."""
+        self._closed = True
+        idle = self.wait_idle(timeout_s)
+        acquired = self._lock.acquire(timeout=max(0.1, timeout_s))
+        if acquired:
+            self._lock.release()
+        return idle and acquired
+
     def deliver_async(self, fn_arn: str, event: Any) -> None:
+        self.deliveries.append((fn_arn, event))
         thread = threading.Thread(
             target=self._deliver, args=(fn_arn, event), name='rehearsal-async-invoke', daemon=True
         )

@@ -37,7 +37,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -256,17 +256,35 @@ GAP_MODELS: tuple[type[CloudFormationModel], ...] = (
     EventInvokeConfigModel,
     AlarmModel,
 )
-_registered = threading.Lock()
+Undo = Callable[[], None]
 
 
-def register_cloudformation_models() -> None:
-    """Make moto's CloudFormation create the types above (its model map is cached: clear it)."""
-    with _registered:
-        for cache in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):
-            cache.cache_clear()
-        missing = [m.cloudformation_type() for m in GAP_MODELS if m not in cfn_parsing.get_model_list()]
-        if missing:  # pragma: no cover - a moto upgrade changed how models are found
-            raise RuntimeError(f'moto did not pick up the rehearsal models for {missing}')
+def _clear_model_caches() -> None:
+    for cache in (cfn_parsing.get_model_list, cfn_parsing.get_model_map, cfn_parsing.get_name_type_map):
+        cache.cache_clear()
+
+
+def register_cloudformation_models() -> Undo:
+    """Make moto's CloudFormation create the types above (its model map is cached: clear it).
+
+    Returns what takes them out again, so moto is left as found for whatever runs next.
+    """
+    _clear_model_caches()
+    missing = [m.cloudformation_type() for m in GAP_MODELS if m not in cfn_parsing.get_model_list()]
+    if missing:  # pragma: no cover - a moto upgrade changed how models are found
+        raise RuntimeError(f'moto did not pick up the rehearsal models for {missing}')
+
+    def unregister() -> None:
+        _clear_model_caches()
+        # The caches are built once: strip the rehearsal's models from the fresh ones.
+        models = cfn_parsing.get_model_list()
+        for model in GAP_MODELS:
+            if model in models:
+                models.remove(model)
+            cfn_parsing.get_model_map().pop(model.cloudformation_type(), None)
+            cfn_parsing.get_name_type_map().pop(model.cloudformation_type(), None)
+
+    return unregister
 
 
 def unsupported_types(cfn: dict[str, Any]) -> list[str]:
@@ -398,7 +416,7 @@ def _api_notification(cfn_shape: dict[str, Any]) -> dict[str, Any]:
     return api
 
 
-def scale_step_functions_clock(scale: float) -> None:
+def scale_step_functions_clock(scale: float) -> Undo:
     """Run the state machine's Wait and Retry intervals `scale` times as long (tests: e.g. 0.01).
 
     moto waits real seconds; an end-to-end test of a poller with 5 s waits would spend its time
@@ -409,33 +427,29 @@ def scale_step_functions_clock(scale: float) -> None:
         wait_function,
     )
 
-    _clock.scale = scale
-    if getattr(wait_function.WaitFunction, '_rehearsal_scaled', False):
-        return
+    original_wait = wait_function.WaitFunction._wait_interval
+    original_time = retrier_decl.time  # type: ignore[attr-defined]
 
     def scaled_wait(self: Any, env: Any, wait_seconds: int) -> None:
         if wait_seconds > 0:
-            env.program_state_event.wait(wait_seconds * _clock.scale)
+            env.program_state_event.wait(wait_seconds * scale)
+
+    class ScaledTime:  # the retrier module only uses time.sleep
+        @staticmethod
+        def sleep(seconds: float) -> None:
+            threading.Event().wait(seconds * scale)
 
     wait_function.WaitFunction._wait_interval = scaled_wait  # type: ignore[method-assign]
-    setattr(wait_function.WaitFunction, '_rehearsal_scaled', True)  # noqa: B010 - marks the patch
-    setattr(retrier_decl, 'time', _ScaledTime())  # noqa: B010 - the module only uses time.sleep
+    setattr(retrier_decl, 'time', ScaledTime())  # noqa: B010 - a module attribute, replaced on purpose
+
+    def restore() -> None:
+        wait_function.WaitFunction._wait_interval = original_wait  # type: ignore[method-assign]
+        setattr(retrier_decl, 'time', original_time)  # noqa: B010
+
+    return restore
 
 
-class _Clock:
-    scale = 1.0
-
-
-_clock = _Clock()
-
-
-class _ScaledTime:
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        threading.Event().wait(seconds * _clock.scale)
-
-
-def complete_s3_event_records() -> None:
+def complete_s3_event_records() -> Undo:
     """Add what moto's S3 notification records leave out and real ones carry.
 
     `s3.object.versionId` and `sequencer`, `s3.bucket.ownerIdentity`, `userIdentity`,
@@ -448,8 +462,6 @@ def complete_s3_event_records() -> None:
     from moto.s3 import notifications  # noqa: PLC0415
 
     original = notifications._get_s3_event
-    if getattr(original, '_rehearsal_complete', False):
-        return
 
     def get_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         event: dict[str, Any] = original(event_name, bucket, key, notification_id)
@@ -468,8 +480,12 @@ def complete_s3_event_records() -> None:
             )
         return event
 
-    get_s3_event._rehearsal_complete = True  # type: ignore[attr-defined]
     notifications._get_s3_event = get_s3_event
+
+    def restore() -> None:
+        notifications._get_s3_event = original
+
+    return restore
 
 
 def copy_state_machines_to_executing_backend(

@@ -221,6 +221,7 @@ STAFF = [
     'kasia.nowak@myshop.example',
     'li.wei@myshop.example',
 ]
+FULLWIDTH = str.maketrans('0123456789,', '０１２３４５６７８９，')
 TRANSLIT = str.maketrans(
     {
         'ł': 'l',
@@ -451,7 +452,9 @@ def refuse(code: str) -> dict[str, Any]:
 
 def parse_points(text: str) -> int | None:
     """The integer a careful reader sees in a points cell ('1.234', '1 234', '12,345' -> ints)."""
-    cleaned = text.strip().replace('\xa0', '').replace('\u202f', '').replace(' ', '')
+    cleaned = unicodedata.normalize('NFKC', text).strip().replace('\xa0', '').replace('\u202f', '')
+    cleaned = cleaned.replace(' ', '')
+    cleaned = re.sub(r'(pts|points)\.?$', '', cleaned, flags=re.IGNORECASE)  # '1,250 pts'
     if re.fullmatch(r'\d{1,3}([.,]\d{3})+', cleaned):
         cleaned = cleaned.replace('.', '').replace(',', '')
     cleaned = re.sub(r'\.0+$', '', cleaned)  # Salesforce writes integers as '1200.0'
@@ -2210,7 +2213,383 @@ def build_layouts(g: Gen) -> list[Layout]:
             delimiter=';',
         )
     )
+    more_layouts(g, add)
     return out
+
+
+def more_layouts(g: Gen, add: Callable[[Layout], None]) -> None:
+    """Harder but still fair layouts, and refusals whose decoys look like points."""
+    rng = g.rng
+
+    people = g.people(n_rows(g))
+    header = ['Customer', 'Email', 'Balance', 'Member since']
+    rows = [[p.full, p.email, f'{grouped(p.balance, ",")} pts', p.created.strftime('%b %Y')] for p in people]
+    add(
+        Layout(
+            'points_with_unit_suffix.csv',
+            'loyalty admin panel',
+            header,
+            rows,
+            mapping(header, 'Email', 'Balance'),
+            'The balance is written "1,250 pts": still the only points column.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Phone', 'Zip', 'Email', 'Points', 'Age']
+    rows = [
+        [
+            f'{rng.randint(201, 989)}{rng.randint(2000000, 9999999)}',
+            p.zip,
+            p.email,
+            str(p.balance),
+            str(rng.randint(18, 90)),
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'plain_digit_phone_decoy.csv',
+            'spreadsheet',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points'),
+            'Phones are bare 10-digit integers, zips and ages integers too; the header settles it.',
+        )
+    )
+
+    people = g.people(n_rows(g), 'nl')
+    header = ['Username', 'Full name', 'Points balance', 'Last login']
+    rows = [[p.email, p.full, str(p.balance), p.created.strftime('%d-%m-%Y %H:%M')] for p in people]
+    add(
+        Layout(
+            'login_username_is_email.csv',
+            'membership site',
+            header,
+            rows,
+            mapping(header, 'Username', 'Points balance'),
+            'The only email column is headed "Username": the content says what it is.',
+            delimiter=';',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = [
+        'Customer ID',
+        'First Name',
+        'Last Name',
+        'Email',
+        'Total Spent',
+        'Total Orders',
+        'Rewards points',
+    ]
+    rows = [
+        [
+            f'{rng.randint(10**12, 10**13 - 1) / 10**12:.5f}E+12',
+            p.first,
+            p.last,
+            p.email,
+            money(p.spent, 'plain'),
+            str(p.orders),
+            str(p.balance),
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'shopify_resaved_in_excel.csv',
+            'Shopify (re-saved by Excel)',
+            header,
+            rows,
+            mapping(header, 'Email', 'Rewards points'),
+            'Excel turned the customer IDs into 4.68841E+12; cp1252 after the round trip.',
+            encoding='cp1252',
+            newline='\r\n',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Member', 'Email Address', 'Points Value', 'Points Balance']
+    rows = [[p.full, p.email, money(p.balance / 100), f'{p.balance}.00'] for p in people]
+    add(
+        Layout(
+            'accounting_decimal_points.csv',
+            'accounting export',
+            header,
+            rows,
+            mapping(header, 'Email Address', 'Points Balance'),
+            'Points written "1250.00"; the points VALUE is money next to it.',
+        )
+    )
+
+    people = g.people(n_rows(g), 'de')
+    header = ['Kunde', 'E-Mail', 'Punktestand', 'Filiale']
+    rows = [[p.full, p.email, grouped(p.balance, '.'), rng.choice(['Köln', 'Bonn'])] for p in people]
+    rows.insert(len(rows) // 2, list(header))  # two exports pasted one under the other
+    rows.append(['Summe', '', grouped(sum(p.balance for p in people), '.'), ''])
+    add(
+        Layout(
+            'de_pasted_exports_with_total.csv',
+            'German spreadsheet',
+            header,
+            rows,
+            mapping(header, 'E-Mail', 'Punktestand'),
+            'Two exports pasted together (the header repeats mid-file) and a "Summe" total row at the end.',
+            encoding='cp1252',
+            delimiter=';',
+            newline='\r\n',
+        )
+    )
+
+    people = g.people(n_rows(g), 'de')
+    header = ['E-Mail', 'Kunde', 'Guthaben (€)', 'Bonuspunkte']
+    rows = [[p.email, p.full, money(p.credit, 'eur_de').replace(' €', ''), str(p.balance)] for p in people]
+    add(
+        Layout(
+            'de_guthaben_und_bonuspunkte.csv',
+            'German shop',
+            header,
+            rows,
+            mapping(header, 'E-Mail', 'Bonuspunkte'),
+            'Guthaben is a euro credit ("12,50"); Bonuspunkte is the only points column.',
+            delimiter=';',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Points', 'Points expiring 2025-12-31', 'Expiry date']
+    rows = [[p.email, str(p.balance), str(min(p.balance, p.pending)), '2025-12-31'] for p in people]
+    add(
+        Layout(
+            'points_and_expiring_points.csv',
+            'loyalty app',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points'),
+            'The expiring part of the balance is a decoy; plain "Points" is the balance.',
+        )
+    )
+
+    people = g.people(n_rows(g), 'pt')
+    header = ['Nome', 'Endereço de e-mail', 'Pontos a expirar', 'Pontos disponíveis']
+    rows = [[p.full, p.email, str(p.pending), str(p.balance)] for p in people]
+    add(
+        Layout(
+            'pt_pontos_disponiveis.csv',
+            'Portuguese app',
+            header,
+            rows,
+            mapping(header, 'Endereço de e-mail', 'Pontos disponíveis'),
+            'Available points vs points about to expire.',
+            delimiter=';',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'NPS Score', 'Comment', 'Submitted']
+    rows = [
+        [
+            p.email,
+            str(rng.randint(0, 10)),
+            rng.choice(['', 'Great, thanks!', 'slow delivery']),
+            iso(p.created),
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'nps_survey_scores.csv',
+            'survey tool',
+            header,
+            rows,
+            refuse('NO_POINTS_COLUMN'),
+            'A 0-10 survey score is not a points balance.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Customer', 'Email', 'Visits', 'Last visit', 'Average ticket']
+    rows = [
+        [p.full, p.email, str(rng.randint(1, 80)), iso(p.created.date()), money(p.spent / 20, 'plain')]
+        for p in people
+    ]
+    add(
+        Layout(
+            'pos_visits_no_points.csv',
+            'POS',
+            header,
+            rows,
+            refuse('NO_POINTS_COLUMN'),
+            'Visit counts are not a points balance (a careful reader would ask, not guess).',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Name', 'Points Balance', 'Tier', 'Points Balance']
+    rows = [[p.email, p.full, str(p.balance), p.tier, str(g.balance())] for p in people]
+    add(
+        Layout(
+            'duplicate_balance_headers.csv',
+            'merged spreadsheet',
+            header,
+            rows,
+            refuse('AMBIGUOUS_POINTS'),
+            'Two columns both headed "Points Balance" with different values.',
+            override={'EMAIL': 0, 'POINTS': 2},
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Gift card code', 'Gift card balance', 'Expires']
+    rows = [
+        [
+            p.email,
+            ''.join(rng.choices(string.ascii_uppercase + string.digits, k=16)),
+            f'{rng.choice([10, 25, 50, 100]) - rng.choice([0, 0, 5, 12.5]):.2f}',
+            '2026-12-31',
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'gift_card_balances.csv',
+            'gift card app',
+            header,
+            rows,
+            refuse('NO_POINTS_COLUMN'),
+            'A gift-card balance is money, not loyalty points.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Name', 'Emial', 'Ponits balance', 'Redeemd points']
+    rows = [[p.full, p.email, str(p.balance), str(p.redeemed)] for p in people]
+    add(
+        Layout(
+            'typos_in_headers.csv',
+            'hand-made',
+            header,
+            rows,
+            mapping(header, 'Emial', 'Ponits balance'),
+            'Typed headers with typos: still obviously email, balance and redeemed.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = [
+        'CUST_ID',
+        'CUST_NAME',
+        'E_MAIL_ADDR',
+        'LIFETIME_POINTS_EARNED',
+        'CURRENT_POINT_BALANCE',
+        'POINTS_USED_YTD',
+        'CREATED_TS',
+    ]
+    rows = [
+        [
+            str(p.customer_id),
+            p.full.upper(),
+            p.email.upper(),
+            str(p.lifetime),
+            str(p.balance),
+            str(p.redeemed),
+            p.created.strftime('%Y%m%d%H%M%S'),
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'erp_upper_snake_case.csv',
+            'ERP',
+            header,
+            rows,
+            mapping(header, 'E_MAIL_ADDR', 'CURRENT_POINT_BALANCE'),
+            'ERP dump: UPPER_SNAKE headers, upper-case emails, timestamps as 14-digit integers.',
+            delimiter='|',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Name', 'Points balance', 'Tier']
+    rows = [[p.email, p.full, str(p.balance) if rng.random() < 0.6 else '', p.tier] for p in people]
+    add(
+        Layout(
+            'sparse_balance_blanks.csv',
+            'loyalty app',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points balance'),
+            'A blank balance means the customer has none yet (about 40% of rows).',
+        )
+    )
+
+    people = g.people(n_rows(g), 'de')
+    idn = ['jürgen@bäckerei.example', 'zoë@müller.example', 'søren@blåbær.example', 'josé@núñez.example']
+    rows = [
+        [p.full, (rng.choice(idn) if i % 6 == 5 else p.email), str(p.balance)] for i, p in enumerate(people)
+    ]
+    header = ['Name', 'E-Mail', 'Punktestand']
+    add(
+        Layout(
+            'de_idn_emails.csv',
+            'German shop',
+            header,
+            rows,
+            mapping(header, 'E-Mail', 'Punktestand'),
+            'Some addresses have umlauts (internationalized emails); the column is still the email.',
+            delimiter=';',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Points balance', 'Points redeemed', 'Signup source']
+    rows = [
+        [
+            p.email,
+            (rng.choice(['N/A', '-', 'n/a']) if rng.random() < 0.15 else str(p.balance)),
+            str(p.redeemed),
+            rng.choice(['web', 'pos', 'app']),
+        ]
+        for p in people
+    ]
+    add(
+        Layout(
+            'balance_with_na_values.csv',
+            'loyalty app',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points balance'),
+            'Some balances are "N/A"/"-" while the redeemed column is fully numeric: the header decides.',
+        )
+    )
+
+    people = g.people(n_rows(g), 'ja')
+    header = ['名前', 'メール', 'ポイント']
+    rows = [[f'{p.last}{p.first}', p.email, grouped(p.balance, ',').translate(FULLWIDTH)] for p in people]
+    add(
+        Layout(
+            'ja_handmade_fullwidth_digits.csv',
+            'hand-made (Japanese)',
+            header,
+            rows,
+            mapping(header, 'メール', 'ポイント'),
+            'Typed by hand in Japanese: full-width digits and commas (１，２００).',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Name', 'Points balance']
+    rows = [[p.email, p.full, ''] for p in people]
+    add(
+        Layout(
+            'balance_column_all_blank.csv',
+            'loyalty app',
+            header,
+            rows,
+            {'refuse': True},
+            'The balance column exists but is empty on every row: nothing to import.',
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import json
 import random
 import subprocess
 import sys
+import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def test_layout_is_never_mapped_wrong(name: str) -> None:
     if outcome.kind == 'mapping':
         got = (outcome.email, outcome.points)
         if answer.get('refuse'):
-            pytest.fail(f'WRONG MAPPING {name}: expected refusal {answer["code"]}, got {got}')
+            pytest.fail(f'WRONG MAPPING {name}: expected refusal {answer.get("code", "")}, got {got}')
         assert got == expected_mapping(answer), (
             f'WRONG MAPPING {name}: expected {expected_mapping(answer)}, got {got}'
         )
@@ -87,7 +88,8 @@ def test_refused_layout_gives_the_expected_reason(name: str) -> None:
     outcome = layout_outcome(name)
     # THEN it refuses with that reason, in a shape the CLI and the notification can use
     assert outcome.kind == 'refusal', f'{name}: {outcome.describe()}'
-    assert outcome.code == EXPECTED[name]['code'], f'{name}: {outcome.describe()}'
+    if 'code' in EXPECTED[name]:  # some files have more than one honest reason; then any code will do
+        assert outcome.code == EXPECTED[name]['code'], f'{name}: {outcome.describe()}'
     assert outcome.problems == []
 
 
@@ -103,6 +105,10 @@ def test_layouts_with_an_answer_are_answered_right_at_least_95_percent() -> None
         if name not in right
     )
     rate = len(right) / len(ANSWERABLE)
+    if misses:  # visible in the run's warnings summary even when the bar is met
+        warnings.warn(
+            f'{len(ANSWERABLE) - len(right)} answerable layouts not answered:\n{misses}', stacklevel=1
+        )
     assert rate >= MIN_ANSWER_RATE, f'{len(right)}/{len(ANSWERABLE)} = {rate:.1%} right; misses:\n{misses}'
 
 

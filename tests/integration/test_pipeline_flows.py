@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -98,6 +98,8 @@ class Stack:
     topic_arn: str
     state_machine_arn: str
     handlers: dict[str, ModuleType]
+    # (state, error) of every Retry the ASL runner applied
+    retried: list[tuple[str, str]] = field(default_factory=list)
 
     # -------------------------------------------------------------------------- S3 -> importer
 
@@ -218,6 +220,7 @@ class AslRunner:
                 )
                 if retry is not None and attempts.get(retry, 0) < state['Retry'][retry]['MaxAttempts']:
                     attempts[retry] = attempts.get(retry, 0) + 1
+                    self.stack.retried.append((self.visited[-1], failure.error))
                     continue
                 catch = next(
                     (c for c in state.get('Catch', []) if self._caught(c['ErrorEquals'], failure.error)), None
@@ -557,3 +560,99 @@ def test_a_second_finalize_sends_no_second_notification(stack: Stack) -> None:
     assert result['status'] == 'IMPORTED'
     assert result['notified'] is False
     assert stack.notifications() == []
+
+
+# ------------------------------------------------------------------------------ the importer handler
+
+
+def test_one_event_with_several_objects_imports_each_and_ignores_results(stack: Stack) -> None:
+    # GIVEN one S3 event with two dropped files and (misconfigured) a key under the results prefix
+    first = stack.drop('incoming/a.csv', b'email,points\r\nann@example.com,1\r\n')
+    second = stack.drop('incoming/b.csv', b'email,points\r\nbob@example.com,2\r\n')
+    stray = json.loads(json.dumps(first['Records'][0]))
+    stray['s3']['object']['key'] = 'results/a.csv.rejected.txt'
+    # WHEN the importer handles it
+    response = stack.run_importer({'Records': [*first['Records'], stray, *second['Records']]})
+    # THEN both files became imports and the results key was left alone
+    assert [outcome['status'] for outcome in response['outcomes']] == ['IMPORTING', 'IMPORTING']
+    assert stack.emulator.count('create_import') == 2
+    assert len(stack.executions()) == 2
+
+
+def test_an_infrastructure_failure_raises_so_lambda_retries_the_event(stack: Stack) -> None:
+    # GIVEN the imports table is unavailable (deleted)
+    boto3.client('dynamodb', region_name=REGION).delete_table(TableName='imports')
+    event = stack.drop('incoming/a.csv', b'email,points\r\nann@example.com,1\r\n')
+    # WHEN / THEN the handler raises (Lambda's async retry and the DLQ take over), and Wix saw nothing
+    with pytest.raises(Exception, match='import record'):
+        stack.run_importer(event)
+    assert stack.emulator.requests == []
+
+
+def test_the_functions_emit_emf_metrics_for_the_outcome(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file with one unknown contact
+    stack.run_importer(
+        stack.drop('incoming/m.csv', b'email,points\r\nann@example.com,1\r\nghost@example.com,2\r\n')
+    )
+    stack.run_state_machine()
+    # WHEN the functions' stdout is read as CloudWatch would
+    metrics: dict[str, list[float]] = {}
+    for line in capsys.readouterr().out.splitlines():
+        if '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document['_aws']['CloudWatchMetrics']:
+            # The namespace and dimension template.yaml's alarms and dashboard query
+            assert directive['Namespace'] == 'LoyaltyImport'
+            assert directive['Dimensions'] == [['service']]
+            assert document['service'] == 'loyalty-import'
+            for metric in directive['Metrics']:
+                value = document[metric['Name']]
+                metrics.setdefault(metric['Name'], []).extend(value if isinstance(value, list) else [value])
+    # THEN started, imported, rows and duration are all there
+    assert metrics['ImportsStarted'] == [1]
+    assert metrics['ImportsImported'] == [1]
+    assert metrics['RowsImported'] == [1]
+    assert metrics['RowsFailed'] == [1]
+    assert metrics['MappingConfidence'][0] > 0
+    assert metrics['EndToEndDuration'][0] >= 0
+
+
+def test_when_nothing_can_be_recorded_the_state_machine_still_notifies(stack: Stack) -> None:
+    # GIVEN an import in flight, then the imports table becomes unavailable
+    stack.run_importer(stack.drop('incoming/lost.csv', b'email,points\r\nann@example.com,1\r\n'))
+    boto3.client('dynamodb', region_name=REGION).delete_table(TableName='imports')
+    # WHEN the state machine runs: Finalize and Finalize-without-Wix both fail after their retries
+    end, data = stack.run_state_machine()
+    # THEN the execution fails (alarmed) after publishing the state straight to the topic
+    assert end == 'Fail'
+    assert data['finalizeError']['Error'] == 'RecordStoreError'
+    notification = only_notification(stack)
+    assert notification['MessageAttributes']['outcome']['Value'] == 'UNRECORDED'
+    assert json.loads(notification['Message'])['importId'] == data['importId']
+
+
+def test_an_event_without_records_is_ignored(stack: Stack) -> None:
+    # GIVEN the test event S3 may send when a notification is configured
+    event = {'Service': 'Amazon S3', 'Event': 's3:TestEvent', 'Bucket': BUCKET}
+    # WHEN / THEN the importer does nothing and does not fail
+    assert stack.run_importer(event) == {'outcomes': []}
+    assert stack.records() == []
+
+
+def test_a_wix_outage_longer_than_the_client_retries_is_retried_by_the_state_machine(stack: Stack) -> None:
+    # GIVEN an executed import, then Wix answers 503 to five reads in a row (a task's client tries 4 times)
+    stack.run_importer(stack.drop('incoming/outage.csv', b'email,points\r\nann@example.com,1\r\n'))
+    stack.emulator.faults.script('get_import', [Fault.HTTP_503] * 5)
+    # WHEN the state machine runs
+    end, data = stack.run_state_machine()
+    # THEN the Poll state's Retry on WixUnavailable carried it through to the real result
+    assert end == 'Succeed'
+    assert 'error' not in data
+    assert stack.retried == [('Poll', 'WixUnavailable')]
+    faulted = [r for r in stack.emulator.requests if r.endpoint == 'get_import' and r.fault is Fault.HTTP_503]
+    assert len(faulted) == 5
+    assert stack.record().status is RecordStatus.IMPORTED
+    only_notification(stack)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty_import.pipeline.errors import FileRefused
+from loyalty_import.pipeline.errors import FileRefused, NotificationError
 from loyalty_import.pipeline.importer import (
     execution_name,
     import_object,
@@ -311,3 +311,19 @@ def test_execution_names_are_valid_and_derived_from_the_import_id() -> None:
     )
     assert execution_name('a/b c') == 'import-a-b-c'
     assert len(execution_name('x' * 200)) == 80
+
+
+def test_a_refusal_whose_notification_failed_is_notified_by_the_retry(w: World) -> None:
+    # GIVEN a refused file and SNS failing once
+    w.storage.put(KEY, b'no,useful,columns\n')
+    w.inspector.refusal = FileRefused('NO_EMAIL_COLUMN', 'No email column.')
+    w.notifier.failures = 1
+    # WHEN the importer runs (raising, so Lambda retries) and the retry comes
+    with pytest.raises(NotificationError):
+        import_object(source(), w.importer, plenty_of_time)
+    outcome = import_object(source(), w.importer, plenty_of_time)
+    # THEN the retry sent the one notification without inspecting the file again
+    assert outcome.status is RecordStatus.REJECTED
+    assert [n.attributes['outcome'] for n in w.notifier.sent] == ['REJECTED']
+    assert len(w.inspector.calls) == 1
+    assert w.records.only().notified_at is not None

@@ -7,8 +7,10 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import S3Model
 
 from loyalty_import.pipeline.models import (
+    FinalizerInput,
     ImportRecord,
     ImportResult,
+    PollerInput,
     RecordError,
     RecordStatus,
     SourceEvent,
@@ -155,3 +157,53 @@ def test_sample_events_exist_for_every_handler() -> None:
         'finalizer_imported.json',
         'finalizer_timed_out.json',
     } <= names
+
+
+def test_a_huge_preflight_is_left_out_of_the_notification_but_not_the_record() -> None:
+    # GIVEN a record whose pre-flight summary alone is larger than SNS accepts
+    record = imported_record(status=RecordStatus.DRY_RUN, preflight={'columns': ['x' * 1000] * 300})
+    # WHEN its notification is built
+    message = build_notification(record).message
+    # THEN the message fits SNS and says where the full summary is
+    assert len(message.encode('utf-8')) < 256 * 1024
+    assert 'too large for a notification' in json.loads(message)['record']['preflight']['omitted']
+    assert record.preflight is not None
+    assert len(record.preflight['columns']) == 300
+
+
+@pytest.mark.parametrize('path', sorted(EVENTS.glob('*.json')), ids=lambda path: path.name)
+def test_every_sample_event_parses_into_its_handler_model(path: Path) -> None:
+    # GIVEN a sample event (also used with `sam local invoke`)
+    event = json.loads(path.read_text())
+    # WHEN / THEN it parses into what its handler expects
+    if path.name.startswith('s3_'):
+        assert load_sources(path.name)
+    elif path.name.startswith('finalizer_'):
+        task = FinalizerInput.model_validate(event)
+        assert task.poll is not None
+        # Each finalizer sample shows one way in: Wix done, the deadline, a Catch, or Finalize's own Catch
+        ways_in = [
+            task.poll.status in {'IMPORTED', 'FAILED'},
+            task.poll.deadline_exceeded,
+            task.error,
+            task.finalize_error,
+        ]
+        assert sum(bool(way) for way in ways_in) == 1
+    else:
+        assert PollerInput.model_validate(event).import_id
+
+
+def test_customer_sample_rows_stay_out_of_the_notification() -> None:
+    # GIVEN a record whose pre-flight summary holds whole customer rows
+    preflight = {
+        'rows': 2,
+        'normalized': {'header': ['email', 'points'], 'sample_rows': [['ann@example.com', '1']]},
+    }
+    record = imported_record(status=RecordStatus.DRY_RUN, preflight=preflight)
+    # WHEN its notification is built
+    message = build_notification(record).message
+    # THEN the rows are summarised, not sent; the record itself is unchanged
+    assert 'ann@example.com' not in message
+    assert json.loads(message)['record']['preflight']['normalized']['header'] == ['email', 'points']
+    assert record.preflight is not None
+    assert record.preflight['normalized']['sample_rows'] == [['ann@example.com', '1']]

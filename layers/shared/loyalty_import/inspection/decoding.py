@@ -42,8 +42,9 @@ _NON_ASCII_LINES = re.compile(rb'[^\n]*[\x80-\xff][^\n]*')
 _WORD = re.compile(r'\w+')
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 # Punctuation that sits next to letters in real text (apostrophes, quotes, dashes).
-_JOINING_PUNCTUATION = frozenset('’‘“”«»–—…·')
-_SAMPLE_BYTES = 256 * 1024
+_JOINING_PUNCTUATION = frozenset('\u2019\u2018\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026\u00b7')
+_SAMPLE_BYTES = 64 * 1024
+_UTF8_PROBE_BYTES = 1024 * 1024
 _GRAVE_IOU = frozenset('ìòùÌÒÙ')
 
 
@@ -77,7 +78,9 @@ def detect_encoding(data: bytes) -> Encoding:
     if utf16:
         return Encoding(utf16, 0, ascii_compatible=False)
     refuse_binary(data)
-    if data.isascii() or _is_utf8(data):
+    # UTF-8 is tentative beyond the first megabyte: the full pass decodes strictly and restarts
+    # with a legacy code page on the first invalid byte, so the file is decoded once, not twice.
+    if data.isascii() or _is_utf8(data[:_UTF8_PROBE_BYTES], final=len(data) <= _UTF8_PROBE_BYTES):
         return Encoding('utf-8', 0, ascii_compatible=True)
     return Encoding(pick_legacy(data), 0, ascii_compatible=True)
 
@@ -94,14 +97,9 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _is_utf8(data: bytes) -> bool:
-    # Incremental, so no second full-size copy of the text is held just to validate it.
-    decoder = codecs.getincrementaldecoder('utf-8')('strict')
-    step = 1 << 20
+def _is_utf8(data: bytes, *, final: bool) -> bool:
     try:
-        for start in range(0, len(data), step):
-            decoder.decode(data[start : start + step])
-        decoder.decode(b'', final=True)
+        codecs.getincrementaldecoder('utf-8')('strict').decode(data, final=final)
     except UnicodeDecodeError:
         return False
     return True

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from loyalty_import.inspection.models import Refusal, RefusalCode

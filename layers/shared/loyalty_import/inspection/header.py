@@ -40,6 +40,4 @@ def is_header(first: list[str], body: list[list[str]]) -> bool:
         values = [row[index].strip() for row in body[:50] if index < len(row) and row[index].strip()]
         if values and sum(parse_int(v) is not None for v in values) >= 0.9 * len(values):
             numeric_columns.append(index)
-    if numeric_columns and all(parse_int(cells[i]) is not None for i in numeric_columns):
-        return False
-    return True
+    return not (numeric_columns and all(parse_int(cells[i]) is not None for i in numeric_columns))

@@ -13,8 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from loyalty_import.inspection.models import Candidate, RefusalCode, Refusal, Role, RoleChoice, RunnerUp
-from loyalty_import.inspection.values import SPACES, NumberFormat, NumberStats, is_email, number_stats
+from loyalty_import.inspection.models import Candidate, Refusal, RefusalCode, Role, RoleChoice, RunnerUp
+from loyalty_import.inspection.values import (
+    SPACES,
+    NumberFormat,
+    NumberStats,
+    clean_number,
+    is_email,
+    number_stats,
+)
 from loyalty_import.inspection.vocabulary import (
     EmailHeader,
     PointsHeader,
@@ -170,7 +177,7 @@ def _points_rejection(
     header_class: PointsHeader, word: str, has_header: bool, stats: NumberStats, share: float
 ) -> str:
     if header_class is PointsHeader.DECOY:
-        return f"header says '{word}': a points figure that is not the current balance"
+        return f"header says '{word}': not the current balance"
     if header_class is PointsHeader.MONEY:
         return f"header says '{word}': an amount of money, not points"
     if header_class is PointsHeader.OTHER:
@@ -216,7 +223,7 @@ def _content_penalty(ints: list[int], stats: NumberStats, *, strict: bool) -> tu
 
 
 def _as_int(value: str, fmt: NumberFormat) -> int | None:
-    text = value.strip(SPACES)
+    text = clean_number(value)
     if text.isascii() and text.isdigit():
         return int(text[:12])
     if fmt.thousands:

@@ -27,30 +27,12 @@ from loyalty_import.inspection.values import SPACES, NumberFormat, is_email, par
 MAX_EXAMPLES = 5
 _EXAMPLE_CHARS = 80
 _CHUNK_ROWS = 256
-# Substrings that cannot occur in a list of valid addresses joined by '\n'.
-_NOT_IN_EMAILS = (
-    ' ',
-    '\t',
-    '\r',
-    ',',
-    ';',
-    '"',
-    '<',
-    '>',
-    '(',
-    ')',
-    '[',
-    ']',
-    '\\',
-    '\n@',
-    '@\n',
-    '..',
-    '.@',
-    '@.',
-    '\n.',
-    '.\n',
-)
-_DOMAIN_WITHOUT_DOT = re.compile('@[^.\n]*\n')
+# One regex call checks a whole chunk of addresses joined by '\n' (possessive, so it never
+# backtracks); a chunk that fails it takes the exact per-row path.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_ASCII_EMAIL = rf'{_ATOM}++(?:\.{_ATOM}++)*+@(?:[A-Za-z0-9-]++\.)++[A-Za-z]{{2,}}+'
+_EMAIL_LINES = re.compile(rf'{_ASCII_EMAIL}(?:\n{_ASCII_EMAIL})*+')
+_PLAIN_INTS = re.compile(r'[0-9]{1,9}(?:\n[0-9]{1,9})*+')
 _FORMULA_START = ('=', '@', '+', '-')
 _NUMERIC_CHARS = frozenset('0123456789 ().-+')
 
@@ -108,6 +90,9 @@ class _Pass:
         self.get_email = itemgetter(plan.email)
         self.get_points = itemgetter(plan.points)
         self.keep = None if plan.keep == list(range(plan.width)) else itemgetter(*plan.keep)
+        sep = plan.number_format.thousands
+        group = None if sep is None else rf'[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}})*+'
+        self._grouped = None if group is None else re.compile(rf'{group}(?:\n{group})*+')
         if self.writer is not None and plan.header_out is not None:
             self.writer.writerows([self._project(plan.header_out)])
 
@@ -131,15 +116,7 @@ class _Pass:
         bad: set[int] = set()
         emails = list(map(self.get_email, rows))
         joined = '\n'.join(emails)
-        if (
-            joined.count('@') == n
-            and joined.count('\n') == n - 1
-            and joined.isascii()
-            and not any(s in joined for s in _NOT_IN_EMAILS)
-            and not joined.startswith(('@', '.'))
-            and not joined.endswith(('@', '.'))
-            and _DOMAIN_WITHOUT_DOT.search(joined + '\n') is None
-        ):
+        if joined.count('\n') == n - 1 and _EMAIL_LINES.fullmatch(joined) is not None:
             lowered = joined.lower()
             keys = emails if lowered == joined else lowered.split('\n')
             fresh = set(keys)
@@ -150,10 +127,7 @@ class _Pass:
         else:
             self._emails(rows, lines, bad)
         points = list(map(self.get_points, rows))
-        digits = ''.join(points)
-        if not (
-            digits.isdigit() and digits.isascii() and min(map(len, points)) > 0 and max(map(len, points)) <= 9
-        ):
+        if _PLAIN_INTS.fullmatch('\n'.join(points)) is None and not self._grouped_points(rows, points):
             self._points(rows, points, lines, bad)
         if plan.check_cells:
             self._cells(rows, lines)
@@ -162,7 +136,9 @@ class _Pass:
             result.sample_rows.extend(self._project(list(row)) for row in rows[: 5 - len(result.sample_rows)])
         result.last_row = rows[-1]
         if self.writer is not None:
-            self.writer.writerows(rows if self.keep is None else map(self._project, rows))
+            self.writer.write_block(
+                rows if self.keep is None else list(map(self._project, rows)), len(plan.keep)
+            )
 
     def _fix_widths(self, rows: list[list[str]], lines: list[int]) -> tuple[list[list[str]], list[int]]:
         width = self.plan.width
@@ -210,6 +186,23 @@ class _Pass:
                 self.result.add(IssueKind.DUPLICATE_EMAIL, lines[i], key)
             else:
                 self.seen.add(key)
+
+    def _grouped_points(self, rows: list[list[str]], points: list[str]) -> bool:
+        """A whole chunk of '1.234'-style balances, ungrouped in bulk; False sends it to the per-row path."""
+        sep = self.plan.number_format.thousands
+        if sep is None or self._grouped is None:
+            return False
+        joined = '\n'.join(points)
+        if self._grouped.fullmatch(joined) is None:
+            return False
+        plain = joined.replace(sep, '').split('\n')
+        if max(map(len, plain)) > 9:
+            return False
+        column = self.plan.points
+        for row, value in zip(rows, plain, strict=True):
+            row[column] = value
+        self.result.dirty = True
+        return True
 
     def _points(self, rows: list[list[str]], points: list[str], lines: list[int], bad: set[int]) -> None:
         column = self.plan.points
@@ -310,17 +303,12 @@ def formula_scan(data: bytes, start: int, delimiter: str) -> tuple[int, list[Exa
         table[byte] = ord('S')
     for byte in b'0123456789':
         table[byte] = ord('N')
-    table[ord('"')] = ord('Q')
+    # An opening quote belongs with the delimiter before it: ',"=cmd' reads 'DDF'.
+    table[ord('"')] = ord('D')
     classes = b'D' + data[start:].translate(bytes(table))
     count = classes.count(b'DF')
-    signs = classes.count(b'DS')
-    if signs:
-        count += signs - classes.count(b'DSN')
-    if b'DQ' in classes:
-        count += classes.count(b'DQF')
-        quoted_signs = classes.count(b'DQS')
-        if quoted_signs:
-            count += quoted_signs - classes.count(b'DQSN')
+    if b'DS' in classes:
+        count += classes.count(b'DS') - classes.count(b'DSN')
     del classes
     if not count:
         return 0, []
@@ -344,8 +332,15 @@ def formula_scan(data: bytes, start: int, delimiter: str) -> tuple[int, list[Exa
     return count, examples
 
 
-def longest_line(data: bytes) -> int:
-    return max(map(len, data.split(b'\n')))
+def has_line_longer_than(data: bytes, limit: int, newline: bytes = b'\n') -> bool:
+    """Exact, without splitting: jump to the LAST newline within reach until one is out of reach."""
+    pos, end = 0, len(data)
+    while end - pos > limit:
+        last = data.rfind(newline, pos, pos + limit + 1)
+        if last == -1:
+            return True
+        pos = last + 1
+    return False
 
 
 def refusal_rows(result: PassResult) -> bool:
@@ -353,4 +348,12 @@ def refusal_rows(result: PassResult) -> bool:
     return result.rows > 0 and result.invalid_rows * 2 > result.rows
 
 
-__all__ = ['ROW_ERRORS', 'PassPlan', 'PassResult', 'formula_scan', 'is_formula', 'longest_line', 'run_pass']
+__all__ = [
+    'ROW_ERRORS',
+    'PassPlan',
+    'PassResult',
+    'formula_scan',
+    'has_line_longer_than',
+    'is_formula',
+    'run_pass',
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from loyalty_import.inspection.models import MAX_POINTS, IssueKind
@@ -13,15 +14,34 @@ EMAIL_PATTERN = rf'{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z\u00a1-\uffff]{{2
 _EMAIL = re.compile(EMAIL_PATTERN)
 _MAX_EMAIL = 254
 SPACES = ' \t\u00a0\u202f\u2007'
-# Thousands separators seen in exports: '1,234' '1.234' '1 234' (also no-break spaces) "1'234".
-THOUSANDS = (',', '.', ' ', '\u00a0', '\u202f', "'")
+# Thousands separators seen in exports: '1,234' '1.234' '1 234' "1'234" (no-break spaces are
+# folded into ' ' by clean_number's NFKC).
+THOUSANDS = (',', '.', ' ', "'")
 _GROUPED = {sep: re.compile(rf'\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+') for sep in THOUSANDS}
 _DECIMAL = re.compile(r'(\d+)([.,])(\d+)')
 _CURRENCY = frozenset('$€£¥₪₩₹¢')
 
 
 def is_email(value: str) -> bool:
-    return len(value) <= _MAX_EMAIL and _EMAIL.fullmatch(value) is not None
+    return '@' in value and len(value) <= _MAX_EMAIL and _EMAIL.fullmatch(value) is not None
+
+
+# Placeholders for 'no value' that exports write into number columns.
+_BLANKS = frozenset({'n/a', 'na', 'n.a.', '-', '--', '\u2014', '\u2013', 'null', 'none', 'nan', '#n/a', '?'})
+# A unit written after the number: '1,250 pts', '300 Punkte', '1200 ポイント' (full-width digits too).
+_UNIT_SUFFIX = re.compile(
+    r'\s*(?:pts?|points?|punkte?|puntos?|pontos?|punti|punten|ポイント|p)\.?$', re.IGNORECASE
+)
+
+
+def clean_number(value: str) -> str:
+    """A number cell reduced to its digits and separators: full-width forms, unit suffixes, placeholders."""
+    text = value.strip(SPACES)
+    if not text.isascii():
+        text = unicodedata.normalize('NFKC', text).strip(SPACES)
+    if text[-1:].isalpha():
+        text = _UNIT_SUFFIX.sub('', text)
+    return '' if text.lower() in _BLANKS else text
 
 
 def parse_int(value: str) -> int | None:
@@ -65,22 +85,24 @@ def number_stats(values: list[str]) -> NumberStats:
     grouped_by: dict[str, int] = {}
     decimal_seps: set[str] = set()
     for raw in values:
-        value = raw.strip(SPACES)
+        value = clean_number(raw)
         if not value:
             continue
         stats.nonblank += 1
         if value[0] in _CURRENCY or value[-1] in _CURRENCY:
             stats.currency += 1
             continue
-        if value[0] in '-−':
+        if value[0] in '-\u2212':
             stats.negative += 1
             value = value[1:]
+        if not value[:1].isdigit() or not value[-1:].isdigit():
+            continue  # text, a date with a trailing zone, an email...: not a number at all
         if value.isascii() and value.isdigit():
             stats.plain += 1
             if len(value) > 1 and value[0] == '0':
                 stats.leading_zero += 1
             continue
-        sep = next((s for s, pattern in _GROUPED.items() if pattern.fullmatch(value)), None)
+        sep = next((s for s, pattern in _GROUPED.items() if s in value and pattern.fullmatch(value)), None)
         if sep is not None:
             grouped_by[sep] = grouped_by.get(sep, 0) + 1
             continue
@@ -103,11 +125,11 @@ def number_stats(values: list[str]) -> NumberStats:
 
 def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
     """Validate one POINTS cell: (the problem or None, the plain integer to write)."""
-    text = value.strip(SPACES)
+    text = clean_number(value)
     if not text:
         return IssueKind.BLANK_POINTS, value
-    negative = text[0] in '-−' or (text[0] == '(' and text[-1] == ')')
-    body = text.strip('()').lstrip('-−+').strip(SPACES)
+    negative = text[0] in '-\u2212' or (text[0] == '(' and text[-1] == ')')
+    body = text.strip('()').lstrip('-\u2212+').strip(SPACES)
     if body.isascii() and body.isdigit():
         digits = body
     elif fmt.thousands and _GROUPED[fmt.thousands].fullmatch(body):

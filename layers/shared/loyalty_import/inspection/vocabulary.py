@@ -1,4 +1,4 @@
-"""Header vocabulary (en, de, fr, es, pt, it, nl, he, ja): what a column's NAME says about its role.
+"""Header vocabulary: what a column's NAME says about its role (en de fr es pt it nl he ja; pl cs ru).
 
 Terms are written naturally and normalized like headers are. A Latin term matches at the start of
 a word (so `punkte` also matches the compound `punktestand`); a term ending in `=` must be the
@@ -6,11 +6,13 @@ whole word; a term starting with `*` matches inside a word (German/Dutch compoun
 Japanese terms match anywhere (no spaces between words).
 """
 
+# ruff: noqa: RUF001 - the vocabulary is Cyrillic, Hebrew and Japanese text on purpose
 from __future__ import annotations
 
 import re
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 
 _CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
 _NON_WORD = re.compile(r'[\W_]+')
@@ -18,7 +20,10 @@ _E_MAIL = re.compile(r'\be (?=mail)')
 
 
 def normalize_header(raw: str) -> str:
-    """Lower case, no accents, BOM, punctuation or camelCase/snake_case: 'E-Mail_Adresse' -> 'email adresse'."""
+    """Lower case; no accents, BOM, punctuation, camelCase or snake_case.
+
+    'E-Mail_Adresse' -> 'email adresse', 'currentBalance' -> 'current balance'.
+    """
     text = _CAMEL.sub(' ', raw.replace('\ufeff', '').strip())
     text = unicodedata.normalize('NFKC', text).casefold()
     text = ''.join(ch for ch in unicodedata.normalize('NFD', text) if not unicodedata.combining(ch))
@@ -28,8 +33,8 @@ def normalize_header(raw: str) -> str:
 
 def _compile(terms: str) -> re.Pattern[str]:
     parts = []
-    for term in terms.split('|'):
-        term = term.strip()
+    for raw_term in terms.split('|'):
+        term = raw_term.strip()
         if not term:
             continue
         whole = term.endswith('=')
@@ -47,14 +52,14 @@ def _compile(terms: str) -> re.Pattern[str]:
 
 # --- EMAIL ---------------------------------------------------------------------------------------
 _EMAIL = _compile(
-    'email|mail=|mails=|почта|емейл|имейл|mail address|mailadres|*mailadresse|courriel|correo|correo electronico|'
-    'posta elettronica|endereco eletronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|אימייל|מייל|'
-    'メール|メールアドレス|電子メール|eメール'
+    'email|mail=|mails=|почта|емейл|имейл|mail address|mailadres|*mailadresse|courriel|correo|'
+    'correo electronico|posta elettronica|endereco eletronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|'
+    'אימייל|מייל|メール|メールアドレス|電子メール|eメール'
 )
 # The customer's own address, said explicitly.
 _EMAIL_OWN = _compile(
-    'customer|client|contact=|member|user|login|account|primary|main|kunde|kunden|mitglied|'
-    'cliente|membre|socio|miembro|klant|lid=|לקוח|חבר|顧客|会員|お客様'
+    'customer|client|contact=|member|user|login|account|primary|main|kunde|kunden|mitglied|cliente|'
+    'membre|socio|miembro|klant|lid=|לקוח|חבר|顧客|会員|お客様'
 )
 # Addresses that may be the customer's but are qualified (ranked below a plain 'Email').
 _EMAIL_QUALIFIED = _compile(
@@ -63,20 +68,20 @@ _EMAIL_QUALIFIED = _compile(
 )
 # Someone else's address: never the customer key.
 _EMAIL_OTHER_PERSON = _compile(
-    'owner|staff|менеджер|ответственн|пригласи|реферер|employee|agent|rep=|representative|salesperson|sales|manager|referrer|referred|referral|'
-    'referee|sponsor|inviter|invited|secondary|alternate|alternative|alt=|other|cc=|bcc=|assistant|'
-    'parent|guardian|partner|spouse|friend|recipient|sender|gift|cashier|seller|vendor|created by|'
-    'updated by|modified by|assigned|approver|advisor|consultant|coach|2=|second|backup|additional|'
-    'extra|old=|previous|former|inhaber|besitzer|mitarbeiter|verkaufer|berater|betreuer|empfehler|'
-    'geworben|werber|zweit|*zweit|sekundar|weitere|zusatzlich|vorherige|alte=|proprietaire|responsable|'
-    'employe|vendeur|conseiller|parrain|secondaire|autre|ancien|commercial|gestionnaire|propietario|'
-    'empleado|vendedor|asesor|referido|referente|padrino|secundario|alternativo|otro|anterior|'
-    'gerente|agente|proprietario|responsavel|funcionario|consultor|indicado|indicacao|outro|'
-    'responsabile|dipendente|venditore|consulente|presentato|secondaria|alternativa|altro|precedente|'
-    'gestore|eigenaar|medewerker|verkoper|adviseur|verwijzer|doorverwezen|aangebracht|tweede|'
-    'secundair|alternatief|vorig|beheerder|accountmanager|בעלים|נציג|עובד|מוכר|ממליץ|מפנה|הופנה|'
-    'משני|חלופי|אחר|מנהל|איש מכירות|担当|紹介者|紹介元|スタッフ|従業員|社員|販売員|所有者|オーナー|'
-    '管理者|副|サブ|予備|旧'
+    'owner|staff|менеджер|ответственн|пригласи|реферер|employee|agent|rep=|representative|'
+    'salesperson|sales|manager|referrer|referred|referral|referee|sponsor|inviter|invited|secondary|'
+    'alternate|alternative|alt=|other|cc=|bcc=|assistant|parent|guardian|partner|spouse|friend|'
+    'recipient|sender|gift|cashier|seller|vendor|created by|updated by|modified by|assigned|approver|'
+    'advisor|consultant|coach|2=|second|backup|additional|extra|old=|previous|former|inhaber|'
+    'besitzer|mitarbeiter|verkaufer|berater|betreuer|empfehler|geworben|werber|zweit|*zweit|sekundar|'
+    'weitere|zusatzlich|vorherige|alte=|proprietaire|responsable|employe|vendeur|conseiller|parrain|'
+    'secondaire|autre|ancien|commercial|gestionnaire|propietario|empleado|vendedor|asesor|referido|'
+    'referente|padrino|secundario|alternativo|otro|anterior|gerente|agente|proprietario|responsavel|'
+    'funcionario|consultor|indicado|indicacao|outro|responsabile|dipendente|venditore|consulente|'
+    'presentato|secondaria|alternativa|altro|precedente|gestore|eigenaar|medewerker|verkoper|'
+    'adviseur|verwijzer|doorverwezen|aangebracht|tweede|secundair|alternatief|vorig|beheerder|'
+    'accountmanager|בעלים|נציג|עובד|מוכר|ממליץ|מפנה|הופנה|משני|חלופי|אחר|מנהל|איש מכירות|担当|紹介者|紹介元|'
+    'スタッフ|従業員|社員|販売員|所有者|オーナー|管理者|副|サブ|予備|旧'
 )
 
 
@@ -87,9 +92,61 @@ class EmailHeader(StrEnum):
     NONE = 'NONE'  # says nothing about email
 
 
+# Headers are typed by people: 'Emial', 'Ponits balance', 'Redeemd points'. A word one swap,
+# deletion or insertion away from one of these reads as it (never a substitution: 'gmail').
+_TYPO_TARGETS = (
+    'email',
+    'points',
+    'balance',
+    'available',
+    'current',
+    'spendable',
+    'redeemed',
+    'earned',
+    'spent',
+    'pending',
+    'lifetime',
+    'expired',
+    'total',
+    'reserved',
+    'locked',
+    'punkte',
+    'puntos',
+    'pontos',
+    'punten',
+    'saldo',
+    'solde',
+)
+
+
+def _one_edit(word: str, target: str) -> bool:
+    if len(word) == len(target):
+        diff = [i for i in range(len(word)) if word[i] != target[i]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and word[diff[0]] == target[diff[1]]
+            and word[diff[1]] == target[diff[0]]
+        )
+    short, long_ = (word, target) if len(word) < len(target) else (target, word)
+    if len(long_) - len(short) != 1:
+        return False
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def correct_typos(header: str) -> str:
+    words = []
+    for word in header.split(' '):
+        if len(word) >= 5 and word.isascii() and word not in _TYPO_TARGETS:
+            word = next((t for t in _TYPO_TARGETS if _one_edit(word, t)), word)  # noqa: PLW2901
+        words.append(word)
+    return ' '.join(words)
+
+
+@lru_cache(maxsize=4096)
 def classify_email_header(name: str) -> tuple[EmailHeader, str]:
     """The class of an email-ish header and the word that decided it (for the explanation)."""
-    header = normalize_header(name)
+    header = correct_typos(normalize_header(name))
     other = _EMAIL_OTHER_PERSON.search(header)
     if other:
         return EmailHeader.OTHER_PERSON, other.group(0)
@@ -111,55 +168,57 @@ _UNIT = _compile(
 # 'Now/current/spendable' words: the balance.
 _BALANCE = _compile(
     'balance|current|available|spendable|redeemable|usable|held|remaining|on hand|unused|unredeemed|'
-    'net=|approved|active|bal=|avail|curr=|cur=|dostepn|aktualn|zustatek|dostupn|баланс|остаток|доступн|текущ|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|verfugbar|aktuell|disponible|'
-    'actuel|actual|restant|vigente|disponive|disponivel|atual|atuais|disponibili|attuali|residu|'
-    'beschikbaar|beschikbare|huidig|resterend|actueel|יתרה|יתרת|זמינות|זמין|נוכחי|残高|保有|利用可能|'
+    'net=|approved|active|bal=|avail|curr=|cur=|dostepn|aktualn|zustatek|dostupn|баланс|остаток|'
+    'доступн|текущ|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|verfugbar|aktuell|'
+    'disponible|actuel|actual|restant|vigente|disponive|disponivel|atual|atuais|disponibili|attuali|'
+    'residu|beschikbaar|beschikbare|huidig|resterend|actueel|יתרה|יתרת|זמינות|זמין|נוכחי|残高|保有|利用可能|'
     '現在|残り|使用可能|有効ポイント'
 )
 # Point numbers that are NOT the current balance.
 _DECOY = _compile(
-    'earn|accru|accumul|collect|gain|award|issu|grant|given=|spent|spend=|redeemed|redemption|redeem=|'
-    'used|usage|consum|pending|lifetime|life time|all time|alltime|total|sum=|cumul|expir|next|last|'
-    'previous|prior|old=|before|initial|starting|opening|referral|status points|qualifying|needed|'
-    'required|to next|until|threshold|min=|max=|avg|average|adjust|change|delta|diff|refund|revers|'
-    'cancel|void|deduct|withdraw|burn|lost|forfeit|history|transactions|per=|rate|ratio|multiplier|'
-    'target|goal|projected|estimated|transfer|received|sent=|'
-    'reserved|locked|blocked|frozen|on hold|hold=|ytd=|mtd=|ltd=|tot=|exp=|redm|rdm|accum|'
-    'wykorzystan|zdobyt|zebran|wydan|oczekuj|lacznie|suma=|zuzyt|wygasl|vyuzit|pouzit|ziskan|cerpan|'
-    'celkem|nasbiran|списан|начислен|потрачен|накоплен|всего|итого|сгора|сгорел|ожида|использован|'
-    'получен|'
-    'verdient|gesammelt|gesamt|*gesamt|summe|eingelost|verbraucht|genutzt|verwendet|ausgegeben|'
-    'ausstehend|abgelaufen|verfallen|lebenslang|bisher|vergeben|gutgeschrieben|erhalten|vorjahr|'
-    'vorherig|letzte|nachste|gagne|acquis|depense|utilise|echange|en attente|attente|expire|perime|'
-    'historique|precedent|dernier|prochain|obtenu|ganado|acumulado|gastado|canjeado|usado|utilizado|'
-    'redimido|pendiente|vencido|caducado|expirado|historico|ultimo|proximo|obtenido|ganho|gasto|'
-    'resgatado|pendente|obtido|guadagnat|accumulat|totale|spes|riscatt|usat|utilizzat|in attesa|'
-    'scadut|storico|prossimo|ottenut|verdiend|gespaard|totaal|uitgegeven|ingewisseld|gebruikt|'
-    'verzilverd|in afwachting|verlopen|vervallen|laatste|volgende|שנצברו|נצברו|צבורות|סה כ|סך|'
-    'שמומשו|מומשו|שנוצלו|נוצלו|ממתינות|ממתין|שפגו|פגו|פג תוקף|שהוצאו|הוצאו|קודם|獲得|累計|合計|総|'
-    '使用済|利用済|使用ポイント|利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
+    'earn|accru|accumul|collect|gain|award|issu|grant|given=|spent|spend=|redeemed|redemption|'
+    'redeem=|used|usage|consum|pending|lifetime|life time|all time|alltime|total|sum=|cumul|expir|'
+    'next|last|previous|prior|old=|before|initial|starting|opening|referral|status points|qualifying|'
+    'needed|required|to next|until|threshold|min=|max=|avg|average|adjust|change|delta|diff|refund|'
+    'revers|cancel|void|deduct|withdraw|burn|lost|forfeit|history|transactions|per=|rate|ratio|'
+    'multiplier|target|goal|projected|estimated|transfer|received|sent=|reserved|locked|blocked|'
+    'frozen|on hold|hold=|ytd=|mtd=|ltd=|tot=|exp=|redm|rdm|accum|wykorzystan|zdobyt|zebran|wydan|'
+    'oczekuj|lacznie|suma=|zuzyt|wygasl|vyuzit|pouzit|ziskan|cerpan|celkem|nasbiran|списан|начислен|'
+    'потрачен|накоплен|всего|итого|сгора|сгорел|ожида|использован|получен|verdient|gesammelt|gesamt|'
+    '*gesamt|summe|eingelost|verbraucht|genutzt|verwendet|ausgegeben|ausstehend|abgelaufen|verfallen|'
+    'lebenslang|bisher|vergeben|gutgeschrieben|erhalten|vorjahr|vorherig|letzte|nachste|gagne|acquis|'
+    'depense|utilise|echange|en attente|attente|expire|perime|historique|precedent|dernier|prochain|'
+    'obtenu|ganado|acumulado|gastado|canjeado|usado|utilizado|redimido|pendiente|vencido|caducado|'
+    'expirado|historico|ultimo|proximo|obtenido|ganho|gasto|resgatado|pendente|obtido|guadagnat|'
+    'accumulat|totale|spes|riscatt|usat|utilizzat|in attesa|scadut|storico|prossimo|ottenut|verdiend|'
+    'gespaard|totaal|uitgegeven|ingewisseld|gebruikt|verzilverd|in afwachting|verlopen|vervallen|'
+    'laatste|volgende|שנצברו|נצברו|צבורות|סה כ|סך|שמומשו|מומשו|שנוצלו|נוצלו|ממתינות|ממתין|שפגו|פגו|'
+    'פג תוקף|שהוצאו|הוצאו|קודם|獲得|累計|合計|総|使用済|利用済|使用ポイント|'
+    '利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
 )
 _MONEY = _compile(
-    'amount|revenue|kwota|wartosc|cena=|castka|hodnota|сумма|руб|деньги|sales|price|cost|paid|payment|purchase|order value|order total|aov=|ltv=|clv=|value|'
-    'worth|currency|money|cash|credit|cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|'
-    'jpy=|chf=|cad=|aud=|dollar|euro|umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|'
-    'chiffre|prix|cout=|paye=|achat|valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|'
-    'compra|valor|dinero|montante|vendas|preco|custo=|pago=|dinheiro|importo|vendite|prezzo|pagato|'
-    'acquist|valore|denaro|bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|'
-    'שולם|רכישה|ערך|קרדיט|זיכוי|金額|売上|価格|料金|支払|円'
+    'amount|revenue|kwota|wartosc|cena=|castka|hodnota|сумма|руб|деньги|sales|price|cost|paid|'
+    'payment|purchase|order value|order total|aov=|ltv=|clv=|value|worth|currency|money|cash|credit|'
+    'cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|jpy=|chf=|cad=|aud=|dollar|euro|'
+    'umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|chiffre|prix|cout=|paye=|achat|'
+    'valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|compra|valor|dinero|'
+    'montante|vendas|preco|custo=|pago=|dinheiro|importo|vendite|prezzo|pagato|acquist|valore|denaro|'
+    'bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|שולם|רכישה|ערך|קרדיט|'
+    'זיכוי|金額|売上|価格|料金|支払|円'
 )
 _CURRENCY_SIGNS = frozenset('$€£¥₪₩₹¢')
 # Numbers that are something else (identifiers, contact data, dates, counts of other things).
 _OTHER_NUMBER = _compile(
-    'id=|ids=|kod=|pesel|psc=|телефон|номер|дата|индекс|возраст|заказ|identifier|uuid|guid|no=|nr=|num=|code|phone|tel=|telephone|mobile|cell=|fax|zip|postal|'
-    'postcode|plz=|cp=|cap=|age=|year|month|day|date|birth|dob=|anniversary|order|purchases|visit|'
-    'rating|review|score|nps=|tier|level|rank|version|index|row=|line=|gender|store|branch|location|'
-    'referrals|sessions|clicks|opens|streak|since|kundennummer|*nummer|mitglied|telefon|handy|alter=|'
-    'jahr|monat|tag=|geburt|geb=|bestellung|besuch|stufe|bewertung|postleitzahl|annee|mois|jour|'
-    'naissance|commande|visite|niveau|note=|ano=|mes=|dia=|nacimiento|pedido|visitas|nivel|codigo|'
-    'telefono|celular|nascimento|compras|anno|mese|giorno|nascita|ordini|livello|cellulare|jaar|'
-    'maand|dag=|geboorte|bestelling|bezoek|telefoonnummer|番号|電話|郵便|年齢|生年月日|誕生|注文|来店|'
-    '回数|件数|ランク|טלפון|נייד|מיקוד|גיל|שנה|חודש|יום|תאריך|לידה|הזמנות|ביקורים|דרגה|רמה|ת ז'
+    'id=|ids=|kod=|pesel|psc=|телефон|номер|дата|индекс|возраст|заказ|identifier|uuid|guid|no=|nr=|'
+    'num=|code|phone|tel=|telephone|mobile|cell=|fax|zip|postal|postcode|plz=|cp=|cap=|age=|year|'
+    'month|day|date|birth|dob=|anniversary|order|purchases|visit|rating|review|score|nps=|tier|level|'
+    'rank|version|index|row=|line=|gender|store|branch|location|referrals|sessions|clicks|opens|'
+    'streak|since|kundennummer|*nummer|mitglied|telefon|handy|alter=|jahr|monat|tag=|geburt|geb=|'
+    'bestellung|besuch|stufe|bewertung|postleitzahl|annee|mois|jour|naissance|commande|visite|niveau|'
+    'note=|ano=|mes=|dia=|nacimiento|pedido|visitas|nivel|codigo|telefono|celular|nascimento|compras|'
+    'anno|mese|giorno|nascita|ordini|livello|cellulare|jaar|maand|dag=|geboorte|bestelling|bezoek|'
+    'telefoonnummer|番号|電話|郵便|年齢|生年月日|誕生|注文|来店|回数|件数|ランク|טלפון|נייד|מיקוד|גיל|שנה|חודש|יום|תאריך|לידה|'
+    'הזמנות|ביקורים|דרגה|רמה|ת ז'
 )
 # 'Number of ...' words: they disqualify a header only when it names no point unit.
 _QUANTITY = _compile(
@@ -177,9 +236,10 @@ class PointsHeader(StrEnum):
     NONE = 'NONE'  # says nothing
 
 
+@lru_cache(maxsize=4096)
 def classify_points_header(name: str) -> tuple[PointsHeader, str]:
     """The class of a header for the POINTS role and the word that decided it."""
-    header = normalize_header(name)
+    header = correct_typos(normalize_header(name))
     unit = _UNIT.search(header)
     balance = _BALANCE.search(header)
     decoy = _DECOY.search(header)

@@ -78,7 +78,8 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         points_index=mapping.points_index,
     )
     if mismatch is not None:
-        logger.warning('Wix parsed the file differently; not executing', reason=mismatch.message)
+        # The message quotes cells (customer data): it goes to the record and the merchant, not the logs.
+        logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
 
         def reject_parse(current: ImportRecord) -> None:
             remember_wix_state(current, parsed)
@@ -93,9 +94,8 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         remember_wix_state(current, parsed)
         current.move_to(RecordStatus.PARSED, at=deps.clock.now())
 
-    record = update_record(record, mark_parsed, records=deps.records)
     import_id = record.wix_import_id
-    assert import_id is not None  # noqa: S101 - checked above; narrows the type for mypy
+    record = update_record(record, mark_parsed, records=deps.records)
     executed = deps.wix().execute_import(import_id, mapping.email_index, mapping.points_index)
     logger.info(
         'import executed',

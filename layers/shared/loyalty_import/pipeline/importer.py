@@ -111,6 +111,12 @@ def import_object(
         existing = deps.records.get(ref.source_id)
         if existing is None:  # pragma: no cover - a record does not vanish between two calls
             raise RecordStoreError(f'record {ref.source_id} exists and does not')
+        if existing.is_final and existing.notified_at is None:
+            # Ended, but its notification failed (the claim was released): send it now.
+            finished, _ = finish(
+                existing, _keep_status, records=deps.records, notifier=deps.notifier, now=deps.clock.now
+            )
+            return _outcome(finished)
         if existing.is_final:
             logger.info('object version already processed', status=existing.status.value)
             return _outcome(existing, duplicate=True)
@@ -123,6 +129,10 @@ def import_object(
         record = created
     bind_import(record.wix_import_id, source_id=ref.source_id)
     return _drive_to_execution(record, deps, remaining_s)
+
+
+def _keep_status(record: ImportRecord) -> None:
+    """An `apply` for `finish` when the record already holds its final state."""
 
 
 def _outcome(record: ImportRecord, *, duplicate: bool = False) -> ImporterOutcome:

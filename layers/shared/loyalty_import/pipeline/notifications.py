@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from typing import Any
 
 from loyalty_import.pipeline.models import ErrorCode, ImportRecord, Notification, RecordStatus
 
 # SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.
 MAX_SUBJECT = 99
+# SNS messages stop at 256 KB; keep a margin for the envelope and attributes.
+MAX_MESSAGE_BYTES = 200 * 1024
 _TYPOGRAPHY = str.maketrans(
     {'\u2014': '-', '\u2013': '-', '\u2018': "'", '\u2019': "'", '\u201c': '"', '\u201d': '"'}
 )
@@ -148,15 +151,32 @@ def next_steps_for(record: ImportRecord) -> list[str]:
     ]
 
 
+def _without_sample_rows(view: dict[str, Any]) -> None:
+    # Whole customer rows help nobody act on a notification (often an e-mail): the item keeps them.
+    preflight = view.get('preflight')
+    normalized = preflight.get('normalized') if isinstance(preflight, dict) else None
+    if isinstance(normalized, dict) and 'sample_rows' in normalized:
+        normalized['sample_rows'] = f'{len(normalized["sample_rows"])} rows, in the imports table item'
+
+
 def build_notification(record: ImportRecord) -> Notification:
-    body = {
+    view = record.public_view()
+    _without_sample_rows(view)
+    body: dict[str, object] = {
         'outcome': record.status.value,
         'summary': summary_for(record),
         'nextSteps': next_steps_for(record),
-        'record': record.public_view(),
+        'record': view,
     }
+    message = json.dumps(body, ensure_ascii=False, indent=2)
+    if len(message.encode('utf-8')) > MAX_MESSAGE_BYTES:
+        # A very wide file's pre-flight summary can outgrow SNS's 256 KB; the item keeps it.
+        view['preflight'] = {
+            'omitted': f'too large for a notification; see the item {record.pk} in the imports table'
+        }
+        message = json.dumps(body, ensure_ascii=False, indent=2)
     return Notification(
         subject=subject_for(record),
-        message=json.dumps(body, ensure_ascii=False, indent=2),
+        message=message,
         attributes={OUTCOME_ATTRIBUTE: record.status.value},
     )

@@ -71,6 +71,8 @@ def bind_import(import_id: str | None = None, *, source_id: str | None = None) -
     if import_id:
         logger.set_correlation_id(import_id)
         logger.append_keys(import_id=import_id)
+        if _tracer is not None:  # searchable in X-Ray; never creates the tracer just for this
+            _tracer.put_annotation(key='import_id', value=import_id)
     if source_id:
         logger.append_keys(source_id=source_id)
 

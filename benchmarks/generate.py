@@ -1,0 +1,75 @@
+"""A realistic ~10 MB loyalty export: a dozen columns, decoys included (seeded, deterministic)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import unicodedata
+
+HEADER = [
+    'Customer ID',
+    'First Name',
+    'Last Name',
+    'Email',
+    'Phone',
+    'Zip',
+    'Points Balance',
+    'Points Earned',
+    'Points Redeemed',
+    'Total Spent',
+    'VIP Tier',
+    'Signup Date',
+]
+_FIRST = [
+    'Emma',
+    'Liam',
+    'Noah',
+    'Mia',
+    'José',
+    'Zoë',
+    'Björn',
+    'Åsa',
+    'Chloé',
+    'Núria',
+    'Yuki',
+    'Léa',
+    'Ömer',
+]
+_LAST = ['Smith', 'Núñez', 'Müller', 'Dubois', 'Cohen', 'Sato', 'Rossi', 'Silva', "O'Brien", 'Jansen']
+_DOMAINS = ['example.com', 'mail.example.org', 'shop.example.co.uk', 'example.net']
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode().lower().replace("'", '')
+
+
+def export(target_bytes: int, *, seed: int = 7, thousands: str = '') -> str:
+    """CSV text of about `target_bytes` UTF-8 bytes; `thousands` groups the point columns ('1.234')."""
+    rnd = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(HEADER)
+    customer = 0
+    while out.tell() < target_bytes * 0.97:
+        customer += 1
+        first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+        balance, earned = rnd.randrange(60000), rnd.randrange(90000)
+        points = [balance, earned, rnd.randrange(earned + 1)]
+        shown = [f'{p:,}'.replace(',', thousands) if thousands else str(p) for p in points]
+        last_name = f'{last}, Jr.' if customer % 97 == 0 else last  # a quoted cell now and then
+        writer.writerow(
+            [
+                1_000_000 + customer,
+                first,
+                last_name,
+                f'{_ascii(first)}.{_ascii(last)}{customer}@{rnd.choice(_DOMAINS)}',
+                f'+1 555 {rnd.randrange(10**7):07d}',
+                f'{rnd.randrange(100000):05d}',
+                *shown,
+                f'{rnd.random() * 3000:.2f}',
+                rnd.choice(['Gold', 'Silver', 'Bronze', '']),
+                f'2023-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}',
+            ]
+        )
+    return out.getvalue()

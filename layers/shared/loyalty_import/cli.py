@@ -1,0 +1,150 @@
+"""`loyalty-import`: the command line of the project.
+
+    loyalty-import inspect PATH [--json] [--email-column X] [--points-column Y]
+
+Exit codes: 0 inspected, 2 refused (the file cannot be imported as it is, or the path is unreadable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from loyalty_import.inspection import MAX_FILE_BYTES, Inspection, Refusal, inspect_csv
+
+EXIT_OK = 0
+EXIT_REFUSED = 2
+_MAX_TABLE_COLUMNS = 60
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    stream = out if out is not None else sys.stdout
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == 'inspect':
+        return _inspect(args, stream)
+    parser.print_help(stream)
+    return EXIT_REFUSED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='loyalty-import', description='Wix loyalty-points imports from CSV files.'
+    )
+    commands = parser.add_subparsers(dest='command')
+    inspect = commands.add_parser(
+        'inspect', help='show how a CSV file would be imported: encoding, columns, mapping, row checks'
+    )
+    inspect.add_argument('path', type=Path)
+    inspect.add_argument('--json', action='store_true', help='print one JSON object')
+    inspect.add_argument('--email-column', help='the EMAIL column: its header name or 0-based index')
+    inspect.add_argument('--points-column', help='the POINTS column: its header name or 0-based index')
+    return parser
+
+
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        data = _read(args.path)
+        inspection = inspect_csv(data, email_column=args.email_column, points_column=args.points_column)
+    except Refusal as refusal:
+        if args.json:
+            _print_json({'error': refusal.to_dict()}, out)
+        else:
+            _print_refusal(args.path, refusal, out)
+        return EXIT_REFUSED
+    except OSError as exc:
+        error = {
+            'code': 'FILE_NOT_READABLE',
+            'message': f'Cannot read {args.path}: {exc.strerror}',
+            'candidates': [],
+        }
+        if args.json:
+            _print_json({'error': error}, out)
+        else:
+            out.write(f'Refused (FILE_NOT_READABLE): {error["message"]}\n')
+        return EXIT_REFUSED
+    if args.json:
+        _print_json(inspection.to_json_dict(), out)
+    else:
+        _print_human(args.path, len(data), inspection, out)
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    # Read one byte past the limit, never the whole of a huge file: inspect_csv refuses it by size.
+    with path.open('rb') as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def _print_json(payload: dict[str, Any], out: TextIO) -> None:
+    out.write(json.dumps(payload, ensure_ascii=False, indent=2) + '\n')
+
+
+def _print_refusal(path: Path, refusal: Refusal, out: TextIO) -> None:
+    out.write(f'{path}\n\nRefused ({refusal.code}): {refusal.message}\n')
+    if refusal.candidates:
+        out.write('\nCandidates:\n')
+        for c in refusal.candidates:
+            out.write(f"  column {c.column} '{_cut(c.name, 30)}' ({c.confidence:.2f}): {c.why}\n")
+
+
+def _cut(text: str, width: int) -> str:
+    text = text.replace('\n', ' ').replace('\r', ' ')
+    return text if len(text) <= width else text[: width - 1] + '…'
+
+
+def _print_human(path: Path, size: int, inspection: Inspection, out: TextIO) -> None:
+    write = out.write
+    email, points = inspection.email, inspection.points
+    write(f'{path} ({size:,} bytes)\n\n')
+    write(
+        f'Encoding: {inspection.encoding}   Delimiter: {inspection.delimiter!r}   '
+        f'Header: {"yes" if inspection.has_header else "no"}   Rows: {inspection.rows:,}\n'
+    )
+    write(
+        f"Mapping:  EMAIL = column {email.column} '{_cut(email.name, 30)}'   "
+        f"POINTS = column {points.column} '{_cut(points.name, 30)}'   "
+        f'confidence {inspection.confidence:.2f}\n\n'
+    )
+    write(f'{"#":>4}  {"column":<26} {"kind":<8} {"role":<7} {"conf":>4}  why\n')
+    for report in inspection.columns[:_MAX_TABLE_COLUMNS]:
+        role = report.role.value if report.role else ''
+        conf = f'{report.confidence:.2f}' if report.confidence else ''
+        name = _cut(report.name, 26)
+        write(f'{report.index:>4}  {name:<26} {report.kind:<8} {role:<7} {conf:>4}  {_cut(report.why, 90)}\n')
+    if len(inspection.columns) > _MAX_TABLE_COLUMNS:
+        write(f'      ... and {len(inspection.columns) - _MAX_TABLE_COLUMNS:,} more columns\n')
+    for label, choice in (('EMAIL', email), ('POINTS', points)):
+        if choice.runner_up is not None:
+            r = choice.runner_up
+            write(f"\nRunner-up for {label}: column {r.column} '{_cut(r.name, 30)}': {r.why_lost}")
+    write('\n\nSample rows (as uploaded):\n')
+    normalized = inspection.normalized
+    write('  ' + ' | '.join(_cut(h, 20) for h in normalized.header[:12]) + '\n')
+    for row in normalized.sample_rows:
+        write('  ' + ' | '.join(_cut(cell, 20) for cell in row[:12]) + '\n')
+    summary = inspection.validation
+    write(
+        f'\nPre-flight checks: {summary.rows:,} rows, {summary.valid_rows:,} importable, '
+        f'{summary.invalid_rows:,} not\n'
+    )
+    if not summary.issues:
+        write('  no problems found\n')
+    for issue in summary.issues:
+        examples = ', '.join(f'line {e.line}: {_cut(e.value, 40)!r}' for e in issue.examples[:3])
+        write(f'  {issue.kind.value:<20} {issue.count:>7,}   {examples}\n')
+    if normalized.unchanged:
+        write('\nUpload: the file as it is (already clean), byte for byte.\n')
+    else:
+        dropped = f', dropped columns {normalized.dropped_columns}' if normalized.dropped_columns else ''
+        write(
+            f'\nUpload: a normalized copy ({len(normalized.content):,} bytes, UTF-8, comma){dropped}; '
+            f'Wix columns EMAIL={normalized.email_index} POINTS={normalized.points_index}.\n'
+        )
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

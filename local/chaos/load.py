@@ -1,0 +1,195 @@
+"""`make load`: many files dropped at once through the rehearsal; prints what it measured.
+
+    python -m chaos.load [--files 50] [--parse-delay-s 2] [--import-delay-s 3] [--clock-scale 1]
+
+Checks (exit 1 if broken): every file recorded, notified exactly once, its own Wix import, never
+executed twice. Measures: throughput, Wix calls per import, the busiest 60 s of Wix requests
+(Wix allows ~200 per minute per site). Numbers, not assertions: the rehearsal runs every Lambda
+invocation one at a time in one process, where AWS would run up to the functions' reserved
+concurrency side by side, so read the rate as the pipeline's per-invocation pace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaos.scenarios import good_csv
+from chaos.stack import ChaosStack, StackOptions, chaos_emulator_settings
+from rehearsal.harness import Drop
+
+WIX_RATE_LIMIT_PER_MIN = 200
+
+
+@dataclass
+class LoadResult:
+    files: int
+    recorded: int
+    imported: int
+    notified_once: int
+    distinct_wix_imports: int
+    duplicate_wix_imports: int
+    duplicate_executes: int
+    wall_s: float
+    wix_requests: int
+    by_endpoint: dict[str, int]
+    max_requests_per_60s: int
+    lambda_invocations: int
+    failed_invocations: int
+    durations_s: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        imports = max(1, self.distinct_wix_imports)
+        durations = sorted(self.durations_s)
+        return {
+            'files': self.files,
+            'recorded': self.recorded,
+            'imported': self.imported,
+            'notified_once': self.notified_once,
+            'distinct_wix_imports': self.distinct_wix_imports,
+            'duplicate_wix_imports': self.duplicate_wix_imports,
+            'duplicate_executes': self.duplicate_executes,
+            'wall_s': round(self.wall_s, 1),
+            'files_per_min': round(self.files / self.wall_s * 60, 1) if self.wall_s else None,
+            'wix_requests': self.wix_requests,
+            'wix_calls_per_import': round(self.wix_requests / imports, 2),
+            'wix_calls_by_endpoint': self.by_endpoint,
+            'max_wix_requests_per_60s': self.max_requests_per_60s,
+            'wix_limit_per_min': WIX_RATE_LIMIT_PER_MIN,
+            'within_wix_limit': self.max_requests_per_60s <= WIX_RATE_LIMIT_PER_MIN,
+            'lambda_invocations': self.lambda_invocations,
+            'failed_invocations': self.failed_invocations,
+            'median_file_s': round(durations[len(durations) // 2], 1) if durations else None,
+            'max_file_s': round(durations[-1], 1) if durations else None,
+            'problems': self.problems,
+        }
+
+
+def busiest_window(times: list[float], window_s: float = 60.0) -> int:
+    """The most requests in any `window_s` seconds (a sliding window over the request times)."""
+    ordered = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(ordered):
+        while at - ordered[start] >= window_s:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def run_load(stack: ChaosStack, files: int, *, timeout_s: float) -> LoadResult:
+    rehearsal = stack.rehearsal
+    requests_before = len(stack.emulator.requests)
+    invocations_before = len(stack.invocations())
+    started = time.monotonic()
+    drops: list[Drop] = [
+        rehearsal.drop(f'load-{index:03d}.csv', good_csv(f'load{index}')) for index in range(files)
+    ]
+    deadline = started + timeout_s
+    while True:
+        records = {drop.key: rehearsal.record(drop) for drop in drops}
+        notified = {drop.key: len(stack.notifications_for(drop)) for drop in drops}
+        done = all(r is not None and r.is_final for r in records.values()) and all(notified.values())
+        if done or time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
+    wall_s = time.monotonic() - started
+    stack.settle(10.0)
+    records = {drop.key: rehearsal.record(drop) for drop in drops}
+    notified = {drop.key: len(stack.notifications_for(drop)) for drop in drops}
+    requests = stack.emulator.requests[requests_before:]
+    invocations = stack.invocations()[invocations_before:]
+    assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack
+    executes = stack.ledger.executes()
+    names = Counter((rest.get('fileMetadata') or {}).get('name') for rest in stack.emulator.imports.values())
+    record_imports = [r.wix_import_id for r in records.values() if r is not None and r.wix_import_id]
+    result = LoadResult(
+        files=files,
+        recorded=sum(1 for r in records.values() if r is not None and r.is_final),
+        imported=sum(1 for r in records.values() if r is not None and r.status.value == 'IMPORTED'),
+        notified_once=sum(1 for count in notified.values() if count == 1),
+        distinct_wix_imports=len(set(record_imports)),
+        duplicate_wix_imports=sum(1 for drop in drops if names[drop.key.rsplit('/', 1)[-1]] > 1),
+        duplicate_executes=sum(1 for import_id in record_imports if executes[import_id] > 1),
+        wall_s=wall_s,
+        wix_requests=len(requests),
+        by_endpoint=dict(Counter(request.endpoint for request in requests).most_common()),
+        max_requests_per_60s=busiest_window([request.at for request in requests]),
+        lambda_invocations=len(invocations),
+        failed_invocations=sum(1 for invocation in invocations if not invocation.ok),
+        durations_s=[r.duration_seconds for r in records.values() if r is not None and r.duration_seconds],
+    )
+    if result.recorded < files:
+        result.problems.append(f'{files - result.recorded} file(s) without a final record')
+    if result.notified_once < files:
+        result.problems.append(f'{files - result.notified_once} file(s) not notified exactly once')
+    if len(record_imports) != len(set(record_imports)):
+        result.problems.append('two files share a Wix import')
+    if result.duplicate_wix_imports:
+        result.problems.append(f'{result.duplicate_wix_imports} file(s) with two Wix imports')
+    if result.duplicate_executes:
+        result.problems.append(f'{result.duplicate_executes} import(s) executed twice')
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog='python -m chaos.load', description=__doc__.split('\n\n')[0])
+    parser.add_argument('--files', type=int, default=50)
+    parser.add_argument('--parse-delay-s', type=float, default=2.0, help="the emulator's parse time")
+    parser.add_argument('--import-delay-s', type=float, default=3.0, help="the emulator's import time")
+    parser.add_argument(
+        '--clock-scale', type=float, default=1.0, help='Step Functions waits x this (1: as deployed)'
+    )
+    parser.add_argument('--timeout-s', type=float, default=600.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    warnings.simplefilter('ignore')
+    options = StackOptions(
+        label='load',
+        parse_wait_s=60,
+        emulator_settings=chaos_emulator_settings(
+            parse_delay_s=args.parse_delay_s, import_delay_s=args.import_delay_s
+        ),
+        clock_scale=args.clock_scale,
+    )
+    print(
+        f'load: {args.files} files dropped at once; Wix parses in {args.parse_delay_s} s, imports in '
+        f'{args.import_delay_s} s; Step Functions clock x{args.clock_scale}'
+    )
+    with ChaosStack(options) as stack:
+        result = run_load(stack, args.files, timeout_s=args.timeout_s)
+    numbers = result.to_json()
+    print(
+        f'  recorded {result.recorded}/{result.files}, notified once {result.notified_once}/{result.files}, '
+    )
+    print(
+        f'  distinct Wix imports {result.distinct_wix_imports}, '
+        f'duplicate imports {result.duplicate_wix_imports}, duplicate executes {result.duplicate_executes}'
+    )
+    print(f'  wall {numbers["wall_s"]} s -> {numbers["files_per_min"]} files/min')
+    print(f'  Wix requests {result.wix_requests} = {numbers["wix_calls_per_import"]} per import')
+    print(f'  by endpoint: {result.by_endpoint}')
+    print(
+        f'  busiest 60 s: {result.max_requests_per_60s} Wix requests '
+        f"({'within' if numbers['within_wix_limit'] else 'OVER'} Wix's ~{WIX_RATE_LIMIT_PER_MIN}/min)"
+    )
+    print(f'  Lambda invocations {result.lambda_invocations} ({result.failed_invocations} failed)')
+    for problem in result.problems:
+        print(f'  PROBLEM: {problem}')
+    print(json.dumps(numbers))
+    return 0 if result.ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

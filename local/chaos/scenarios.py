@@ -1,0 +1,342 @@
+"""The scenario matrix: every Wix call x every fault, storms that outlast retries, AWS-side faults."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chaos.hooks import AwsFault, LambdaFault
+from chaos.stack import UNKNOWN_CONTACT, ChaosStack, StackOptions, chaos_emulator_settings
+from wix_emulator import Fault
+
+Arm = Callable[[ChaosStack], None]
+ANY_END = frozenset({'IMPORTED', 'FAILED'})
+FINAL_STATUSES = ('IMPORTED', 'FAILED', 'REJECTED', 'TIMED_OUT')
+
+# Stack A: OAuth app credentials (the token endpoint is in play), the importer waits for the parse
+# and executes. Stack B: API key, the importer does not wait (ParseWaitSeconds=0), so the state
+# machine's Poll and Execute steps meet Wix while it parses.
+STACK_A = StackOptions(label='A: OAuth, importer executes', auth='oauth', parse_wait_s=5)
+STACK_B = StackOptions(
+    label='B: API key, state machine executes',
+    auth='api_key',
+    parse_wait_s=0,
+    emulator_settings=chaos_emulator_settings(parse_delay_s=0.3),
+)
+STACKS = {'A': STACK_A, 'B': STACK_B}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    target: str  # what the fault hits
+    fault: str
+    arm: Arm
+    stack: str = 'A'
+    files: int = 1
+    bad_file: bool = False  # a file the product must refuse (REJECTED)
+    expect: frozenset[str] = frozenset({'IMPORTED'})
+    redeliver_after: bool = False
+    follow_timeout_s: float = 25.0
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+def good_csv(tag: str) -> bytes:
+    """A small export with a decoy column and one address Wix does not know (so an error file exists)."""
+    rows = [
+        'Customer Email,Full Name,Points Redeemed,Points Balance',
+        f'alice+{tag}@example.com,Alice Martin,40,120',
+        f'bob+{tag}@example.com,Bob Chen,0,75',
+        f'chloe+{tag}@example.com,Chloe Durand,15,300',
+        f'{UNKNOWN_CONTACT},Ghost Rider,0,5',
+    ]
+    return ('\n'.join(rows) + '\n').encode()
+
+
+def bad_csv() -> bytes:
+    return b'Full Name,Points Balance\nAlice Martin,120\nBob Chen,75\n'
+
+
+# -- Wix faults ---------------------------------------------------------------------------------
+
+FAULTS = (Fault.HTTP_429, Fault.HTTP_500, Fault.HTTP_503, Fault.SLOW, Fault.DROP, Fault.RESPONSE_LOST)
+FAULT_LABEL = {
+    Fault.HTTP_429: '429+Retry-After',
+    Fault.HTTP_500: '500',
+    Fault.HTTP_503: '503',
+    Fault.SLOW: 'slow>timeout',
+    Fault.DROP: 'dropped conn',
+    Fault.RESPONSE_LOST: 'done, resp lost',
+}
+
+
+def _script(endpoint: str, faults: list[Fault | None]) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        stack.faults.script(endpoint, faults)
+
+    return arm
+
+
+def _token(faults: list[Fault | None]) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        # Every token issued so far stops working: the next Wix call gets a 401 and a new token.
+        stack.emulator.expire_tokens()
+        stack.faults.script('oauth_token', faults)
+
+    return arm
+
+
+def _after_execute(endpoint: str, faults: list[Fault | None]) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack
+        ledger = stack.ledger
+        before = sum(ledger.executes().values())
+        stack.faults.arm(endpoint, faults, lambda: sum(ledger.executes().values()) > before)
+
+    return arm
+
+
+# (target label, stack, endpoint, how to arm one scripted sequence of faults)
+WIX_CALLS: tuple[tuple[str, str, Callable[[list[Fault | None]], Arm]], ...] = (
+    ('token', 'A', _token),
+    ('upload URL', 'A', lambda faults: _script('create_upload_url', faults)),
+    ('upload', 'A', lambda faults: _script('upload_file', faults)),
+    ('create', 'A', lambda faults: _script('create_import', faults)),
+    ('get while parsing', 'A', lambda faults: _script('get_import', faults)),
+    ('execute', 'A', lambda faults: _script('execute_import', faults)),
+    ('get while importing', 'A', lambda faults: _after_execute('get_import', faults)),
+    ('error file URL', 'A', lambda faults: _script('get_error_file_url', faults)),
+    ('error file download', 'A', lambda faults: _script('download_error_file', faults)),
+    # The state machine's side: its first Poll (after the importer's single look) and Execute.
+    ('poll while parsing', 'B', lambda faults: _script('get_import', [None, *faults])),
+    ('execute (state machine)', 'B', lambda faults: _script('execute_import', faults)),
+)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r'[^a-z0-9]+', '-', text.lower()).strip('-')
+
+
+def wix_matrix() -> list[Scenario]:
+    return [
+        Scenario(
+            id=f'{_slug(target)}-{_slug(FAULT_LABEL[fault])}',
+            target=target,
+            fault=FAULT_LABEL[fault],
+            arm=arming([fault]),
+            stack=stack,
+            tags=frozenset({'wix'}),
+        )
+        for target, stack, arming in WIX_CALLS
+        for fault in FAULTS
+    ]
+
+
+def storms() -> list[Scenario]:
+    """Faults that outlast the client's own retries: Lambda's and Step Functions' retries take over."""
+    return [
+        Scenario(
+            id='storm-create-503x6',
+            target='create',
+            fault='503 x6 (> client retries)',
+            arm=_script('create_import', [Fault.HTTP_503] * 6),
+            tags=frozenset({'wix', 'storm'}),
+        ),
+        Scenario(
+            id='storm-execute-503x6',
+            target='execute',
+            fault='503 x6 (> client retries)',
+            arm=_script('execute_import', [Fault.HTTP_503] * 6),
+            tags=frozenset({'wix', 'storm'}),
+        ),
+        Scenario(
+            id='storm-poll-503x5',
+            target='get while importing',
+            fault='503 x5 (> task retries)',
+            arm=_after_execute('get_import', [Fault.HTTP_503] * 5),
+            tags=frozenset({'wix', 'storm'}),
+        ),
+    ]
+
+
+# -- AWS faults ---------------------------------------------------------------------------------
+
+
+def _put_item(table: Callable[[ChaosStack], str], code: str, *, status: str | None = None) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        name = table(stack)
+
+        def matches(params: dict[str, Any]) -> bool:
+            if params.get('TableName') != name:
+                return False
+            return status is None or params.get('Item', {}).get('status', {}).get('S') == status
+
+        stack.aws.arm(AwsFault('dynamodb', 'PutItem', code, when=matches))
+
+    return arm
+
+
+def _imports_table(stack: ChaosStack) -> str:
+    return stack.imports_table
+
+
+def _idempotency_table(stack: ChaosStack) -> str:
+    return stack.rehearsal.resource('IdempotencyTable')
+
+
+def _sns_publish(stack: ChaosStack) -> None:
+    topic = stack.rehearsal.resource('NotificationTopic')
+    stack.aws.arm(
+        AwsFault(
+            'sns', 'Publish', 'InternalErrorException', when=lambda params: params.get('TopicArn') == topic
+        )
+    )
+
+
+def _lambda(logical_id: str, error_type: str, *, times: int = 1, after_run: bool = False) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        assert stack.lambdas is not None  # noqa: S101 - installed by ChaosStack
+        stack.lambdas.arm(LambdaFault(logical_id, error_type, times=times, after_run=after_run))
+
+    return arm
+
+
+def _duplicate_s3_event(stack: ChaosStack) -> None:
+    assert stack.lambdas is not None  # noqa: S101 - installed by ChaosStack
+    stack.lambdas.duplicate_s3_events = 1
+
+
+def _nothing(stack: ChaosStack) -> None:
+    return None
+
+
+def aws_matrix() -> list[Scenario]:
+    aws = frozenset({'aws'})
+    return [
+        Scenario(
+            'ddb-throttle-first-write',
+            'DynamoDB: record claim',
+            'throttled',
+            _put_item(_imports_table, 'ProvisionedThroughputExceededException'),
+            tags=aws,
+        ),
+        Scenario(
+            'ddb-fail-created-write',
+            'DynamoDB: "Wix import created"',
+            '500',
+            _put_item(_imports_table, 'InternalServerError', status='CREATED'),
+            tags=aws,
+        ),
+        Scenario(
+            'ddb-throttle-final-write',
+            'DynamoDB: final record',
+            'throttled',
+            _put_item(_imports_table, 'ProvisionedThroughputExceededException', status='IMPORTED'),
+            tags=aws,
+        ),
+        Scenario(
+            'ddb-throttle-idempotency',
+            'DynamoDB: idempotency',
+            'throttled',
+            _put_item(_idempotency_table, 'ProvisionedThroughputExceededException'),
+            tags=aws,
+        ),
+        Scenario('sns-fail-imported', 'SNS publish (imported)', '500', _sns_publish, tags=aws),
+        Scenario(
+            'sns-fail-rejected',
+            'SNS publish (rejected)',
+            '500',
+            _sns_publish,
+            bad_file=True,
+            expect=frozenset({'REJECTED'}),
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-importer-crash',
+            'Lambda: importer',
+            'unhandled error',
+            _lambda('ImporterFunction', 'RuntimeError'),
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-poller-throttled',
+            'Lambda task: Poll',
+            'TooManyRequests x2',
+            _lambda('PollerFunction', 'Lambda.TooManyRequestsException', times=2),
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-poller-crash',
+            'Lambda task: Poll',
+            'unhandled error',
+            _lambda('PollerFunction', 'RuntimeError'),
+            expect=ANY_END,
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-finalizer-service-error',
+            'Lambda task: Finalize',
+            'ServiceException',
+            _lambda('FinalizerFunction', 'Lambda.ServiceException'),
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-executor-throttled',
+            'Lambda task: Execute',
+            'TooManyRequests',
+            _lambda('ExecutorFunction', 'Lambda.TooManyRequestsException'),
+            stack='B',
+            tags=aws,
+        ),
+        Scenario(
+            'lambda-executor-crash-after-execute',
+            'Lambda task: Execute',
+            'error after work',
+            _lambda('ExecutorFunction', 'RuntimeError', after_run=True),
+            stack='B',
+            expect=ANY_END,
+            tags=aws,
+        ),
+        Scenario(
+            's3-duplicate-event-concurrent',
+            'S3 event',
+            'delivered twice at once',
+            _duplicate_s3_event,
+            tags=aws,
+        ),
+        Scenario(
+            's3-duplicate-event-later',
+            'S3 event',
+            'redelivered later',
+            _nothing,
+            redeliver_after=True,
+            tags=aws,
+        ),
+        Scenario('two-files-same-moment', 'S3 drop', '2 files at once', _nothing, files=2, tags=aws),
+        Scenario(
+            'two-files-same-moment-b', 'S3 drop', '2 files at once', _nothing, files=2, stack='B', tags=aws
+        ),
+    ]
+
+
+def all_scenarios() -> list[Scenario]:
+    return [*wix_matrix(), *storms(), *aws_matrix()]
+
+
+# A handful for `make test`: one per kind of recovery path.
+QUICK_IDS = (
+    'create-done-resp-lost',
+    'execute-done-resp-lost',
+    'get-while-importing-503',
+    'execute-state-machine-done-resp-lost',
+    'sns-fail-imported',
+    'ddb-throttle-first-write',
+    's3-duplicate-event-concurrent',
+)
+
+
+def quick_scenarios() -> list[Scenario]:
+    by_id = {scenario.id: scenario for scenario in all_scenarios()}
+    return [by_id[scenario_id] for scenario_id in QUICK_IDS]

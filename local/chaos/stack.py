@@ -1,0 +1,201 @@
+"""One rehearsal stack with every chaos hook installed, reused across many scenarios."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from chaos.hooks import AwsFaults, GatedFaults, LambdaFaults, WixLedger, client_timeout
+from loyalty_import.pipeline.adapters.records import DynamoRecordStore
+from loyalty_import.pipeline.models import ImportRecord
+from rehearsal.harness import Drop, Rehearsal, RehearsalConfig, SnsMessage
+from rehearsal.lambda_runtime import Invocation
+from wix_emulator import EmulatorSettings, WixEmulator
+
+UNKNOWN_CONTACT = 'ghost@example.com'
+# The rehearsal's clock: Step Functions waits and retries at 1/100, millisecond Wix delays.
+CLOCK_SCALE = 0.01
+CLIENT_READ_TIMEOUT_S = 1.0  # the Wix client's read timeout while chaos runs
+SLOW_S = 1.6  # the emulator's SLOW answers after this: past the client's timeout
+
+
+def chaos_emulator_settings(*, parse_delay_s: float = 0.05, import_delay_s: float = 0.05) -> EmulatorSettings:
+    return EmulatorSettings(
+        parse_delay_s=parse_delay_s,
+        import_delay_s=import_delay_s,
+        unknown_contacts=frozenset({UNKNOWN_CONTACT}),
+        slow_s=SLOW_S,
+        retry_after_s=1,
+    )
+
+
+@dataclass
+class StackOptions:
+    label: str
+    auth: str = 'api_key'  # or 'oauth': the Lambdas get OAuth app credentials (token endpoint used)
+    parse_wait_s: int = 5  # 0: the state machine's Execute step executes, not the importer
+    emulator_settings: EmulatorSettings = field(default_factory=chaos_emulator_settings)
+    clock_scale: float = CLOCK_SCALE
+
+
+class ChaosStack:
+    """`with ChaosStack(options) as stack:` a started rehearsal, its emulator and the fault hooks."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.emulator = WixEmulator(options.emulator_settings)
+        self.faults = GatedFaults()
+        self.emulator.faults = self.faults
+        self.aws = AwsFaults()
+        self.rehearsal = Rehearsal(
+            RehearsalConfig(
+                emulator_settings=options.emulator_settings,
+                clock_scale=options.clock_scale,
+                async_retry_delay_s=0.05,
+                parameters={'ParseWaitSeconds': str(options.parse_wait_s)},
+            ),
+            emulator=self.emulator,
+        )
+        self._exit = contextlib.ExitStack()
+        self.ledger: WixLedger | None = None
+        self.lambdas: LambdaFaults | None = None
+
+    def __enter__(self) -> ChaosStack:
+        exit_stack = self._exit
+        try:
+            exit_stack.enter_context(client_timeout(CLIENT_READ_TIMEOUT_S))
+            self.emulator.start()
+            exit_stack.callback(self.emulator.stop)
+            self.aws.install()  # before the rehearsal creates boto3's default session
+            exit_stack.callback(self.aws.uninstall)
+            self.rehearsal.start()
+            exit_stack.callback(self.rehearsal.stop)
+        except BaseException:
+            exit_stack.close()
+            raise
+        runtime = self.rehearsal.runtime
+        assert runtime is not None  # noqa: S101 - set by start()
+        _reroute_stale_log_streams()
+        self.ledger = WixLedger(self.emulator)
+        self.lambdas = LambdaFaults(runtime)
+        if self.options.auth == 'oauth':
+            self._use_oauth()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.reset()
+        self._exit.close()
+
+    def _use_oauth(self) -> None:
+        credentials = self.emulator.credentials
+        secret = {
+            'mode': 'oauth',
+            'app_id': credentials.app_id,
+            'app_secret': credentials.app_secret,
+            'instance_id': credentials.instance_id,
+        }
+        self.client('secretsmanager').put_secret_value(
+            SecretId=self.rehearsal.resource('WixCredentialsSecret'), SecretString=json.dumps(secret)
+        )
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.faults.clear()
+        self.aws.clear()
+        if self.lambdas is not None:
+            self.lambdas.clear()
+
+    def armed(self) -> int:
+        """Injected faults that did not fire yet."""
+        return self.faults.armed() + self.aws.armed() + (self.lambdas.armed() if self.lambdas else 0)
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.rehearsal.config.region)  # type: ignore[call-overload]
+
+    @property
+    def imports_table(self) -> str:
+        return self.rehearsal.resource('ImportsTable')
+
+    def records(self) -> list[ImportRecord]:
+        """Every record of the imports table (a scan: the table holds this run's files only)."""
+        store = DynamoRecordStore(self.imports_table, self.client('dynamodb'))
+        keys: list[str] = []
+        paginator = self.client('dynamodb').get_paginator('scan')
+        for page in paginator.paginate(TableName=self.imports_table, ProjectionExpression='pk'):
+            keys += [item['pk']['S'] for item in page.get('Items', [])]
+        found = [store.get(key) for key in keys]
+        return [record for record in found if record is not None]
+
+    def notifications_for(self, drop: Drop) -> list[SnsMessage]:
+        return [m for m in self.rehearsal.notifications() if m.mentions(drop.source.source_id)]
+
+    def dlq_messages(self) -> int:
+        """Messages waiting in the importer's dead-letter queue (received and put back)."""
+        sqs = self.client('sqs')
+        physical = self.rehearsal.resource('ImporterDeadLetterQueue')
+        url = physical if physical.startswith('http') else sqs.get_queue_url(QueueName=physical)['QueueUrl']
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        )['Attributes']
+        return int(attributes.get('ApproximateNumberOfMessages', 0)) + int(
+            attributes.get('ApproximateNumberOfMessagesNotVisible', 0)
+        )
+
+    def object_exists(self, uri: str) -> bool:
+        bucket, _, key = uri.removeprefix('s3://').partition('/')
+        try:
+            self.client('s3').head_object(Bucket=bucket, Key=key)
+        except self.client('s3').exceptions.ClientError:
+            return False
+        return True
+
+    def invocations(self) -> list[Invocation]:
+        return self.rehearsal.invocations
+
+    def settle(self, timeout_s: float = 5.0) -> None:
+        """Let in-flight deliveries and executions finish before counting."""
+        runtime = self.rehearsal.runtime
+        deadline = time.monotonic() + timeout_s
+        if runtime is not None:
+            runtime.wait_idle(timeout_s)
+        while time.monotonic() < deadline:
+            running = [e for e in self.rehearsal.executions() if e['status'] == 'RUNNING']
+            if not running:
+                return
+            time.sleep(0.05)
+
+
+def _reroute_stale_log_streams() -> None:
+    """Point loggers still writing to an earlier rehearsal's stdout router at the current one.
+
+    A module-level logger (Powertools') binds sys.stdout once, when the first rehearsal in this
+    process runs a handler; the next rehearsal installs its own router, and without this the
+    handlers' log lines would bypass it and land on the terminal.
+    """
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in logging.Logger.manager.loggerDict)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if (
+                isinstance(handler, logging.StreamHandler)
+                and hasattr(handler.stream, 'capture')
+                and handler.stream is not sys.stdout
+            ):
+                handler.setStream(sys.stdout)
+
+
+@contextlib.contextmanager
+def chaos_stack(options: StackOptions) -> Iterator[ChaosStack]:
+    with ChaosStack(options) as stack:
+        yield stack

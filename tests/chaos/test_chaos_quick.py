@@ -1,0 +1,39 @@
+"""The reduced chaos run inside `make test`: one scenario per recovery path, on both stacks.
+
+`make chaos` runs the whole matrix (every Wix call x every fault, storms, AWS-side faults).
+"""
+
+from __future__ import annotations
+
+from chaos.runner import ScenarioResult, run_all, summary
+from chaos.scenarios import STACKS, quick_scenarios
+
+# A bound on the run, not a timing assertion: scenarios not started by then count as failures.
+BUDGET_S = 150.0
+
+
+def _violations(results: list[ScenarioResult]) -> dict[str, list[str]]:
+    return {result.scenario.id: result.violations for result in results if result.violations}
+
+
+def test_quick_chaos_keeps_every_promise_on_both_stacks() -> None:
+    # GIVEN one representative fault per recovery path: a lost create and execute response, a 503
+    # while the state machine polls, an execute by the state machine whose response is lost, an SNS
+    # publish failure, a throttled DynamoDB write and an S3 event delivered twice at once
+    scenarios = quick_scenarios()
+    assert {scenario.stack for scenario in scenarios} == set(STACKS)
+
+    # WHEN each runs on the rehearsal (the real template, state machine and handlers)
+    results, not_run = run_all(scenarios, budget_s=BUDGET_S)
+
+    # THEN every file has one final record and one notification, one Wix import, one execute
+    assert not_run == []
+    assert _violations(results) == {}
+    totals = summary(results, not_run, 0.0)
+    assert totals['files'] == len(scenarios)
+    assert totals['imported'] == len(scenarios)
+    assert totals['lost'] == totals['unnotified'] == 0
+    assert totals['duplicate_wix_imports'] == totals['duplicate_executes'] == 0
+    # AND the faults really happened (a scenario whose fault never fired proves nothing)
+    assert totals['faults_not_fired'] == 0
+    assert totals['faulted_wix_requests'] >= 4

@@ -1,0 +1,209 @@
+"""A file dropped into the rehearsed stack, followed to its final record and notification."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import boto3
+
+from loyalty_import.pipeline.models import ImportRecord
+from rehearsal import Outcome, Rehearsal, SnsMessage
+from tests.e2e.conftest import FOLLOW_S, Rehearse
+from wix_emulator import EmulatorSettings, Fault, WixEmulator
+from wix_emulator.pytest_plugin import UNKNOWN_CONTACT
+
+CUSTOMERS = [(f'customer{n}@example.com', n * 35) for n in range(1, 11)]
+
+
+def csv_bytes(rows: list[tuple[str, int]]) -> bytes:
+    lines = ['Email,First name,Points balance,Redeemed points']
+    lines += [f'{email},Name{index},{points},{index * 5}' for index, (email, points) in enumerate(rows)]
+    return ('\r\n'.join(lines) + '\r\n').encode()
+
+
+def follow(rehearsal: Rehearsal, name: str, content: bytes, **metadata: str | bool) -> Outcome:
+    drop = rehearsal.drop(name, content, **metadata)  # type: ignore[arg-type]
+    outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S)
+    assert outcome.finished, f'not finished: {outcome.status}, invocations: {failures(rehearsal)}'
+    return outcome
+
+
+def failures(rehearsal: Rehearsal) -> list[str]:
+    return [f'{i.logical_id}: {i.error_type}: {i.error_message}' for i in rehearsal.invocations if not i.ok]
+
+
+def outcomes_of(outcome: Outcome) -> list[str]:
+    return [message.attributes.get('outcome', '') for message in outcome.notifications]
+
+
+def test_a_clean_file_is_imported_recorded_and_notified_once(rehearsal: Rehearsal) -> None:
+    # GIVEN a file whose customers are all Wix contacts
+    content = csv_bytes(CUSTOMERS)
+
+    # WHEN it is dropped under the incoming prefix
+    outcome = follow(rehearsal, 'clean.csv', content)
+
+    # THEN Wix imported every row with the balance column (not the redeemed one)
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'IMPORTED'
+    assert record.import_result is not None
+    assert (record.import_result.success_count, record.import_result.failure_count) == (len(CUSTOMERS), 0)
+    assert record.import_result.error_file_exists is False
+    assert rehearsal.emulator.balances == dict(CUSTOMERS)
+    # AND the state machine (moto running the template's ASL) finished, once
+    assert [execution['status'] for execution in rehearsal.executions()] == ['SUCCEEDED']
+    assert outcome.execution_status == 'SUCCEEDED'
+    # AND exactly one notification says so
+    assert outcomes_of(outcome) == ['IMPORTED']
+    assert rehearsal.emulator.count('create_import') == 1
+    assert rehearsal.emulator.count('execute_import') == 1
+    assert failures(rehearsal) == []
+
+
+def test_rows_wix_refuses_are_counted_and_the_error_file_is_kept_in_s3(rehearsal: Rehearsal) -> None:
+    # GIVEN a file with one customer who is not a Wix contact
+    content = csv_bytes([*CUSTOMERS, (UNKNOWN_CONTACT, 75)])
+
+    # WHEN it is dropped
+    outcome = follow(rehearsal, 'with unknown contact.csv', content)
+
+    # THEN the import finished with one failed row
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'IMPORTED'
+    assert record.import_result is not None
+    assert (record.import_result.success_count, record.import_result.failure_count) == (len(CUSTOMERS), 1)
+    assert record.import_result.error_file_exists is True
+    # AND Wix's error file was copied under the results prefix of the drop bucket
+    assert record.error_file is not None
+    bucket, _, key = record.error_file.removeprefix('s3://').partition('/')
+    assert bucket == rehearsal.bucket
+    assert key.startswith(rehearsal.parameter('ResultsPrefix'))
+    error_file = boto3.client('s3', region_name='us-east-1').get_object(Bucket=bucket, Key=key)['Body'].read()
+    assert UNKNOWN_CONTACT in error_file.decode()
+    assert outcomes_of(outcome) == ['IMPORTED']
+
+
+def test_a_file_without_a_balance_column_is_rejected_without_calling_wix(rehearsal: Rehearsal) -> None:
+    # GIVEN a customer export with no points column at all
+    content = b'Email,First name,Last name\r\n' + b''.join(
+        f'{email},Ann,Lee\r\n'.encode() for email, _ in CUSTOMERS
+    )
+
+    # WHEN it is dropped
+    outcome = follow(rehearsal, 'customers.csv', content)
+
+    # THEN it is REJECTED with a reason a person can act on, and Wix never heard of it
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'REJECTED'
+    assert record.error is not None
+    assert record.error.code == 'NO_POINTS_COLUMN'
+    assert record.error.message
+    assert rehearsal.emulator.requests == []
+    assert rehearsal.executions() == []
+    assert outcomes_of(outcome) == ['REJECTED']
+    body = json.loads(outcome.notifications[0].message)
+    assert body['record']['error']['code'] == 'NO_POINTS_COLUMN'
+
+
+def test_a_duplicated_s3_event_makes_one_wix_import_and_one_execution(rehearsal: Rehearsal) -> None:
+    # GIVEN a file whose S3 event is delivered twice while it is being handled...
+    content = csv_bytes(CUSTOMERS)
+    drop = rehearsal.drop('twice.csv', content)
+    rehearsal.redeliver(drop)
+    outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S)
+    assert outcome.finished
+
+    # ...and once more after it finished
+    rehearsal.redeliver(drop)
+    assert rehearsal.runtime is not None
+    assert rehearsal.runtime.wait_idle(FOLLOW_S)
+
+    # THEN the importer ran three times, but Wix saw one import, executed once
+    importer_runs = [i for i in rehearsal.invocations if i.logical_id == 'ImporterFunction']
+    assert len(importer_runs) == 3
+    assert all(run.ok for run in importer_runs)
+    assert rehearsal.emulator.count('create_import') == 1
+    assert rehearsal.emulator.count('execute_import') == 1
+    # AND one execution, one record, one notification
+    assert len(rehearsal.executions()) == 1
+    final = rehearsal.record(drop)
+    assert final is not None
+    assert final.status.value == 'IMPORTED'
+    mine = [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)]
+    assert len(mine) == 1
+
+
+def test_wix_faults_mid_flow_still_end_in_one_import(rehearsal: Rehearsal) -> None:
+    # GIVEN Wix failing the create (once before and once after doing it), losing the execute's
+    # response after executing, and refusing a status read
+    faults = rehearsal.emulator.faults
+    faults.script('create_import', [Fault.HTTP_500, Fault.RESPONSE_LOST])
+    faults.script('execute_import', [Fault.RESPONSE_LOST])
+    faults.script('get_import', [Fault.HTTP_503])
+
+    # WHEN a file is dropped
+    outcome = follow(rehearsal, 'faults.csv', csv_bytes(CUSTOMERS))
+
+    # THEN it is imported, with one import created and executed once at Wix
+    assert outcome.status == 'IMPORTED'
+    assert rehearsal.emulator.count('create_import') == 1
+    assert rehearsal.emulator.count('execute_import') == 1
+    faulted = Counter(request.endpoint for request in rehearsal.emulator.requests if request.fault)
+    assert faulted == {'create_import': 2, 'execute_import': 1, 'get_import': 1}
+    assert outcomes_of(outcome) == ['IMPORTED']
+
+
+def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse: Rehearse) -> None:
+    # GIVEN a Wix that takes a moment to import, and becomes unavailable for status reads once the
+    # import is executing (longer than the poller's own client retries)
+    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=0.5, retry_after_s=0)
+    with WixEmulator(settings) as emulator:
+        rehearsal = rehearse(emulator)
+        drop = rehearsal.drop('outage.csv', csv_bytes(CUSTOMERS))
+        injected: list[bool] = []
+
+        def outage_once_executing(record: ImportRecord | None, _messages: list[SnsMessage]) -> None:
+            if not injected and record is not None and record.status.value == 'IMPORTING':
+                emulator.faults.script('get_import', [Fault.HTTP_503] * 8)
+                injected.append(True)
+
+        # WHEN the file is followed to the end
+        outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S, on_poll=outage_once_executing)
+
+    # THEN the poller failed with WixUnavailable, the ASL's Retry ran it again, and it completed
+    assert injected
+    assert outcome.finished
+    assert outcome.status == 'IMPORTED'
+    poller_errors = {
+        i.error_type for i in rehearsal.invocations if i.logical_id == 'PollerFunction' and not i.ok
+    }
+    assert 'WixUnavailable' in poller_errors
+    assert outcome.execution_status == 'SUCCEEDED'
+    assert outcomes_of(outcome) == ['IMPORTED']
+
+
+def test_an_import_stuck_in_importing_past_the_deadline_ends_timed_out(rehearse: Rehearse) -> None:
+    # GIVEN a Wix import that stays IMPORTING far longer than the deadline. The template's
+    # ImportDeadlineSeconds has MinValue 300; moto does not check parameter constraints, which lets
+    # the rehearsal shrink the deadline to one second instead of waiting five minutes.
+    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=120.0)
+    with WixEmulator(settings) as emulator:
+        rehearsal = rehearse(emulator, ImportDeadlineSeconds='1')
+
+        # WHEN a file is dropped
+        outcome = follow(rehearsal, 'slow.csv', csv_bytes(CUSTOMERS))
+
+        # THEN the state machine gave up at the deadline: TIMED_OUT recorded and notified
+        record = outcome.record
+        assert record is not None
+        assert record.status.value == 'TIMED_OUT'
+        assert record.wix_import_id is not None
+        assert emulator.imports[record.wix_import_id]['status'] == 'IMPORTING'
+        assert outcomes_of(outcome) == ['TIMED_OUT']
+        assert outcome.execution_status == 'SUCCEEDED'
+        polls = [i for i in rehearsal.invocations if i.logical_id == 'PollerFunction']
+        assert polls[-1].result['deadlineExceeded'] is True
