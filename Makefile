@@ -11,6 +11,7 @@ WIX_EMULATOR_PORT ?= 8765
 .DEFAULT_GOAL := help
 .PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo
 .PHONY: template-lint validate build deploy
+.PHONY: chaos load
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,6 +55,13 @@ wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT
 # Options: FILE=path.csv EMAIL_COLUMN=<name|index> POINTS_COLUMN=<name|index> DRY_RUN=1
 demo: $(STAMP)  ## rehearse the pipeline locally on a sample (or FILE=...): no AWS account, Docker or network
 	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run)
+
+# Faults, load and hostile input through the same rehearsal (see README "Proving it").
+chaos: $(STAMP)  ## fault matrix on the local rehearsal: every Wix call x fault + AWS faults; table + JSON line
+	$(BIN)/python -m chaos
+
+load: $(STAMP)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
+	$(BIN)/python -m chaos.load
 
 # --- AWS: build, deploy, template checks -------------------------------------------------------
 # SAM CLI and checkov pin their own versions of boto3, pydantic and friends, so each lives in its own

@@ -96,17 +96,10 @@ def run_load(stack: ChaosStack, files: int, *, timeout_s: float) -> LoadResult:
     drops: list[Drop] = [
         rehearsal.drop(f'load-{index:03d}.csv', good_csv(f'load{index}')) for index in range(files)
     ]
-    deadline = started + timeout_s
-    while True:
-        records = {drop.key: rehearsal.record(drop) for drop in drops}
-        notified = {drop.key: len(stack.notifications_for(drop)) for drop in drops}
-        done = all(r is not None and r.is_final for r in records.values()) and all(notified.values())
-        if done or time.monotonic() >= deadline:
-            break
-        time.sleep(0.25)
+    stack.follow_all(drops, timeout_s=timeout_s, poll_s=1.0)
     wall_s = time.monotonic() - started
     stack.settle(10.0)
-    records = {drop.key: rehearsal.record(drop) for drop in drops}
+    records = {drop.key: stack.record(drop) for drop in drops}
     notified = {drop.key: len(stack.notifications_for(drop)) for drop in drops}
     requests = stack.emulator.requests[requests_before:]
     invocations = stack.invocations()[invocations_before:]

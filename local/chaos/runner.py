@@ -64,7 +64,8 @@ def _drops(stack: ChaosStack, scenario: Scenario, seq: int) -> list[Drop]:
         suffix = f'-{index + 1}' if scenario.files > 1 else ''
         name = f'{seq:03d}-{scenario.id}{suffix}.csv'
         content = bad_csv() if scenario.bad_file else good_csv(f'{seq}{suffix}')
-        drops.append(rehearsal.drop(name, content))
+        with stack.guard():
+            drops.append(rehearsal.drop(name, content))
     return drops
 
 
@@ -76,11 +77,11 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
     dlq_before = stack.dlq_messages()
     scenario.arm(stack)
     drops = _drops(stack, scenario, seq)
-    for drop in drops:
-        stack.rehearsal.follow(drop, timeout_s=scenario.follow_timeout_s)
+    stack.follow_all(drops, timeout_s=scenario.follow_timeout_s)
     if scenario.redeliver_after:
         for drop in drops:
-            stack.rehearsal.redeliver(drop)
+            with stack.guard():
+                stack.rehearsal.redeliver(drop)
     stack.settle()
     time.sleep(0.2)  # a late duplicate notification or execute would show up here
     stack.settle()
@@ -107,7 +108,7 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
 
 
 def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str]) -> FileResult:
-    record = stack.rehearsal.record(drop)
+    record = stack.record(drop)
     name = drop.key.rsplit('/', 1)[-1]
     imports = _wix_imports_named(stack, name if name.lower().endswith('.csv') else f'{name}.csv')
     assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack

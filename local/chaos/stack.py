@@ -16,7 +16,7 @@ import boto3
 from chaos.hooks import AwsFaults, GatedFaults, LambdaFaults, WixLedger, client_timeout
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.models import ImportRecord
-from rehearsal.harness import Drop, Rehearsal, RehearsalConfig, SnsMessage
+from rehearsal.harness import FINAL_EXECUTION_STATES, Drop, Rehearsal, RehearsalConfig, SnsMessage
 from rehearsal.lambda_runtime import Invocation
 from wix_emulator import EmulatorSettings, WixEmulator
 
@@ -66,6 +66,7 @@ class ChaosStack:
         )
         self._exit = contextlib.ExitStack()
         self.ledger: WixLedger | None = None
+        self._clients: dict[str, Any] = {}
         self.lambdas: LambdaFaults | None = None
 
     def __enter__(self) -> ChaosStack:
@@ -120,8 +121,52 @@ class ChaosStack:
 
     # -- state ----------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Hold the Lambda runtime still while this thread talks to the AWS emulation.
+
+        The runtime swaps os.environ for each invocation (under its lock), and creating a boto3
+        client iterates os.environ (botocore's proxy lookup): from another thread that races and
+        raises KeyError. Reads done under this guard wait for the running handler instead.
+        """
+        runtime = self.rehearsal.runtime
+        lock = getattr(runtime, '_lock', None)
+        if lock is None:
+            yield
+            return
+        with lock:
+            yield
+
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.rehearsal.config.region)  # type: ignore[call-overload]
+        cached = self._clients.get(service)
+        if cached is None:
+            with self.guard():
+                cached = boto3.client(service, region_name=self.rehearsal.config.region)  # type: ignore[call-overload]
+            self._clients[service] = cached
+        return cached
+
+    def follow_all(self, drops: list[Drop], *, timeout_s: float, poll_s: float = 0.1) -> None:
+        """Wait until every drop has a final record, a notification and no running execution."""
+        rehearsal = self.rehearsal
+        pending = list(drops)
+        deadline = time.monotonic() + timeout_s
+        while pending and time.monotonic() < deadline:
+            with self.guard():
+                notified = rehearsal.notifications()
+                still = []
+                for drop in pending:
+                    record = rehearsal.record(drop)
+                    done = (
+                        record is not None
+                        and record.is_final
+                        and any(m.mentions(drop.source.source_id) for m in notified)
+                        and rehearsal.execution_status(record) in {None, *FINAL_EXECUTION_STATES}
+                    )
+                    if not done:
+                        still.append(drop)
+            pending = still
+            if pending:
+                time.sleep(poll_s)
 
     @property
     def imports_table(self) -> str:
@@ -138,7 +183,12 @@ class ChaosStack:
         return [record for record in found if record is not None]
 
     def notifications_for(self, drop: Drop) -> list[SnsMessage]:
-        return [m for m in self.rehearsal.notifications() if m.mentions(drop.source.source_id)]
+        with self.guard():
+            return [m for m in self.rehearsal.notifications() if m.mentions(drop.source.source_id)]
+
+    def record(self, drop: Drop) -> ImportRecord | None:
+        with self.guard():
+            return self.rehearsal.record(drop)
 
     def dlq_messages(self) -> int:
         """Messages waiting in the importer's dead-letter queue (received and put back)."""
@@ -171,7 +221,9 @@ class ChaosStack:
         if runtime is not None:
             runtime.wait_idle(timeout_s)
         while time.monotonic() < deadline:
-            running = [e for e in self.rehearsal.executions() if e['status'] == 'RUNNING']
+            with self.guard():
+                executions = self.rehearsal.executions()
+            running = [e for e in executions if e['status'] == 'RUNNING']
             if not running:
                 return
             time.sleep(0.05)

@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from rehearsal.harness import Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument('--template', type=Path, default=RehearsalConfig().template, help=argparse.SUPPRESS)
     parser.add_argument('--logs', action='store_true', help="also print the functions' log lines")
+    # For tests of this command: Wix emulator delays and the Step Functions clock (1 = real seconds).
+    parser.add_argument('--wix-delay-s', type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument('--clock-scale', type=float, default=1.0, help=argparse.SUPPRESS)
     return parser
 
 
@@ -56,8 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f'no such file: {path}', file=sys.stderr)
         return EXIT_NOT_FINISHED
     content = path.read_bytes()
+    emulator_settings = demo_emulator_settings(_unknown_contacts(path))
+    if args.wix_delay_s is not None:
+        emulator_settings = replace(
+            emulator_settings, parse_delay_s=args.wix_delay_s, import_delay_s=args.wix_delay_s
+        )
     config = RehearsalConfig(
-        template=args.template, emulator_settings=demo_emulator_settings(_unknown_contacts(path))
+        template=args.template,
+        emulator_settings=emulator_settings,
+        clock_scale=args.clock_scale,
+        async_retry_delay_s=min(1.0, args.clock_scale),
     )
     write = _writer()
     write(

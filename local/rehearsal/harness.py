@@ -223,7 +223,7 @@ class Rehearsal:
             packaged, parameters, region=config.region, account_id=ACCOUNT_ID, stack_name=config.stack_name
         )
         # Patches of moto for this rehearsal only: undone by stop(), moto is left as found.
-        moto_gaps.NOTES.clear()
+        moto_gaps.UNENFORCED_STATEMENTS.clear()
         self._undo.append(moto_gaps.register_cloudformation_models())
         self._undo.append(moto_gaps.complete_s3_event_records())
         if config.clock_scale != 1.0:
@@ -279,7 +279,7 @@ class Rehearsal:
         self._apply_logging_configs(cfn)
         resolved = {p['ParameterKey']: p.get('ParameterValue', '') for p in description.get('Parameters', [])}
         self.stack = StackInfo(
-            resources, resolved, unsupported, list(moto_gaps.NOTES), time.monotonic() - started
+            resources, resolved, unsupported, moto_gaps.notes(), time.monotonic() - started
         )
         self._put_wix_credentials()
         self._subscribe_to_notifications()
@@ -301,9 +301,15 @@ class Rehearsal:
     def _put_wix_credentials(self) -> None:
         credentials = self.emulator.credentials
         secret = {'mode': 'api_key', 'api_key': credentials.api_key, 'site_id': credentials.site_id}
-        self._client('secretsmanager').put_secret_value(
-            SecretId=self.resource(SECRET_ID), SecretString=json.dumps(secret)
-        )
+        # botocore logs request parameters at DEBUG: keep the key out of any log, even a test's.
+        previous = logging.root.manager.disable
+        logging.disable(logging.DEBUG)
+        try:
+            self._client('secretsmanager').put_secret_value(
+                SecretId=self.resource(SECRET_ID), SecretString=json.dumps(secret)
+            )
+        finally:
+            logging.disable(previous)
 
     def _subscribe_to_notifications(self) -> None:
         # An SQS subscription, as a person's e-mail subscription would receive them.

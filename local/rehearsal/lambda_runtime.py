@@ -25,7 +25,11 @@ deployed handler the way the Lambda Python runtime does:
   reports it (`Sandbox.Timedout`); unlike Lambda it is not killed midway, so its side effects stay;
 - an exception becomes Lambda's error payload (`errorType` = the exception's class name), which is
   what the state machine's `Retry`/`Catch` match on;
-- what the handler prints (its logs) goes to the function's CloudWatch log group in moto.
+- what the handler prints (its logs) goes to the function's CloudWatch log group in moto; and
+  while a handler runs, logging behaves as in a Lambda process, whose root logger is at WARNING:
+  a logger without a level of its own (boto3's, botocore's) does not emit INFO/DEBUG records
+  even if this process (e.g. a test capturing DEBUG) set its root logger lower. Otherwise
+  botocore's DEBUG log of a GetSecretValue response would put the Wix credentials in a log.
 
 S3 -> Lambda is an asynchronous invocation in AWS, but moto calls the function synchronously
 inside `put_object` and drops any error. `install()` also replaces that hook: the event is queued
@@ -39,6 +43,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import logging
 import os
 import sys
 import threading
@@ -203,10 +208,19 @@ class LambdaRuntime:
         notifications._invoke_awslambda = invoke_from_s3
         for stream in STREAMS:
             _route(stream)
+        original_is_enabled_for = logging.Logger.isEnabledFor
+
+        def is_enabled_for(logger: logging.Logger, level: int) -> bool:
+            if not getattr(_INVOCATION, 'active', False):
+                return original_is_enabled_for(logger, level)
+            return _enabled_as_in_lambda(logger, level)
+
+        logging.Logger.isEnabledFor = is_enabled_for  # type: ignore[method-assign,assignment]
 
         def undo() -> None:
             LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
             notifications._invoke_awslambda = original_s3
+            logging.Logger.isEnabledFor = original_is_enabled_for  # type: ignore[method-assign]
             for stream in STREAMS:
                 _unroute(stream)
 
@@ -236,6 +250,7 @@ class LambdaRuntime:
                 self._function_environment(function, code),
                 self._function_modules(function, code),
                 self._captured_output() as output,
+                _lambda_logging(),
             ):
                 started = time.monotonic()
                 context = LambdaContext(function, request_id, started + timeout_s, _log_group(function, code))
@@ -459,6 +474,32 @@ class LambdaRuntime:
             if remaining <= 0:
                 return False
             pending[0].join(remaining)
+
+
+# Marks the thread running a handler (see _enabled_as_in_lambda).
+_INVOCATION = threading.local()
+LAMBDA_ROOT_LOG_LEVEL = logging.WARNING
+
+
+@contextlib.contextmanager
+def _lambda_logging() -> Iterator[None]:
+    _INVOCATION.active = True
+    try:
+        yield
+    finally:
+        _INVOCATION.active = False
+
+
+def _enabled_as_in_lambda(logger: logging.Logger, level: int) -> bool:
+    """Logger.isEnabledFor in a Lambda process: the level a logger (or a parent) set, else WARNING."""
+    if logger.manager.disable >= level:
+        return False
+    current: logging.Logger | None = logger
+    while current is not None and current is not logging.root:
+        if current.level:
+            return level >= current.level
+        current = current.parent
+    return level >= LAMBDA_ROOT_LOG_LEVEL
 
 
 def _layer_packages(layer_dirs: tuple[Path, ...]) -> frozenset[str]:

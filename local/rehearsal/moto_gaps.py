@@ -48,8 +48,17 @@ if TYPE_CHECKING:
     from rehearsal.template import PackagedTemplate
 
 
-# What the models below could not reproduce faithfully, for the rehearsal's report.
-NOTES: list[str] = []
+# Bucket policy statements left out, by bucket (see BucketPolicyModel), for the rehearsal's report.
+UNENFORCED_STATEMENTS: dict[str, int] = {}
+
+
+def notes() -> list[str]:
+    """What the models below could not reproduce faithfully, one line each."""
+    if not UNENFORCED_STATEMENTS:
+        return []
+    count, buckets = sum(UNENFORCED_STATEMENTS.values()), len(UNENFORCED_STATEMENTS)
+    note = f'not enforced: {count} bucket policy statements with a Condition, on {buckets} bucket(s)'
+    return [f'{note} (moto cannot evaluate request conditions)']
 
 
 def _client(service: str, region: str) -> Any:
@@ -202,10 +211,7 @@ class BucketPolicyModel(_SideEffect, CloudFormationModel):
         statements = statements if isinstance(statements, list) else [statements]
         kept = [statement for statement in statements if 'Condition' not in statement]
         if len(kept) < len(statements):
-            NOTES.append(
-                f'{bucket}: {len(statements) - len(kept)} bucket policy statement(s) with a Condition '
-                'not enforced (moto cannot evaluate request conditions)'
-            )
+            UNENFORCED_STATEMENTS[bucket] = len(statements) - len(kept)
         if kept:
             document['Statement'] = kept
             _client('s3', region).put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))

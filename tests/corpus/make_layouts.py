@@ -2578,6 +2578,101 @@ def more_layouts(g: Gen, add: Callable[[Layout], None]) -> None:
     )
 
     people = g.people(n_rows(g))
+    header = ['Email', 'First name', 'VIP tier', 'Current tier points', 'Points balance', 'Tier expires']
+    rows = [
+        [p.email, p.first, p.tier or 'Bronze', str(rng.randint(0, 2500)), str(p.balance), '2026-01-31']
+        for p in people
+    ]
+    add(
+        Layout(
+            'vip_tier_points_decoy.csv',
+            'Smile.io (VIP)',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points balance'),
+            'Tier-qualifying points say "current" but are not the spendable balance.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Customer email', 'Available rewards', 'Points', 'Rewards redeemed']
+    rows = [[p.email, str(rng.randint(0, 3)), str(p.balance), str(rng.randint(0, 12))] for p in people]
+    add(
+        Layout(
+            'available_rewards_count_decoy.csv',
+            'rewards app',
+            header,
+            rows,
+            mapping(header, 'Customer email', 'Points'),
+            '"Available rewards" counts reward vouchers (0-3); the points are in "Points".',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Points', 'Points to next tier', 'Next tier']
+    rows = [
+        [p.email, str(p.balance), str(rng.randint(0, 1500)), rng.choice(['Silver', 'Gold'])] for p in people
+    ]
+    add(
+        Layout(
+            'points_to_next_tier_decoy.csv',
+            'loyalty app',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points'),
+            'The distance to the next tier is not the balance.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Created by', 'Modified by', 'Contact name', 'Email', 'Points balance']
+    rows = [
+        [rng.choice(STAFF), rng.choice(STAFF), p.full, sometimes_blank(rng, p.email, 0.3), str(p.balance)]
+        for p in people
+    ]
+    add(
+        Layout(
+            'crm_created_by_staff_emails.csv',
+            'CRM export',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points balance'),
+            'Two staff-email columns are full; the customer Email column is 70% filled.',
+        )
+    )
+
+    people = g.people(n_rows(g))
+    header = ['Email', 'Points balance (before migration)', 'Points balance', 'Migrated on']
+    rows = [[p.email, str(g.balance()), str(p.balance), '2025-03-01'] for p in people]
+    add(
+        Layout(
+            'balance_before_migration_decoy.csv',
+            'platform migration',
+            header,
+            rows,
+            mapping(header, 'Email', 'Points balance'),
+            'The qualified "(before migration)" balance is history; the plain one is current.',
+        )
+    )
+
+    people = g.people(n_rows(g), 'it')
+    header = ['Cliente', 'Email', 'Punti in scadenza', 'Data scadenza', 'Punti']
+    rows = [[p.full, p.email, str(min(p.pending, p.balance)), '31/12/2025', str(p.balance)] for p in people]
+    add(
+        Layout(
+            'it_punti_in_scadenza.csv',
+            'Italian shop',
+            header,
+            rows,
+            mapping(header, 'Email', 'Punti'),
+            'Points about to expire ("in scadenza") are part of the balance, not the balance.',
+            encoding='cp1252',
+            delimiter=';',
+            newline='\r\n',
+        )
+    )
+
+    people = g.people(n_rows(g))
     header = ['Email', 'Name', 'Points balance']
     rows = [[p.email, p.full, ''] for p in people]
     add(

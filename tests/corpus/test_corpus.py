@@ -11,6 +11,7 @@ Verdicts, in order of harm:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 import subprocess
@@ -150,6 +151,85 @@ def test_explicit_columns_resolve_an_ambiguous_file(name: str) -> None:
         override['POINTS'],
     ), outcome.describe()
     assert outcome.problems == []
+
+
+# ------------------------------------------------------------------------------------------------
+# The same layouts, reordered: a careful reader's answer does not depend on column or row order, so
+# these variants (never committed, never seen while tuning) check that the engine generalizes
+# rather than remembers the committed files.
+# ------------------------------------------------------------------------------------------------
+
+
+@cache
+def reordered(name: str) -> tuple[bytes, dict[str, Any]]:
+    """The layout with its columns permuted and its data rows shuffled, written the same way."""
+    meta = MANIFEST[name]
+    encoding = meta['encoding']
+    raw = (LAYOUTS_DIR / name).read_bytes()
+    text = raw.decode('utf-16' if encoding.startswith('utf-16') else encoding)
+    preamble = ''.join(text.splitlines(keepends=True)[: meta['preamble_lines']])
+    rows = list(csv.reader(io.StringIO(text[len(preamble) :], newline=''), delimiter=meta['delimiter']))
+    header, data = (rows[0], rows[1:]) if meta['has_header'] else (None, rows)
+    rng = random.Random(f'reordered:{name}')
+    order = list(range(meta['columns']))
+    while order == sorted(order):  # a real permutation, never the identity
+        rng.shuffle(order)
+    rng.shuffle(data)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=meta['delimiter'], lineterminator=meta['newline'])
+    for row in ([header] if header is not None else []) + data:
+        writer.writerow([row[column] for column in order])
+    body = preamble + buffer.getvalue()
+    # utf-16 and utf-8-sig write their own BOM; the big-endian variant is written by hand, as it was made
+    bom = b'\xfe\xff' if encoding == 'utf-16-be-bom' else b''
+    content = bom + body.encode('utf-16-be' if bom else encoding)
+    answer = EXPECTED[name]
+    if answer.get('refuse'):
+        return content, answer
+    return content, {'EMAIL': order.index(answer['EMAIL']), 'POINTS': order.index(answer['POINTS'])}
+
+
+@cache
+def reordered_outcome(name: str) -> Outcome:
+    checks = [(email, points) for email, points in MANIFEST[name]['checks']]
+    return inspect_bytes(reordered(name)[0], checks, limits(), texts=MANIFEST[name]['texts'])
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_reordered_layout_is_never_mapped_wrong(name: str) -> None:
+    # GIVEN a layout with its columns permuted and rows shuffled, and the permuted answer
+    _, answer = reordered(name)
+    # WHEN the engine inspects it
+    outcome = reordered_outcome(name)
+    # THEN it raises nothing but a Refusal, and never maps other columns than the careful reader's
+    assert outcome.kind != 'error', f'{name} (reordered): {outcome.describe()}'
+    if outcome.kind == 'mapping':
+        got = (outcome.email, outcome.points)
+        if answer.get('refuse'):
+            pytest.fail(f'WRONG MAPPING {name} (reordered): expected a refusal, got {got}')
+        assert got == expected_mapping(answer), (
+            f'WRONG MAPPING {name} (reordered): expected {expected_mapping(answer)}, got {got}'
+        )
+
+
+def test_reordered_layouts_are_answered_right_at_least_95_percent() -> None:
+    # GIVEN every answerable layout, reordered
+    # WHEN the engine inspects each
+    wrong = {
+        name: reordered_outcome(name).describe()
+        for name in ANSWERABLE
+        if (reordered_outcome(name).kind, reordered_outcome(name).email, reordered_outcome(name).points)
+        != ('mapping', *expected_mapping(reordered(name)[1]))
+    }
+    # THEN at least 95% still get exactly the (permuted) answer, with a sound normalized file
+    rate = 1 - len(wrong) / len(ANSWERABLE)
+    assert rate >= MIN_ANSWER_RATE, f'{rate:.1%} right; misses: {wrong}'
+    unsound = {
+        name: reordered_outcome(name).problems + reordered_outcome(name).missing_texts
+        for name in ANSWERABLE
+        if name not in wrong and (reordered_outcome(name).problems or reordered_outcome(name).missing_texts)
+    }
+    assert unsound == {}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_expected_columns_hold_what_they_claim(name: str) -> None:
     cells = [row[answer['POINTS']].strip() for row in data_rows]
     points = [make_layouts.parse_points(cell) for cell in cells]
     valid = [i for i, email in enumerate(emails) if EMAIL.match(email)]
-    assert len(valid) >= 0.8 * len(emails)
+    assert len(valid) >= 0.6 * len(emails)  # CRM and POS exports leave some customers without one
     # at most one stray non-blank non-email: a header repeated mid-file
     assert len(valid) >= len([email for email in emails if email]) - 1
     # a row with an email has a non-negative integer balance, or says it has none

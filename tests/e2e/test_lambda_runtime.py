@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import textwrap
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from rehearsal.lambda_runtime import TIMEOUT_ERROR, FunctionCode, LambdaRuntime
 
 HANDLER = """
+import logging
 import os
 import time
 
@@ -26,6 +28,12 @@ class WixUnavailable(Exception):
 
 
 def handler(event, context):
+    if event.get('log'):
+        own = logging.getLogger('function.own')
+        own.setLevel(logging.INFO)
+        own.info('own info record')
+        logging.getLogger('botocore.fake').debug('library debug record')
+        return {}
     if event.get('raise'):
         raise WixUnavailable('Wix is down')
     time.sleep(event.get('sleep', 0))
@@ -162,6 +170,25 @@ def test_each_function_has_its_own_copy_of_its_layers_modules(runtime: LambdaRun
     # THEN each saw only its own calls (one interpreter per function, warm between its invocations)
     assert json.loads(payload_first)['layer_calls'] == 2
     assert json.loads(payload_second)['layer_calls'] == 1
+
+
+def test_logging_in_a_handler_behaves_as_in_a_lambda_process(
+    runtime: LambdaRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN this process logging everything at DEBUG (as a test or a debugging session may)
+    caplog.set_level(logging.DEBUG)
+
+    # WHEN a handler logs through its own INFO logger and a library logs at DEBUG
+    invocation, _ = runtime.run(function('First'), {'log': True}, asynchronous=False)
+    assert invocation.ok
+    logging.getLogger('botocore.fake').debug('harness debug record')
+
+    # THEN only what Lambda's WARNING root would let through was emitted by the handler
+    messages = [record.getMessage() for record in caplog.records]
+    assert 'own info record' in messages
+    assert 'library debug record' not in messages
+    # AND outside an invocation this process's own logging is untouched
+    assert 'harness debug record' in messages
 
 
 def test_a_closed_runtime_runs_nothing(runtime: LambdaRuntime) -> None:

@@ -116,20 +116,23 @@ def test_no_credential_or_url_token_appears_in_logs_records_notifications_or_rep
     tap = SecretTap(stack)
 
     # WHEN the file is imported end to end (its error file copied to S3)
-    drop = stack.rehearsal.drop('secret-check.csv', good_csv('secrets'))
-    outcome = stack.rehearsal.follow(drop, timeout_s=FOLLOW_S)
+    with stack.guard():
+        drop = stack.rehearsal.drop('secret-check.csv', good_csv('secrets'))
+    stack.follow_all([drop], timeout_s=FOLLOW_S)
     stack.settle()
+    record = stack.record(drop)
 
     # THEN it went the whole way, with the secrets in use
-    assert outcome.status == 'IMPORTED'
-    assert outcome.record is not None
-    assert outcome.record.error_file
+    assert record is not None
+    assert record.status.value == 'IMPORTED'
+    assert record.error_file
     assert tap.upload_tokens
     assert tap.error_file_tokens
     if stack.options.auth == 'oauth':
         assert tap.access_tokens
     # AND the places searched do hold the import's story (the search is not looking at nothing)
-    places = _everything_written(stack)
+    with stack.guard():
+        places = _everything_written(stack)
     captured = capfd.readouterr()
     places['captured log records'] = caplog.text
     places['captured stdout/stderr'] = captured.out + captured.err

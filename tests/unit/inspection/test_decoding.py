@@ -88,3 +88,19 @@ def test_binary_files_are_refused_as_not_csv(data: bytes) -> None:
     with pytest.raises(Refusal) as refused:
         refuse_binary(data)
     assert refused.value.code is RefusalCode.NOT_A_CSV
+
+
+def test_a_file_utf8_at_the_start_but_cp1252_later_is_decoded_as_cp1252() -> None:
+    # GIVEN more than a megabyte of plain ASCII rows, then a cp1252 name
+    from loyalty_import.inspection import inspect_csv  # noqa: PLC0415
+
+    rows = ''.join(f'user{i}@example.com,{i % 500}\n' for i in range(60_000))
+    data = ('Email,Points\n' + rows + 'jose@example.com,7\n').encode(
+        'ascii'
+    ) + 'Núñez@example.com,8\n'.encode('cp1252')
+    assert len(data) > 1024 * 1024
+    # WHEN inspected (the UTF-8 guess fails only in the full pass)
+    inspection = inspect_csv(data)
+    # THEN the pass restarts with cp1252 and the last name survives in the upload
+    assert inspection.encoding == 'cp1252'
+    assert 'Núñez@example.com'.encode() in inspection.normalized.content

@@ -109,3 +109,20 @@ def test_a_cell_of_two_megabytes_is_parsed_and_dropped() -> None:
     inspection = inspect_rows(rows)
     assert inspection.normalized.dropped_columns == [1]
     assert len(inspection.normalized.content) < 2000
+
+
+def test_a_multi_line_cell_closed_at_the_very_end_is_not_an_unterminated_quote() -> None:
+    # GIVEN a UTF-16 file whose last cell is a properly closed multi-line note
+    rows = people_rows(['Email', 'Points', 'Note'], {'Points': BALANCES, 'Note': ['ok']})
+    rows[-1][2] = 'line one\nline two'
+    data = b'\xff\xfe' + csv_text(rows).rstrip('\n').encode('utf-16-le')
+    # WHEN inspected / THEN mapped, every row kept
+    inspection = inspect_csv(data)
+    assert inspection.rows == 12
+
+
+def test_a_candidate_reads_well_in_a_notification() -> None:
+    rows = people_rows(['Email', 'Points', 'Balance'], {'Points': BALANCES, 'Balance': REDEEMED})
+    with pytest.raises(Refusal) as refused:
+        inspect_rows(rows)
+    assert str(refused.value.candidates[0]).startswith("'Points' (column 1): header names points")

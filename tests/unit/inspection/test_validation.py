@@ -63,7 +63,7 @@ def test_formula_like_cells_are_reported_but_signed_numbers_and_phones_are_not()
 
 @pytest.mark.parametrize(
     ('cell', 'formula'),
-    [('=1+1', True), ('@x', True), ('+cmd', True), ('-5', False), ('+1 (555) 010', False)],
+    [('=1+1', True), ('@x', True), ('+cmd', True), ('-5', False), ('+1 (555) 010', False), ('-', False)],
 )
 def test_is_formula(cell: str, formula: bool) -> None:
     assert is_formula(cell) is formula
@@ -71,7 +71,7 @@ def test_is_formula(cell: str, formula: bool) -> None:
 
 def test_formula_scan_counts_quoted_formulas_and_locates_them() -> None:
     data = b'a,b\n1,"=evil()"\n2,ok\n'
-    count, examples = formula_scan(data, 0, ',')
+    count, examples = formula_scan(data, 0, ',', 0)
     assert count == 1
     assert examples[0].line == 2
 
@@ -88,3 +88,15 @@ def test_a_file_whose_chosen_columns_are_mostly_invalid_is_refused() -> None:
     with pytest.raises(Refusal) as refused:
         inspect_rows(rows, points_column='Points')
     assert refused.value.code is RefusalCode.TOO_MANY_INVALID_ROWS
+
+
+def test_formula_scan_checks_at_signs_only_when_some_are_not_in_the_emails() -> None:
+    # GIVEN one '@' per email row, and one more that starts a note cell
+    clean = b'email,note\na@example.com,hi\nb@example.com,-\n'
+    hostile = clean + b'c@example.com,@SUM(A1)\n'
+    # WHEN scanned, told how many valid emails the pass saw
+    # THEN the clean file has none (a lone '-' is 'no value'), the hostile one has exactly one
+    assert formula_scan(clean, 0, ',', emails=2) == (0, [])
+    count, examples = formula_scan(hostile, 0, ',', emails=3)
+    assert count == 1
+    assert examples[0].line == 4

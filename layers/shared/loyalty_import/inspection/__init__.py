@@ -10,7 +10,6 @@ import csv
 import gc
 import io
 from collections import Counter
-from collections.abc import Iterator
 
 from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
 from loyalty_import.inspection.dialect import Dialect, refuse_other_formats, sample_text, sniff
@@ -22,6 +21,7 @@ from loyalty_import.inspection.models import (
     MAX_FILE_BYTES,
     ColumnReport,
     Inspection,
+    Issue,
     IssueKind,
     Mapping,
     NormalizedFile,
@@ -35,6 +35,7 @@ from loyalty_import.inspection.normalize import columns_to_keep, output_header
 from loyalty_import.inspection.validation import (
     PassPlan,
     PassResult,
+    RowReader,
     formula_scan,
     has_line_longer_than,
     refusal_rows,
@@ -54,6 +55,7 @@ __all__ = [
 _HEAD_ROWS = 500
 _HEAD_CELLS = 200_000
 _SNIFF_BYTES = 1024 * 1024 + 4
+_DECODE_CHUNK = 64 * 1024
 
 
 class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page
@@ -101,10 +103,7 @@ def _inspect(
     max_file_bytes: int,
 ) -> Inspection:
     dialect = _sniff(data, encoding)
-    stream = io.BytesIO(data)
-    stream.seek(encoding.bom_bytes)
-    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
-    reader = csv.reader(text, delimiter=dialect.delimiter)
+    reader = _rows(data, encoding, dialect)
     try:
         return _inspect_rows(
             data=data,
@@ -123,6 +122,15 @@ def _inspect(
         raise Refusal(RefusalCode.NOT_A_CSV, f'The file cannot be read as CSV ({exc}).') from exc
 
 
+def _rows(data: bytes, encoding: Encoding, dialect: Dialect) -> RowReader:
+    """csv.reader over the bytes, decoded strictly as it goes (BytesIO shares `data`, no copy)."""
+    stream = io.BytesIO(data)
+    stream.seek(encoding.bom_bytes)
+    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
+    text._CHUNK_SIZE = _DECODE_CHUNK  # type: ignore[attr-defined]  # fewer, larger decode steps
+    return csv.reader(text, delimiter=dialect.delimiter)
+
+
 def _sniff(data: bytes, encoding: Encoding) -> Dialect:
     head = data[encoding.bom_bytes : encoding.bom_bytes + _SNIFF_BYTES]
     decoder = codecs.getincrementaldecoder(encoding.name)('strict')
@@ -137,16 +145,15 @@ def _sniff(data: bytes, encoding: Encoding) -> Dialect:
     return sniff(sample, truncated or len(head) < len(data) - encoding.bom_bytes)
 
 
-def _read_head(reader: Iterator[list[str]], skip: int) -> tuple[list[tuple[int, list[str]]], bool]:
+def _read_head(reader: RowReader, skip: int) -> tuple[list[tuple[int, list[str]]], bool]:
     """The first rows (with their line numbers) for header detection and inference; blank lines seen?"""
-    line_of = reader.line_num if hasattr(reader, 'line_num') else None  # noqa: F841 - see below
     head: list[tuple[int, list[str]]] = []
     blank = False
     cells = 0
     for _ in range(skip):
         next(reader, None)
     for row in reader:
-        line = reader.line_num  # type: ignore[attr-defined]
+        line = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             blank = True
             continue
@@ -162,7 +169,7 @@ def _inspect_rows(
     data: bytes,
     encoding: Encoding,
     dialect: Dialect,
-    reader: Iterator[list[str]],
+    reader: RowReader,
     email_column: str | int | None,
     points_column: str | int | None,
     max_file_bytes: int,
@@ -213,8 +220,8 @@ def _inspect_rows(
         header_out=output_header(header, width, email.column, points.column),
         check_cells=check_cells,
     )
-    result = run_pass(body, reader, reader, plan)
-    _refuse_unterminated_quote(data, encoding, dialect, result)
+    result = run_pass(body, reader, plan)
+    _refuse_unterminated_quote(data, encoding, result)
     if refusal_rows(result):
         raise Refusal(
             RefusalCode.TOO_MANY_INVALID_ROWS,
@@ -238,7 +245,8 @@ def _inspect_rows(
             )
     summary = result.summary()
     if encoding.ascii_compatible and not plan.check_cells:
-        summary = _with_formulas(summary, data, encoding, dialect)
+        emails = summary.rows - summary.count(IssueKind.BLANK_EMAIL) - summary.count(IssueKind.INVALID_EMAIL)
+        summary = _with_formulas(summary, data, encoding, dialect, emails)
     keep = plan.keep
     normalized = NormalizedFile(
         content=content,
@@ -267,21 +275,16 @@ def _inspect_rows(
 def _second_pass(
     data: bytes, encoding: Encoding, dialect: Dialect, *, skip_rows: int, plan: PassPlan
 ) -> PassResult:
-    stream = io.BytesIO(data)
-    stream.seek(encoding.bom_bytes)
-    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
-    reader = csv.reader(text, delimiter=dialect.delimiter)
+    reader = _rows(data, encoding, dialect)
     head, _ = _read_head(reader, dialect.skip_lines)
     body = head[skip_rows:]
-    return run_pass(body, reader, reader, plan)
+    return run_pass(body, reader, plan)
 
 
 def _with_formulas(
-    summary: ValidationSummary, data: bytes, encoding: Encoding, dialect: Dialect
+    summary: ValidationSummary, data: bytes, encoding: Encoding, dialect: Dialect, emails: int
 ) -> ValidationSummary:
-    from loyalty_import.inspection.models import Issue  # noqa: PLC0415 - keeps the public import list short
-
-    count, examples = formula_scan(data, encoding.bom_bytes, dialect.delimiter)
+    count, examples = formula_scan(data, encoding.bom_bytes, dialect.delimiter, emails)
     if not count:
         return summary
     issues = [*summary.issues, Issue(kind=IssueKind.FORMULA_CELL, count=count, examples=examples)]
@@ -290,14 +293,16 @@ def _with_formulas(
     return summary.model_copy(update={'issues': issues})
 
 
-def _refuse_unterminated_quote(data: bytes, encoding: Encoding, dialect: Dialect, result: PassResult) -> None:
+def _refuse_unterminated_quote(data: bytes, encoding: Encoding, result: PassResult) -> None:
     """An opening quote never closed swallows the rest of the file into one cell: refuse, never drop rows."""
     if not result.last_row:
         return
     last_cell = result.last_row[-1]
     if '\n' not in last_cell and '\r' not in last_cell:
         return
-    if encoding.ascii_compatible and data.rstrip().endswith(b'"'):
+    # A closed multi-line cell ends the file with its closing quote; an unclosed one does not.
+    tail = data[-64:] if encoding.ascii_compatible else data[-(64 - 64 % 4) :]
+    if tail.decode(encoding.name, 'ignore').rstrip().endswith('"'):
         return
     raise Refusal(
         RefusalCode.NOT_A_CSV,

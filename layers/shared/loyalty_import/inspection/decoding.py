@@ -38,12 +38,14 @@ _BINARY_MAGIC = (
     (b'Rar!', 'a RAR archive'),
     (b'\x7fELF', 'a program'),
 )
-_NON_ASCII_LINES = re.compile(rb'[^\n]*[\x80-\xff][^\n]*')
-_WORD = re.compile(r'\w+')
+_NON_ASCII_BYTE = re.compile(rb'[\x80-\xff]')
+# Words holding at least one non-ASCII letter, and non-ASCII symbols (what the code page decides).
+_NON_ASCII_WORD = re.compile(r'\w*[^\x00-\x7f\W]\w*')
+_NON_ASCII_SYMBOL = re.compile(r'[^\x00-\x7f\w\s]')
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 # Punctuation that sits next to letters in real text (apostrophes, quotes, dashes).
 _JOINING_PUNCTUATION = frozenset('\u2019\u2018\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026\u00b7')
-_SAMPLE_BYTES = 64 * 1024
+_SAMPLE_BYTES = 32 * 1024
 _UTF8_PROBE_BYTES = 1024 * 1024
 _GRAVE_IOU = frozenset('ìòùÌÒÙ')
 
@@ -109,11 +111,17 @@ def pick_legacy(data: bytes) -> str:
     """The legacy code page under which the non-ASCII lines read as real words (cp1252 on a tie)."""
     lines: list[bytes] = []
     size = 0
-    for match in _NON_ASCII_LINES.finditer(data):
-        lines.append(match.group(0))
-        size += len(match.group(0))
-        if size > _SAMPLE_BYTES:
+    pos = 0
+    while size < _SAMPLE_BYTES:
+        found = _NON_ASCII_BYTE.search(data, pos)
+        if found is None:
             break
+        start = data.rfind(b'\n', 0, found.start()) + 1
+        end = data.find(b'\n', found.start())
+        end = len(data) if end == -1 else end
+        lines.append(data[start:end])
+        size += end - start
+        pos = end + 1
     sample = b'\n'.join(lines)
     scores: dict[str, float] = {}
     for name in LEGACY_CANDIDATES:
@@ -126,10 +134,11 @@ def pick_legacy(data: bytes) -> str:
         return 'latin-1'  # maps every byte: nothing is lost, nothing fails
     ranked = sorted(scores, key=lambda n: (-scores[n], LEGACY_CANDIDATES.index(n)))
     best = ranked[0]
-    if len(ranked) > 1 and scores[ranked[1]] >= scores[best] - 0.5:
+    tied = [n for n in ranked if scores[n] >= scores[best] - 0.5]
+    if len(tied) > 1 and 'cp1252' not in tied:
+        # Only a tie the default does not take is worth asking the (slow, fallible) detector about.
         hint = _detector_hint(sample)
-        tied = [n for n in ranked if scores[n] >= scores[best] - 0.5]
-        if hint in tied and hint != 'cp1252' and 'cp1252' not in tied:
+        if hint in tied:
             best = hint
     return best
 
@@ -160,10 +169,8 @@ def plausibility(text: str) -> float:
     """How much of the non-ASCII text reads as words of one script; garbage scores below zero."""
     score = 0.0
     cased_words = capitalized = 0
-    for match in _WORD.finditer(text):
+    for match in _NON_ASCII_WORD.finditer(text):
         word = match.group(0)
-        if word.isascii():
-            continue
         non_ascii = [ch for ch in word if not ch.isascii()]
         scripts = {_script(ch) for ch in non_ascii}
         if len(scripts) > 1 or 'OTHER' in scripts:
@@ -189,9 +196,10 @@ def plausibility(text: str) -> float:
         # Names are capitalized: Cyrillic without a single capital is Hebrew read as cp1251.
         score -= 2 * cased_words
     # Symbols glued to letters ('£ód', 'Ã©') are the mark of a wrong code page.
-    for index, ch in enumerate(text):
-        if ch.isascii() or ch.isalnum() or ch.isspace() or ch in _JOINING_PUNCTUATION:
+    for match in _NON_ASCII_SYMBOL.finditer(text):
+        if match.group(0) in _JOINING_PUNCTUATION:
             continue
+        index = match.start()
         before = text[index - 1] if index else ' '
         after = text[index + 1] if index + 1 < len(text) else ' '
         if before.isalpha() or after.isalpha():

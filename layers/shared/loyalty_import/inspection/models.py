@@ -45,6 +45,9 @@ class Candidate(_Frozen):
     confidence: float
     why: str
 
+    def __str__(self) -> str:
+        return f"'{self.name}' (column {self.column}): {self.why}"
+
 
 class Refusal(Exception):  # noqa: N818 - the contract's name: the file is refused, not an error of ours
     """The file cannot be imported safely; `message` is written for the merchant."""
@@ -96,6 +99,10 @@ class ColumnReport(_Frozen):
 
 
 class IssueKind(StrEnum):
+    """Row problems: blank/invalid emails and blank/negative/non-integer/overflowing points make a row
+    unimportable; duplicates, ragged rows, formula-like and oversized cells are warnings.
+    """
+
     BLANK_EMAIL = 'BLANK_EMAIL'
     INVALID_EMAIL = 'INVALID_EMAIL'
     DUPLICATE_EMAIL = 'DUPLICATE_EMAIL'
@@ -106,19 +113,6 @@ class IssueKind(StrEnum):
     RAGGED_ROW = 'RAGGED_ROW'
     FORMULA_CELL = 'FORMULA_CELL'
     OVERSIZED_CELL = 'OVERSIZED_CELL'
-
-
-# Issues that make Wix reject the row; the others are warnings.
-ROW_ERRORS = frozenset(
-    {
-        IssueKind.BLANK_EMAIL,
-        IssueKind.INVALID_EMAIL,
-        IssueKind.BLANK_POINTS,
-        IssueKind.NEGATIVE_POINTS,
-        IssueKind.NON_INTEGER_POINTS,
-        IssueKind.OVERFLOW_POINTS,
-    }
-)
 
 
 class Example(_Frozen):

@@ -8,14 +8,15 @@ chunk that fails a bulk check is walked row by row to count and locate its probl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
+from typing import Protocol
 
 from loyalty_import.inspection.models import (
     MAX_CELL_CHARS,
-    ROW_ERRORS,
     Example,
     Issue,
     IssueKind,
@@ -34,7 +35,19 @@ _ASCII_EMAIL = rf'{_ATOM}++(?:\.{_ATOM}++)*+@(?:[A-Za-z0-9-]++\.)++[A-Za-z]{{2,}
 _EMAIL_LINES = re.compile(rf'{_ASCII_EMAIL}(?:\n{_ASCII_EMAIL})*+')
 _PLAIN_INTS = re.compile(r'[0-9]{1,9}(?:\n[0-9]{1,9})*+')
 _FORMULA_START = ('=', '@', '+', '-')
+_FORMULA_CLASSES = re.compile(rb'D(?:F|S[^ND])')
+_FORMULA_AT_START = re.compile(rb'F|S[^ND]')
 _NUMERIC_CHARS = frozenset('0123456789 ().-+')
+
+
+class RowReader(Protocol):
+    """A csv.reader: rows, and the physical line it has read up to (for example line numbers)."""
+
+    line_num: int
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+    def __next__(self) -> list[str]: ...
 
 
 @dataclass
@@ -85,7 +98,8 @@ class _Pass:
     def __init__(self, plan: PassPlan) -> None:
         self.plan = plan
         self.result = PassResult()
-        self.seen: set[str] = set()
+        self.keys: list[str] = []  # every valid email, lower-cased, in file order
+        self.chunk_keys: list[tuple[int, Sequence[int]]] = []  # (first index in keys, their lines)
         self.writer = OutputWriter() if plan.write else None
         self.get_email = itemgetter(plan.email)
         self.get_points = itemgetter(plan.points)
@@ -102,12 +116,11 @@ class _Pass:
         picked = self.keep(row)
         return list(picked) if isinstance(picked, tuple) else [picked]
 
-    def chunk(self, rows: list[list[str]], lines: list[int]) -> None:
+    def chunk(self, rows: list[list[str]], lines: Sequence[int]) -> None:
         plan = self.plan
         result = self.result
         width = plan.width
-        lengths = list(map(len, rows))
-        if min(lengths) != width or max(lengths) != width:
+        if set(map(len, rows)) != {width}:
             rows, lines = self._fix_widths(rows, lines)
             if not rows:
                 return
@@ -117,13 +130,7 @@ class _Pass:
         emails = list(map(self.get_email, rows))
         joined = '\n'.join(emails)
         if joined.count('\n') == n - 1 and _EMAIL_LINES.fullmatch(joined) is not None:
-            lowered = joined.lower()
-            keys = emails if lowered == joined else lowered.split('\n')
-            fresh = set(keys)
-            if len(fresh) == n and self.seen.isdisjoint(fresh):
-                self.seen.update(fresh)
-            else:
-                self._duplicates(keys, lines)
+            self._remember(emails if joined.islower() else joined.lower().split('\n'), lines)
         else:
             self._emails(rows, lines, bad)
         points = list(map(self.get_points, rows))
@@ -140,7 +147,7 @@ class _Pass:
                 rows if self.keep is None else list(map(self._project, rows)), len(plan.keep)
             )
 
-    def _fix_widths(self, rows: list[list[str]], lines: list[int]) -> tuple[list[list[str]], list[int]]:
+    def _fix_widths(self, rows: list[list[str]], lines: Sequence[int]) -> tuple[list[list[str]], list[int]]:
         width = self.plan.width
         kept_rows, kept_lines = [], []
         for row, line in zip(rows, lines, strict=True):
@@ -158,8 +165,10 @@ class _Pass:
             kept_lines.append(line)
         return kept_rows, kept_lines
 
-    def _emails(self, rows: list[list[str]], lines: list[int], bad: set[int]) -> None:
+    def _emails(self, rows: list[list[str]], lines: Sequence[int], bad: set[int]) -> None:
         email = self.plan.email
+        keys: list[str] = []
+        key_lines: list[int] = []
         for i, row in enumerate(rows):
             raw = row[email]
             value = raw.strip(SPACES)
@@ -174,18 +183,27 @@ class _Pass:
             if value != raw:
                 row[email] = value
                 self.result.dirty = True
-            key = value.lower()
-            if key in self.seen:
-                self.result.add(IssueKind.DUPLICATE_EMAIL, lines[i], value)
-            else:
-                self.seen.add(key)
+            keys.append(value.lower())
+            key_lines.append(lines[i])
+        self._remember(keys, key_lines)
 
-    def _duplicates(self, keys: list[str], lines: list[int]) -> None:
-        for i, key in enumerate(keys):
-            if key in self.seen:
-                self.result.add(IssueKind.DUPLICATE_EMAIL, lines[i], key)
+    def _remember(self, keys: list[str], lines: Sequence[int]) -> None:
+        # Duplicates are found once, at the end, from one set built in C: a set grown chunk by
+        # chunk costs twice as many hash-table visits.
+        self.chunk_keys.append((len(self.keys), lines))
+        self.keys.extend(keys)
+
+    def _duplicates(self) -> None:
+        if len(set(self.keys)) == len(self.keys):
+            return
+        seen: set[str] = set()
+        starts = [start for start, _ in self.chunk_keys]
+        for index, key in enumerate(self.keys):
+            if key in seen:
+                start, lines = self.chunk_keys[bisect_right(starts, index) - 1]
+                self.result.add(IssueKind.DUPLICATE_EMAIL, lines[index - start], key)
             else:
-                self.seen.add(key)
+                seen.add(key)
 
     def _grouped_points(self, rows: list[list[str]], points: list[str]) -> bool:
         """A whole chunk of '1.234'-style balances, ungrouped in bulk; False sends it to the per-row path."""
@@ -204,7 +222,7 @@ class _Pass:
         self.result.dirty = True
         return True
 
-    def _points(self, rows: list[list[str]], points: list[str], lines: list[int], bad: set[int]) -> None:
+    def _points(self, rows: list[list[str]], points: list[str], lines: Sequence[int], bad: set[int]) -> None:
         column = self.plan.points
         fmt = self.plan.number_format
         for i, value in enumerate(points):
@@ -218,7 +236,7 @@ class _Pass:
                 rows[i][column] = normalized
                 self.result.dirty = True
 
-    def _cells(self, rows: list[list[str]], lines: list[int]) -> None:
+    def _cells(self, rows: list[list[str]], lines: Sequence[int]) -> None:
         plan = self.plan
         for i, row in enumerate(rows):
             for column, cell in enumerate(row):
@@ -235,9 +253,10 @@ class _Pass:
                     self.result.add(IssueKind.FORMULA_CELL, lines[i], cell)
 
     def finish(self) -> PassResult:
+        self._duplicates()
+        self.keys.clear()
         if self.writer is not None:
             self.result.content = self.writer.getvalue()
-        self.seen.clear()
         return self.result
 
 
@@ -246,29 +265,25 @@ def is_formula(cell: str) -> bool:
     if not cell or cell[0] not in _FORMULA_START:
         return False
     if cell[0] in '+-':
-        return not set(cell[1:]) <= _NUMERIC_CHARS or len(cell) == 1
+        return len(cell) > 1 and not set(cell[1:]) <= _NUMERIC_CHARS  # a lone '-' means 'no value'
     return True
 
 
-def run_pass(
-    head: list[tuple[int, list[str]]], reader: Iterator[list[str]], line_num: object, plan: PassPlan
-) -> PassResult:
-    """Validate (and write, when `plan.write`) the already-read `head` rows, then the rest of `reader`.
-
-    `line_num` is the csv reader (its `line_num` locates rows of a chunk for examples).
-    """
+def run_pass(head: list[tuple[int, list[str]]], reader: RowReader, plan: PassPlan) -> PassResult:
+    """Validate (and write, when `plan.write`) the already-read `head` rows, then the rest of `reader`."""
     state = _Pass(plan)
     for start in range(0, len(head), _CHUNK_ROWS):
         part = head[start : start + _CHUNK_ROWS]
         state.chunk([row for _, row in part], [line for line, _ in part])
     while True:
-        before: int = getattr(line_num, 'line_num', 0)
+        before = reader.line_num
         rows = list(islice(reader, _CHUNK_ROWS))
         if not rows:
             break
-        after: int = getattr(line_num, 'line_num', 0)
+        after = reader.line_num
+        lines: Sequence[int]
         if after - before == len(rows):
-            lines = list(range(before + 1, after + 1))
+            lines = range(before + 1, after + 1)
         else:
             lines = _lines_with_multiline_cells(rows, before)
             if not plan.check_cells:
@@ -292,23 +307,31 @@ def _lines_with_multiline_cells(rows: list[list[str]], before: int) -> list[int]
 # --- byte-level scans (ASCII-compatible encodings): one C-speed look at the whole file ------------
 
 
-def formula_scan(data: bytes, start: int, delimiter: str) -> tuple[int, list[Example]]:
-    """Count cells starting like a formula without walking cells: translate bytes to classes, count pairs."""
+def formula_scan(data: bytes, start: int, delimiter: str, emails: int) -> tuple[int, list[Example]]:
+    """Count cells starting like a formula without walking cells (ASCII-compatible encodings).
+
+    '=' anywhere, or more '@' than the `emails` valid addresses hold, needs the full scan; otherwise
+    only signs can start a formula. The scan turns bytes into classes (D = delimiter, line end or
+    quote; F = '=' or '@'; S = '+' or '-'; N = what a number or phone number continues with) and
+    counts 'DF', and 'DS' followed by anything but N or D, in one regex call.
+    """
+    signs_only = b'=' not in data and data.count(b'@') == emails
+    if signs_only and b'+' not in data and b'-' not in data:
+        return 0, []
     table = bytearray(b'x' * 256)
-    for byte in (ord(delimiter), 10, 13):
+    for byte in (ord(delimiter), 10, 13, ord('"')):  # an opening quote belongs with its delimiter
         table[byte] = ord('D')
-    for byte in b'=@':
-        table[byte] = ord('F')
+    if not signs_only:
+        for byte in b'=@':
+            table[byte] = ord('F')
     for byte in b'+-':
         table[byte] = ord('S')
-    for byte in b'0123456789':
+    for byte in b'0123456789 ().':
         table[byte] = ord('N')
-    # An opening quote belongs with the delimiter before it: ',"=cmd' reads 'DDF'.
-    table[ord('"')] = ord('D')
-    classes = b'D' + data[start:].translate(bytes(table))
-    count = classes.count(b'DF')
-    if b'DS' in classes:
-        count += classes.count(b'DS') - classes.count(b'DSN')
+    classes = data.translate(bytes(table))
+    count = len(_FORMULA_CLASSES.findall(classes, start)) + (
+        _FORMULA_AT_START.match(classes, start) is not None
+    )
     del classes
     if not count:
         return 0, []
@@ -349,7 +372,6 @@ def refusal_rows(result: PassResult) -> bool:
 
 
 __all__ = [
-    'ROW_ERRORS',
     'PassPlan',
     'PassResult',
     'formula_scan',

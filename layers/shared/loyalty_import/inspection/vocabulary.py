@@ -176,6 +176,7 @@ _BALANCE = _compile(
 )
 # Point numbers that are NOT the current balance.
 _DECOY = _compile(
+    'scadenz|scadono|vencer|caducar|expirar|expirant|ablauf|vervalt|'
     'earn|accru|accumul|collect|gain|award|issu|grant|given=|spent|spend=|redeemed|redemption|'
     'redeem=|used|usage|consum|pending|lifetime|life time|all time|alltime|total|sum=|cumul|expir|'
     'next|last|previous|prior|old=|before|initial|starting|opening|referral|status points|qualifying|'
@@ -220,8 +221,10 @@ _OTHER_NUMBER = _compile(
     'telefoonnummer|番号|電話|郵便|年齢|生年月日|誕生|注文|来店|回数|件数|ランク|טלפון|נייד|מיקוד|גיל|שנה|חודש|יום|תאריך|לידה|'
     'הזמנות|ביקורים|דרגה|רמה|ת ז'
 )
-# 'Number of ...' words: they disqualify a header only when it names no point unit.
+# 'Number of ...' words and other countable things (rewards, vouchers): they disqualify a header
+# only when it names no point unit ('Available rewards' is a count; 'Reward points' are points).
 _QUANTITY = _compile(
+    'reward=|rewards=|voucher|coupon|discount|perk|certificate|ticket|'
     'number|count|qty=|quantity|anzahl|nombre|numero|cantidad|quantidade|quantita|aantal|数|כמות|מספר'
 )
 

@@ -6,9 +6,11 @@ Powertools and the models; boto3 clients, the Wix client and the CSV inspection 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from loyalty_import.pipeline.models import ImporterOutcome, SourceEvent
 from loyalty_import.pipeline.settings import Settings
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from loyalty_import.pipeline.importer import ImporterDeps
     from loyalty_import.pipeline.poller import PollerDeps
     from loyalty_import.pipeline.ports import WixImports
+    from loyalty_import.wix import WixClient
     from loyalty_import.wix.retry import RetryPolicy
 
 # How long the idempotency layer remembers an object version. The imports table's conditional put
@@ -30,35 +33,58 @@ IDEMPOTENCY_TTL_S = 7 * 24 * 3600
 IDEMPOTENCY_KEY_PREFIX = 'loyalty-import#object-version'
 
 
+class CredentialsSource(Protocol):
+    def get(self) -> dict[str, Any]: ...
+
+
 class WixClientProvider:
-    """One Wix client per container, built from the secret on first use (refusals never need it)."""
+    """The container's Wix client, built from the secret on first use (refusals never need it).
+
+    The secret is re-read through Powertools' cache (at most one Secrets Manager call per
+    `WIX_SECRET_MAX_AGE_SECONDS`); when its value changed (rotated credentials) the client is
+    rebuilt, so a warm container does not keep using revoked credentials.
+    """
 
     def __init__(
-        self, settings: Settings, retry: RetryPolicy | None = None, secrets_client: Any = None
+        self,
+        settings: Settings,
+        retry: RetryPolicy | None = None,
+        secrets_client: Any = None,
+        *,
+        source: CredentialsSource | None = None,
     ) -> None:
         self._settings = settings
         self._retry = retry
         self._secrets_client = secrets_client
-        self._client: WixImports | None = None
+        self._source = source
+        self._client: WixClient | None = None
+        self._fingerprint: str | None = None
         self._lock = threading.Lock()
 
     def __call__(self) -> WixImports:
         with self._lock:
-            if self._client is None:
+            if self._source is None:
                 from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource  # noqa: PLC0415 - lazy
-                from loyalty_import.wix import WixClient, auth_from_secret  # noqa: PLC0415 - lazy (httpx)
 
-                source = WixCredentialsSource(
+                self._source = WixCredentialsSource(
                     self._settings.wix_secret_id,
                     max_age=self._settings.secret_max_age_seconds,
                     client=self._secrets_client,
                 )
+            secret = self._source.get()
+            fingerprint = hashlib.sha256(json.dumps(secret, sort_keys=True).encode()).hexdigest()
+            if self._client is None or fingerprint != self._fingerprint:
+                from loyalty_import.wix import WixClient, auth_from_secret  # noqa: PLC0415 - lazy (httpx)
+
+                if self._client is not None:
+                    self._client.close()
                 self._client = WixClient(
                     self._settings.wix_base_url,
-                    auth_from_secret(source.get()),
+                    auth_from_secret(secret),
                     oauth_token_url=self._settings.wix_oauth_token_url,
                     retry=self._retry,
                 )
+                self._fingerprint = fingerprint
             return self._client
 
 

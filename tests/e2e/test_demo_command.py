@@ -1,0 +1,74 @@
+"""`make demo` (`python -m rehearsal`): what a person and a script get from it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rehearsal.__main__ import DEFAULT_SAMPLE, main
+
+# Millisecond Wix steps and Step Functions waits at 1/100: the same flow as the demo, faster.
+FAST = ['--wix-delay-s', '0.02', '--clock-scale', '0.01', '--timeout', '60']
+
+
+def last_line(output: str) -> dict[str, object]:
+    record: dict[str, object] = json.loads(output.strip().splitlines()[-1])
+    return record
+
+
+def test_the_default_demo_imports_the_sample_and_ends_with_the_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # WHEN the demo runs on its bundled sample (a decoy balance column, three unknown customers)
+    exit_code = main(FAST)
+
+    # THEN it exits 0 and its last line is the final record, with Wix's counts
+    output = capsys.readouterr().out
+    record = last_line(output)
+    assert exit_code == 0
+    assert record['status'] == 'IMPORTED'
+    assert record['importResult'] == {'successCount': 37, 'failureCount': 3, 'errorFileExists': True}
+    mapping = record['mapping']
+    assert isinstance(mapping, dict)
+    assert (mapping['email']['name'], mapping['points']['name']) == ('Email', 'Points balance')
+    # AND the stages a person follows were shown on the way
+    for stage in ('dropped', 'mapping', 'uploaded', 'parsed', 'executing', 'polling', 'recorded', 'notified'):
+        assert f'] {stage} ' in output, stage
+    assert DEFAULT_SAMPLE.name in output
+
+
+def test_a_refused_file_exits_non_zero_with_the_reason_in_the_record(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file with no points balance
+    customers = tmp_path / 'customers.csv'
+    customers.write_text('Email,Name\r\n' + ''.join(f'c{n}@example.com,C{n}\r\n' for n in range(10)))
+
+    # WHEN the demo runs on it
+    exit_code = main(['--file', str(customers), *FAST])
+
+    # THEN the record says REJECTED with a code and a message, and the exit code is not 0
+    record = last_line(capsys.readouterr().out)
+    assert exit_code == 1
+    assert record['status'] == 'REJECTED'
+    error = record['error']
+    assert isinstance(error, dict)
+    assert error['code'] == 'NO_POINTS_COLUMN'
+    assert error['message']
+
+
+def test_a_dry_run_with_overrides_uses_them_and_calls_no_wix(capsys: pytest.CaptureFixture[str]) -> None:
+    # WHEN the sample is dry-run with the columns named explicitly
+    exit_code = main(['--dry-run', '--email-column', 'Email', '--points-column', '6', *FAST])
+
+    # THEN it is recorded as a dry run with that mapping; nothing was imported
+    output = capsys.readouterr().out
+    record = last_line(output)
+    assert exit_code == 1
+    assert record['status'] == 'DRY_RUN'
+    mapping = record['mapping']
+    assert isinstance(mapping, dict)
+    assert (mapping['email']['column'], mapping['points']['column']) == (3, 6)
+    assert 'Wix calls     none' in output
