@@ -202,6 +202,15 @@ class FakeWix:
         self.imports[import_id] = {'id': import_id, 'status': 'PARSING', 'reads': 0, 'file_name': file_name}
         return self._view(import_id)
 
+    def find_created_import(
+        self, file_name: str, file_size: int, created_since: dt.datetime, file_url: str | None = None
+    ) -> LoyaltyImport | None:
+        self._call('find_created_import')
+        for import_id, state in self.imports.items():
+            if state['file_name'] == file_name:
+                return self._view(import_id)
+        return None
+
     def get_import(self, import_id: str) -> LoyaltyImport:
         self._call('get_import')
         state = self._state(import_id)

@@ -11,6 +11,7 @@ from loyalty_import.pipeline.importer import (
 )
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
+from loyalty_import.wix.models import LoyaltyImport
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
     BUCKET,
@@ -215,6 +216,34 @@ def test_a_transient_wix_failure_before_create_raises_and_the_retry_creates_once
     assert len(w.wix.imports) == 1
     assert w.wix.count('execute_import') == 1
     assert w.records.only().status is RecordStatus.IMPORTING
+
+
+class WixThatCreatesThenFails(FakeWix):
+    """Wix accepts the first create, but the invocation never learns it (WixUnavailable after retries)."""
+
+    def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport:
+        created = super().create_import(file_url, file_name, file_size)
+        if len(self.imports) == 1:
+            raise WixUnavailable('response lost after the import was created', status_code=None)
+        return created
+
+
+def test_a_retry_adopts_the_import_an_earlier_invocation_created_but_never_recorded(w: World) -> None:
+    # GIVEN Wix creates the import, but the first invocation ends with WixUnavailable
+    w.storage.put(KEY, csv_bytes(ROWS))
+    wix = WixThatCreatesThenFails(header=ROWS[0], sample_rows=ROWS[1:], success_count=2)
+    w.importer.wix = lambda: wix
+    with pytest.raises(WixUnavailable):
+        import_object(source(), w.importer, plenty_of_time)
+    assert w.records.only().create_attempted_at is not None
+    # WHEN Lambda retries the event
+    outcome = import_object(source(), w.importer, plenty_of_time)
+    # THEN the retry looks first, adopts that import, and never creates a second one
+    assert wix.count('find_created_import') == 1
+    assert wix.count('create_import') == 1
+    assert len(wix.imports) == 1
+    assert outcome.import_id == 'imp-1'
+    assert wix.count('execute_import') == 1
 
 
 def test_a_permanent_wix_error_ends_failed_and_notified_without_raising(w: World) -> None:

@@ -13,6 +13,7 @@ transient infrastructure failures do raise, so Lambda's async retries and the DL
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable, Mapping
@@ -37,10 +38,13 @@ from loyalty_import.pipeline.outcome import error_code_for_wix, fail_with, finis
 from loyalty_import.pipeline.ports import Inspector, Notifier, RecordStore, Storage, WixImports, Workflow
 from loyalty_import.pipeline.settings import Settings
 from loyalty_import.wix.errors import WixError, WixUnavailable
+from loyalty_import.wix.flow import upload_and_create
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 # Keep this much of the invocation for executing, recording and starting the state machine.
 SAFETY_MARGIN_S = 20.0
+# Wix's clock and ours may differ: look this far before our own record of the create attempt.
+CREATE_CLOCK_SKEW = dt.timedelta(minutes=2)
 EMAIL_COLUMN_METADATA = 'email-column'
 POINTS_COLUMN_METADATA = 'points-column'
 DRY_RUN_METADATA = 'dry-run'
@@ -219,10 +223,14 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
             now=deps.clock.now,
         )
         return saved
-    # Save the mapping before calling Wix, so a crash there leaves the record's story complete.
-    record = deps.records.save(record)
     try:
-        created = _upload_and_create(
+        adopted = _import_created_by_an_earlier_attempt(record, deps)
+        if adopted is None:
+            # Save the mapping and the attempt before calling Wix: a crash or a WixUnavailable there
+            # leaves the record's story complete, and tells the retry to look before creating again.
+            record.create_attempted_at = deps.clock.now()
+            record = deps.records.save(record)
+        created = adopted or upload_and_create(
             deps.wix(), _wix_file_name(record.file_name), inspection.normalized_content
         )
     except WixUnavailable:
@@ -285,10 +293,23 @@ def _wix_file_name(name: str) -> str:
     return name if name.lower().endswith('.csv') else f'{name}.csv'
 
 
-def _upload_and_create(wix: WixImports, file_name: str, content: bytes) -> LoyaltyImport:
-    upload = wix.create_upload_url()
-    wix.upload_file(upload.upload_url, file_name, content)
-    return wix.create_import(upload.file_path, file_name, len(content))
+def _import_created_by_an_earlier_attempt(record: ImportRecord, deps: ImporterDeps) -> LoyaltyImport | None:
+    """The Wix import an earlier invocation for this object version created but never recorded.
+
+    The client already adopts an import whose create response was lost within one call; this covers
+    the gap it cannot see: an invocation that ended (WixUnavailable, a crash, a timeout) after Wix
+    accepted the create. Same normalized file name and size, created since that attempt began.
+    """
+    if record.create_attempted_at is None or record.normalized_size is None:
+        return None
+    found = deps.wix().find_created_import(
+        _wix_file_name(record.file_name),
+        record.normalized_size,
+        record.create_attempted_at - CREATE_CLOCK_SKEW,
+    )
+    if found is not None:
+        logger.info('adopting the Wix import an earlier attempt created', import_id=found.id)
+    return found
 
 
 def _drive_to_execution(

@@ -218,6 +218,9 @@ class ImportRecord(CamelModel):
     expected_sample_rows: list[list[str]] | None = None
     normalized_size: int | None = None
     normalized_sha256: str | None = None
+    # When this record last started creating a Wix import; a retry that finds it set (and no import
+    # id) looks for the import that attempt may have created before creating another.
+    create_attempted_at: dt.datetime | None = None
     wix_import_id: str | None = None
     wix_status: str | None = None
     execution_name: str | None = None

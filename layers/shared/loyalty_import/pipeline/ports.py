@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from loyalty_import.pipeline.models import ImportRecord, InspectionOutcome, Notification, Overrides
@@ -20,6 +21,10 @@ class WixImports(Protocol):
     def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None: ...
 
     def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport: ...
+
+    def find_created_import(
+        self, file_name: str, file_size: int, created_since: datetime, file_url: str | None = None
+    ) -> LoyaltyImport | None: ...
 
     def get_import(self, import_id: str) -> LoyaltyImport: ...
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Set
+from typing import TYPE_CHECKING, Protocol
 
-from loyalty_import.wix.client import WixClient
 from loyalty_import.wix.errors import WaitTimedOut, WixUnavailable
-from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+from loyalty_import.wix.models import ImportStatus, LoyaltyImport, UploadUrl
+
+if TYPE_CHECKING:  # the client (and httpx) is only needed to call these, not to import them
+    from loyalty_import.wix.client import WixClient
 
 __all__ = ['WaitTimedOut', 'upload_and_create', 'wait_for_status']
 
@@ -19,8 +22,18 @@ logger = logging.getLogger(__name__)
 DEFAULT_UPLOAD_ROUNDS = 3
 
 
+class UploadsAndCreates(Protocol):
+    """What `upload_and_create` needs of a client (the pipeline passes its own narrower port)."""
+
+    def create_upload_url(self) -> UploadUrl: ...
+
+    def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None: ...
+
+    def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport: ...
+
+
 def upload_and_create(
-    client: WixClient, file_name: str, content: bytes, *, upload_rounds: int = DEFAULT_UPLOAD_ROUNDS
+    client: UploadsAndCreates, file_name: str, content: bytes, *, upload_rounds: int = DEFAULT_UPLOAD_ROUNDS
 ) -> LoyaltyImport:
     """Upload the file through a fresh upload URL and create the import from it (exactly one import)."""
     for round_number in range(1, upload_rounds + 1):
