@@ -44,10 +44,21 @@ class _Gated:
 class GatedFaults(FaultPlan):
     """The emulator's FaultPlan, plus scripts that wait for a condition before they start."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self._gated: dict[str, _Gated] = {}
         self._gate_lock = threading.Lock()
+        self._clock = clock
+        self._limit: int | None = None
+        self._served: deque[float] = deque()
+        self.throttled = 0
+
+    def rate_limit(self, per_minute: int | None) -> None:
+        """Answer 429 (with Retry-After) to API calls past `per_minute` in any 60 s, as Wix does."""
+        with self._gate_lock:
+            self._limit = per_minute
+            self._served.clear()
+            self.throttled = 0
 
     def arm(self, endpoint: str, faults: list[Fault | None], when: Callable[[], bool]) -> None:
         with self._gate_lock:
@@ -72,9 +83,28 @@ class GatedFaults(FaultPlan):
             entry = self._gated.get(endpoint)
             if entry is not None and entry.faults and entry.when():
                 return entry.faults.popleft()
+            if self._limit is not None and endpoint in RATE_LIMITED_ENDPOINTS:
+                now = self._clock()
+                while self._served and now - self._served[0] >= 60.0:
+                    self._served.popleft()
+                if len(self._served) >= self._limit:
+                    self.throttled += 1
+                    return Fault.HTTP_429
+                self._served.append(now)
         return super().next_fault(endpoint)
 
 
+# The API calls a site's rate limit counts (uploads and error-file downloads go to file storage).
+RATE_LIMITED_ENDPOINTS = frozenset(
+    {
+        'create_upload_url',
+        'create_import',
+        'get_import',
+        'execute_import',
+        'get_error_file_url',
+        'query_imports',
+    }
+)
 _ENDPOINTS = (
     'create_upload_url',
     'upload_file',

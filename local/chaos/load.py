@@ -21,9 +21,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from chaos.hooks import RATE_LIMITED_ENDPOINTS
 from chaos.scenarios import good_csv
 from chaos.stack import ChaosStack, StackOptions, chaos_emulator_settings
 from rehearsal.harness import Drop
+from wix_emulator import Fault
 
 WIX_RATE_LIMIT_PER_MIN = 200
 
@@ -44,6 +46,9 @@ class LoadResult:
     lambda_invocations: int
     failed_invocations: int
     durations_s: list[float] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0
+    api_requests_answered_per_60s: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -66,7 +71,10 @@ class LoadResult:
             'wix_requests': self.wix_requests,
             'wix_calls_per_import': round(self.wix_requests / imports, 2),
             'wix_calls_by_endpoint': self.by_endpoint,
+            'outcomes': self.outcomes,
             'max_wix_requests_per_60s': self.max_requests_per_60s,
+            'max_wix_api_calls_served_per_60s': self.api_requests_answered_per_60s,
+            'wix_429s': self.throttled,
             'wix_limit_per_min': WIX_RATE_LIMIT_PER_MIN,
             'within_wix_limit': self.max_requests_per_60s <= WIX_RATE_LIMIT_PER_MIN,
             'lambda_invocations': self.lambda_invocations,
@@ -88,8 +96,11 @@ def busiest_window(times: list[float], window_s: float = 60.0) -> int:
     return best
 
 
-def run_load(stack: ChaosStack, files: int, *, timeout_s: float) -> LoadResult:
+def run_load(
+    stack: ChaosStack, files: int, *, timeout_s: float, wix_limit_per_min: int | None = None
+) -> LoadResult:
     rehearsal = stack.rehearsal
+    stack.faults.rate_limit(wix_limit_per_min)
     requests_before = len(stack.emulator.requests)
     invocations_before = len(stack.invocations())
     started = time.monotonic()
@@ -122,6 +133,16 @@ def run_load(stack: ChaosStack, files: int, *, timeout_s: float) -> LoadResult:
         lambda_invocations=len(invocations),
         failed_invocations=sum(1 for invocation in invocations if not invocation.ok),
         durations_s=[r.duration_seconds for r in records.values() if r is not None and r.duration_seconds],
+        outcomes=dict(
+            Counter(
+                (r.status.value + (f' {r.error.code}' if r.error else '')) if r else 'NO RECORD'
+                for r in records.values()
+            )
+        ),
+        throttled=sum(1 for request in requests if request.fault == Fault.HTTP_429),
+        api_requests_answered_per_60s=busiest_window(
+            [r.at for r in requests if r.endpoint in RATE_LIMITED_ENDPOINTS and r.fault is None]
+        ),
     )
     if result.recorded < files:
         result.problems.append(f'{files - result.recorded} file(s) without a final record')
@@ -145,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         '--clock-scale', type=float, default=1.0, help='Step Functions waits x this (1: as deployed)'
     )
     parser.add_argument('--timeout-s', type=float, default=600.0)
+    parser.add_argument(
+        '--wix-limit',
+        type=int,
+        default=WIX_RATE_LIMIT_PER_MIN,
+        help='the emulator answers 429 past this many API calls in 60 s (0: no limit)',
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     warnings.simplefilter('ignore')
@@ -158,14 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f'load: {args.files} files dropped at once; Wix parses in {args.parse_delay_s} s, imports in '
-        f'{args.import_delay_s} s; Step Functions clock x{args.clock_scale}'
+        f'{args.import_delay_s} s, answers 429 past {args.wix_limit or "no"} API calls/min; '
+        f'Step Functions clock x{args.clock_scale}'
     )
     with ChaosStack(options) as stack:
-        result = run_load(stack, args.files, timeout_s=args.timeout_s)
+        result = run_load(
+            stack, args.files, timeout_s=args.timeout_s, wix_limit_per_min=args.wix_limit or None
+        )
     numbers = result.to_json()
-    print(
-        f'  recorded {result.recorded}/{result.files}, notified once {result.notified_once}/{result.files}, '
-    )
+    print(f'  recorded {result.recorded}/{result.files}, notified once {result.notified_once}/{result.files}')
+    print(f'  outcomes: {result.outcomes}')
     print(
         f'  distinct Wix imports {result.distinct_wix_imports}, '
         f'duplicate imports {result.duplicate_wix_imports}, duplicate executes {result.duplicate_executes}'
@@ -173,9 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f'  wall {numbers["wall_s"]} s -> {numbers["files_per_min"]} files/min')
     print(f'  Wix requests {result.wix_requests} = {numbers["wix_calls_per_import"]} per import')
     print(f'  by endpoint: {result.by_endpoint}')
+    verdict = 'within' if numbers['within_wix_limit'] else 'OVER'
     print(
-        f'  busiest 60 s: {result.max_requests_per_60s} Wix requests '
-        f"({'within' if numbers['within_wix_limit'] else 'OVER'} Wix's ~{WIX_RATE_LIMIT_PER_MIN}/min)"
+        f'  busiest 60 s: {result.max_requests_per_60s} Wix requests sent '
+        f'({verdict} ~{WIX_RATE_LIMIT_PER_MIN}/min), '
+        f'{result.api_requests_answered_per_60s} API calls served, {result.throttled} answered 429'
     )
     print(f'  Lambda invocations {result.lambda_invocations} ({result.failed_invocations} failed)')
     for problem in result.problems:

@@ -186,16 +186,22 @@ class Rehearsal:
     def stop(self) -> None:
         """Stop executions and deliveries still in flight before moto goes: no thread of this
         rehearsal may make an AWS call once the mock is gone."""
+        quiet = True
         if self.runtime is not None:
             if self.stack is not None:
                 self._stop_running_executions()
-            self.runtime.close(STOP_TIMEOUT_S)
+            quiet = self.runtime.close(STOP_TIMEOUT_S)
             self.runtime.uninstall()
             self.runtime = None
         while self._undo:
             self._undo.pop()()
         if self._own_emulator:
             self.emulator.stop()
+        if self._mock is not None and not quiet:
+            # A handler is still running: with moto gone its AWS calls would go to real endpoints
+            # (with whatever credentials this machine has). Leave the mock on; the thread is a daemon.
+            logging.getLogger(__name__).warning('a Lambda handler outlived the rehearsal; moto stays on')
+            self._mock = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

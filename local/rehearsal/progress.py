@@ -118,7 +118,8 @@ class ProgressReporter:
                 f'POINTS = {_column(mapping.points)}: {mapping.points.why or ""}\n'
                 f'confidence {mapping.confidence:.2f}'
             )
-            at = record.status_history[0].at.timestamp() if record.status_history else time.time()
+            # Inferred after the importer claimed the file: shown right after "received".
+            at = record.status_history[0].at.timestamp() + 1e-6 if record.status_history else time.time()
             self._add(at, 'mapping', text)
         for change in record.status_history[self._statuses_seen :]:
             text = self._describe(record, change.status)

@@ -233,6 +233,43 @@ def test_reordered_layouts_are_answered_right_at_least_95_percent() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Damaged copies: a download cut short, a few corrupted bytes. Never anything but a Refusal or a
+# mapping; a cut that keeps the header still never maps other columns.
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_a_truncated_layout_is_refused_or_mapped_right(name: str) -> None:
+    # GIVEN the layout cut at a seeded point in its last 40% (mid-character, mid-quote, mid-row)
+    data = (LAYOUTS_DIR / name).read_bytes()
+    cut = random.Random(f'cut:{name}').randint(int(len(data) * 0.6), len(data) - 1)
+    # WHEN the engine inspects it
+    outcome = inspect_bytes(data[:cut], [], limits())
+    # THEN it refuses, or maps exactly the careful reader's columns
+    assert outcome.kind != 'error', f'{name} cut at {cut}/{len(data)}: {outcome.describe()}'
+    if outcome.kind == 'mapping':
+        answer = EXPECTED[name]
+        assert not answer.get('refuse'), f'WRONG MAPPING {name} (truncated): {outcome.describe()}'
+        assert (outcome.email, outcome.points) == expected_mapping(answer), (
+            f'WRONG MAPPING {name} (truncated)'
+        )
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_a_layout_with_corrupted_bytes_never_raises_anything_but_a_refusal(name: str) -> None:
+    # GIVEN the layout with five bytes after its first line replaced by random ones (NUL included)
+    data = bytearray((LAYOUTS_DIR / name).read_bytes())
+    rng = random.Random(f'flip:{name}')
+    start = data.find(b'\n') + 1
+    for _ in range(5):
+        data[rng.randrange(start, len(data))] = rng.randrange(256)
+    # WHEN the engine inspects it
+    outcome = inspect_bytes(bytes(data), [], limits())
+    # THEN the result is a Refusal or a mapping, never another exception
+    assert outcome.kind != 'error', f'{name} (corrupted): {outcome.describe()}'
+
+
+# ------------------------------------------------------------------------------------------------
 # Hostile inputs
 # ------------------------------------------------------------------------------------------------
 

@@ -93,3 +93,23 @@ def test_cr_only_line_ends_are_rewritten() -> None:
     normalized = inspect_csv(data).normalized
     assert not normalized.unchanged
     assert normalized.content.count(b'\r\n') == 13
+
+
+def test_the_bulk_writer_writes_exactly_what_csv_writer_writes() -> None:
+    # GIVEN rows needing no quotes, and rows with commas, quotes and line breaks in cells
+    from loyalty_import.inspection.normalize import OutputWriter  # noqa: PLC0415
+
+    plain = [['a@example.com', '1', 'x'], ['b@example.com', '2', 'y']]
+    tricky = [
+        ['c@example.com', '3', 'Smith, Jr.'],
+        ['d@example.com', '4', '5" screen'],
+        ['e@example.com', '5', 'a\nb'],
+    ]
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator='\r\n').writerows(plain + tricky)
+    # WHEN written in blocks, told (or not) that no cell holds a line break
+    writer = OutputWriter()
+    writer.write_block(plain, 3, single_line=True)
+    writer.write_block(tricky, 3)
+    # THEN the bytes are csv.writer's
+    assert writer.getvalue() == expected.getvalue().encode()

@@ -52,10 +52,10 @@ __all__ = [
 ]
 
 # Inference reads at most this many rows and cells (a 5,000-column file gets fewer rows).
-_HEAD_ROWS = 500
+_HEAD_ROWS = 300
 _HEAD_CELLS = 200_000
 _SNIFF_BYTES = 1024 * 1024 + 4
-_DECODE_CHUNK = 64 * 1024
+_DECODE_CHUNK = 128 * 1024
 
 
 class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page

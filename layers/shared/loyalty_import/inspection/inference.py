@@ -309,15 +309,15 @@ def _same(role: Role, a: Evidence, b: Evidence) -> bool:
 
 
 def _best_rejected(role: Role, evidence: list[Evidence], chosen: int, exclude: int | None) -> Evidence | None:
-    """The most tempting column that was ruled out (for the explanation)."""
-    for e in evidence:
-        if e.index in (chosen, exclude):
-            continue
-        if role is Role.EMAIL and e.kind == 'email':
-            return e
-        if role is Role.POINTS and e.kind == 'integer':
-            return e
-    return None
+    """The most tempting column that was ruled out (for the explanation): a named decoy first."""
+    others = [e for e in evidence if e.index not in (chosen, exclude)]
+    if role is Role.EMAIL:
+        return next((e for e in others if e.kind == 'email'), None)
+    numbers = [e for e in others if e.kind == 'integer']
+    pointish = (*_NAMED, PointsHeader.DECOY)
+    return next((e for e in numbers if classify_points_header(e.name)[0] in pointish), None) or next(
+        iter(numbers), None
+    )
 
 
 def _no_candidate(role: Role, evidence: list[Evidence], exclude: int | None) -> Refusal:

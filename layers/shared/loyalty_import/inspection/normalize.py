@@ -34,21 +34,23 @@ class OutputWriter:
         if self._size > _FLUSH_CHARS:
             self._flush()
 
-    def write_block(self, rows: list[list[str]], width: int) -> None:
-        """Like writerows, faster: rows needing no quotes are joined in bulk, csv.writer does the rest."""
-        lines = list(map(','.join, rows))
-        block = '\r\n'.join(lines)
+    def write_block(self, rows: list[list[str]], width: int, *, single_line: bool = False) -> None:
+        """Like writerows, faster: rows needing no quotes are joined in bulk, csv.writer does the rest.
+
+        `single_line`: the reader saw one physical line per row, so no cell holds a line break.
+        """
         n = len(rows)
+        block = '\r\n'.join(map(','.join, rows))
         if (
             block.count(',') == n * (width - 1)
             and '"' not in block
-            and block.count('\n') == n - 1
-            and block.count('\r') == n - 1
+            and (single_line or (block.count('\n') == n - 1 and block.count('\r') == n - 1))
         ):
             self.write(block)
             self.write('\r\n')
         else:
-            for row, line in zip(rows, lines, strict=True):
+            for row in rows:
+                line = ','.join(row)
                 if line.count(',') == width - 1 and '"' not in line and '\n' not in line and '\r' not in line:
                     self.write(line + '\r\n')
                 else:

@@ -130,7 +130,8 @@ class _Pass:
         emails = list(map(self.get_email, rows))
         joined = '\n'.join(emails)
         if joined.count('\n') == n - 1 and _EMAIL_LINES.fullmatch(joined) is not None:
-            self._remember(emails if joined.islower() else joined.lower().split('\n'), lines)
+            lowered = joined.lower()  # for ASCII a table copy; str.islower() is several times slower
+            self._remember(emails if lowered == joined else lowered.split('\n'), lines)
         else:
             self._emails(rows, lines, bad)
         points = list(map(self.get_points, rows))
@@ -143,9 +144,9 @@ class _Pass:
             result.sample_rows.extend(self._project(list(row)) for row in rows[: 5 - len(result.sample_rows)])
         result.last_row = rows[-1]
         if self.writer is not None:
-            self.writer.write_block(
-                rows if self.keep is None else list(map(self._project, rows)), len(plan.keep)
-            )
+            out = rows if self.keep is None else list(map(self._project, rows))
+            # A range of line numbers means one physical line per row: no cell holds a line break.
+            self.writer.write_block(out, len(plan.keep), single_line=isinstance(lines, range))
 
     def _fix_widths(self, rows: list[list[str]], lines: Sequence[int]) -> tuple[list[list[str]], list[int]]:
         width = self.plan.width
