@@ -79,6 +79,14 @@ def _script(endpoint: str, faults: list[Fault | None]) -> Arm:
     return arm
 
 
+def _scripts(scripts: dict[str, list[Fault | None]]) -> Arm:
+    def arm(stack: ChaosStack) -> None:
+        for endpoint, faults in scripts.items():
+            stack.faults.script(endpoint, faults)
+
+    return arm
+
+
 def _token(faults: list[Fault | None]) -> Arm:
     def arm(stack: ChaosStack) -> None:
         # Every token issued so far stops working: the next Wix call gets a 401 and a new token.
@@ -149,6 +157,15 @@ def storms() -> list[Scenario]:
             target='execute',
             fault='503 x6 (> client retries)',
             arm=_script('execute_import', [Fault.HTTP_503] * 6),
+            tags=frozenset({'wix', 'storm'}),
+        ),
+        Scenario(
+            # The create took effect, its response was lost, and the client's look-up (query) failed
+            # on every retry: the importer gives up, and Lambda's retry must adopt that import.
+            id='storm-create-lost-query-503x6',
+            target='create (+ query)',
+            fault='resp lost, query 503 x6',
+            arm=_scripts({'create_import': [Fault.RESPONSE_LOST], 'query_imports': [Fault.HTTP_503] * 6}),
             tags=frozenset({'wix', 'storm'}),
         ),
         Scenario(
@@ -330,10 +347,10 @@ QUICK_IDS = (
     'create-done-resp-lost',
     'execute-done-resp-lost',
     'get-while-importing-503',
-    'execute-state-machine-done-resp-lost',
-    'sns-fail-imported',
-    'ddb-throttle-first-write',
+    'ddb-fail-created-write',
+    'sns-fail-rejected',
     's3-duplicate-event-concurrent',
+    'execute-state-machine-done-resp-lost',
 )
 
 
