@@ -29,6 +29,22 @@ def _choice(role: Any, column: int) -> ColumnChoice:
     )
 
 
+# The pre-flight summary is stored in the import's DynamoDB item (400 KB at most) and sent in its
+# notification: a 5,000-column file must not make either impossible to write.
+MAX_RECORDED_COLUMNS = 50
+
+
+def bounded_preflight(summary: dict[str, Any]) -> dict[str, Any]:
+    """The inspection summary with its per-column list cut to the chosen columns and the first others."""
+    columns = summary.get('columns')
+    if not isinstance(columns, list) or len(columns) <= MAX_RECORDED_COLUMNS:
+        return summary
+    chosen = [column for column in columns if isinstance(column, dict) and column.get('role')]
+    others = [column for column in columns if not (isinstance(column, dict) and column.get('role'))]
+    kept = chosen + others[: MAX_RECORDED_COLUMNS - len(chosen)]
+    return {**summary, 'columns': kept, 'columns_omitted': len(columns) - len(kept)}
+
+
 def inspect_file(data: bytes, overrides: Overrides) -> InspectionOutcome:
     from loyalty_import.inspection import Refusal, inspect_csv  # noqa: PLC0415 - loaded when a file arrives
 
@@ -47,7 +63,7 @@ def inspect_file(data: bytes, overrides: Overrides) -> InspectionOutcome:
             email_index=normalized.email_index,
             points_index=normalized.points_index,
         ),
-        preflight=inspection.to_json_dict(),
+        preflight=bounded_preflight(inspection.to_json_dict()),
         normalized_content=normalized.content,
         normalized_header=[str(cell) for cell in normalized.header],
         normalized_sample_rows=[[str(cell) for cell in row] for row in normalized.sample_rows],

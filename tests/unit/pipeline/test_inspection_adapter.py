@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import json
+
+from loyalty_import.pipeline.inspection import MAX_RECORDED_COLUMNS, bounded_preflight, inspect_file
+from loyalty_import.pipeline.models import Overrides
+
+
+def wide_file(columns: int) -> bytes:
+    header = [f'attribute {index}' for index in range(columns)]
+    header[7], header[3000] = 'Email', 'Points balance'
+    row = [str(index) for index in range(columns)]
+    rows = [header]
+    for number in range(5):
+        values = list(row)
+        values[7], values[3000] = f'customer{number}@example.com', str(100 + number)
+        rows.append(values)
+    return '\n'.join(','.join(values) for values in rows).encode()
+
+
+def test_a_wide_file_keeps_its_chosen_columns_in_a_bounded_preflight() -> None:
+    # GIVEN a 5,000-column export whose email and balance columns are far apart
+    data = wide_file(5000)
+    # WHEN the importer's adapter inspects it
+    outcome = inspect_file(data, Overrides())
+    # THEN the summary stored in the record lists at most MAX_RECORDED_COLUMNS columns, the chosen ones
+    # included, and says how many it left out
+    preflight = outcome.preflight
+    assert preflight is not None
+    names = [column['name'] for column in preflight['columns']]
+    assert len(names) == MAX_RECORDED_COLUMNS
+    assert {'Email', 'Points balance'} <= set(names)
+    assert preflight['columns_omitted'] == 5000 - MAX_RECORDED_COLUMNS
+    assert len(json.dumps(preflight)) < 50_000
+
+
+def test_a_narrow_summary_is_kept_whole() -> None:
+    summary = {'columns': [{'name': 'Email', 'role': 'EMAIL'}], 'rows': 3}
+    assert bounded_preflight(summary) == summary
