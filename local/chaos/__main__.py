@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 import warnings
 
 from chaos.runner import ScenarioResult, run_all, summary
 from chaos.scenarios import STACKS, all_scenarios, quick_scenarios
+from chaos.stack import quiet_logs
 
 HEADER = (
     f'{"#":>3} {"stack":<5} {"target":<30} {"fault":<26} {"end":<9} {"ntf":>3} {"imp":>3} {"exe":>3} '
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         scenarios = [scenario for scenario in scenarios if args.only in scenario.id]
     # The handlers' own logs go to moto's CloudWatch; keep library chatter off the table.
-    logging.basicConfig(level=logging.ERROR)
+    quiet_logs()
     warnings.simplefilter('ignore')
     print(f'chaos: {len(scenarios)} scenarios on the local rehearsal')
     for options in STACKS.values():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 import time
 import warnings
@@ -23,7 +22,7 @@ from typing import Any
 
 from chaos.hooks import RATE_LIMITED_ENDPOINTS
 from chaos.scenarios import good_csv
-from chaos.stack import ChaosStack, StackOptions, chaos_emulator_settings
+from chaos.stack import ChaosStack, StackOptions, chaos_emulator_settings, quiet_logs
 from rehearsal.harness import Drop
 from wix_emulator import Fault
 
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         help='the emulator answers 429 past this many API calls in 60 s (0: no limit)',
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)
+    quiet_logs()
     warnings.simplefilter('ignore')
     options = StackOptions(
         label='load',

@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 
 from chaos.hooks import AwsFaults, GatedFaults, LambdaFaults, WixLedger, client_timeout
-from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.models import ImportRecord
 from rehearsal.harness import FINAL_EXECUTION_STATES, Drop, Rehearsal, RehearsalConfig, SnsMessage
 from rehearsal.lambda_runtime import Invocation
@@ -84,7 +83,8 @@ class ChaosStack:
             raise
         runtime = self.rehearsal.runtime
         assert runtime is not None  # noqa: S101 - set by start()
-        _reroute_stale_log_streams()
+        for handler, stream in _route_handler_logs_to_the_rehearsal():
+            self._exit.callback(_put_back, handler, stream)
         self.ledger = WixLedger(self.emulator)
         self.lambdas = LambdaFaults(runtime)
         if self.options.auth == 'oauth':
@@ -172,16 +172,6 @@ class ChaosStack:
     def imports_table(self) -> str:
         return self.rehearsal.resource('ImportsTable')
 
-    def records(self) -> list[ImportRecord]:
-        """Every record of the imports table (a scan: the table holds this run's files only)."""
-        store = DynamoRecordStore(self.imports_table, self.client('dynamodb'))
-        keys: list[str] = []
-        paginator = self.client('dynamodb').get_paginator('scan')
-        for page in paginator.paginate(TableName=self.imports_table, ProjectionExpression='pk'):
-            keys += [item['pk']['S'] for item in page.get('Items', [])]
-        found = [store.get(key) for key in keys]
-        return [record for record in found if record is not None]
-
     def notifications_for(self, drop: Drop) -> list[SnsMessage]:
         with self.guard():
             return [m for m in self.rehearsal.notifications() if m.mentions(drop.source.source_id)]
@@ -229,25 +219,38 @@ class ChaosStack:
             time.sleep(0.05)
 
 
-def _reroute_stale_log_streams() -> None:
-    """Point loggers still writing to an earlier rehearsal's stdout router at the current one.
+def quiet_logs() -> None:
+    """Only errors on the terminal: the handlers' own logs go to the rehearsal's CloudWatch."""
+    logging.basicConfig(level=logging.ERROR)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.ERROR)
 
-    A module-level logger (Powertools') binds sys.stdout once, when the first rehearsal in this
-    process runs a handler; the next rehearsal installs its own router, and without this the
-    handlers' log lines would bypass it and land on the terminal.
+
+def _put_back(handler: logging.StreamHandler[Any], stream: Any) -> None:
+    # Not setStream(): it flushes the router, whose own stream (a test's capture) may be closed.
+    handler.acquire()
+    try:
+        handler.stream = stream
+    finally:
+        handler.release()
+
+
+def _route_handler_logs_to_the_rehearsal() -> list[tuple[logging.StreamHandler[Any], Any]]:
+    """Point the handlers' logger at the rehearsal's stdout router; returns what to put back.
+
+    The product's Powertools logger is created once per process, bound to whatever sys.stdout was
+    then (a terminal, pytest's capture, an earlier rehearsal's router). The rehearsal routes each
+    invocation's output by swapping sys.stdout, so without this the handlers' log lines would
+    bypass the invocation records and CloudWatch, which the secret-leak test searches.
     """
-    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in logging.Logger.manager.loggerDict)]
-    for logger in loggers:
-        for handler in logger.handlers:
-            if (
-                isinstance(handler, logging.StreamHandler)
-                and hasattr(handler.stream, 'capture')
-                and handler.stream is not sys.stdout
-            ):
-                handler.setStream(sys.stdout)
+    from loyalty_import.pipeline.observability import SERVICE  # noqa: PLC0415 - the service logger
 
-
-@contextlib.contextmanager
-def chaos_stack(options: StackOptions) -> Iterator[ChaosStack]:
-    with ChaosStack(options) as stack:
-        yield stack
+    names = [SERVICE, *logging.Logger.manager.loggerDict]
+    changed: list[tuple[logging.StreamHandler[Any], Any]] = []
+    for name in dict.fromkeys(names):
+        for handler in logging.getLogger(name).handlers:
+            if not isinstance(handler, logging.StreamHandler) or handler.stream is sys.stdout:
+                continue
+            if name == SERVICE or hasattr(handler.stream, 'capture'):  # ours, or a stale router
+                changed.append((handler, handler.setStream(sys.stdout)))
+    return changed

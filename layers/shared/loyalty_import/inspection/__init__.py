@@ -31,11 +31,13 @@ from loyalty_import.inspection.models import (
     RoleChoice,
     ValidationSummary,
 )
-from loyalty_import.inspection.normalize import columns_to_keep, output_header
+from loyalty_import.inspection.normalize import cells_hold_no_comma, columns_to_keep, output_header
 from loyalty_import.inspection.validation import (
+    FormulaStarts,
     PassPlan,
     PassResult,
     RowReader,
+    count_formula_starts,
     formula_scan,
     has_line_longer_than,
     refusal_rows,
@@ -56,6 +58,7 @@ _HEAD_ROWS = 300
 _HEAD_CELLS = 200_000
 _SNIFF_BYTES = 1024 * 1024 + 4
 _DECODE_CHUNK = 128 * 1024
+_CP1252_ONLY = bytes(range(0x80, 0xA0))  # the bytes cp1252 reads differently from latin-1
 
 
 class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page
@@ -103,13 +106,24 @@ def _inspect(
     max_file_bytes: int,
 ) -> Inspection:
     dialect = _sniff(data, encoding)
-    reader = _rows(data, encoding, dialect)
+    newline = b'\r' if dialect.line_end == '\r' else b'\n'
+    check_cells = not encoding.ascii_compatible or has_line_longer_than(data, MAX_CELL_CHARS, newline)
+    starts = _formula_starts(data, encoding, dialect, check_cells)
+    codec = encoding.name
+    if codec == 'cp1252' and starts is not None and not starts.c1_bytes:
+        # cp1252 and latin-1 differ only on bytes 0x80-0x9f: without them latin-1 decodes the same
+        # text (and cannot fail, as cp1252 could not), several times faster than cp1252's table.
+        codec = 'latin-1'
+    reader = _rows(data, codec, encoding.bom_bytes, dialect)
     try:
         return _inspect_rows(
             data=data,
             encoding=encoding,
+            codec=codec,
             dialect=dialect,
             reader=reader,
+            check_cells=check_cells,
+            formula_starts=starts,
             email_column=email_column,
             points_column=points_column,
             max_file_bytes=max_file_bytes,
@@ -122,18 +136,34 @@ def _inspect(
         raise Refusal(RefusalCode.NOT_A_CSV, f'The file cannot be read as CSV ({exc}).') from exc
 
 
-def _rows(data: bytes, encoding: Encoding, dialect: Dialect) -> RowReader:
+def _formula_starts(
+    data: bytes, encoding: Encoding, dialect: Dialect, check_cells: bool
+) -> FormulaStarts | None:
+    """The byte-level formula counts, taken before the pass when they also settle how to decode it.
+
+    Only for cp1252: the same look tells whether latin-1 may decode the file. Otherwise they are
+    taken after the pass, and only when the file holds a sign, '=' or a stray '@' (formula_scan).
+    """
+    if check_cells or encoding.name != 'cp1252':
+        return None  # the pass checks every cell itself, or nothing is gained by counting early
+    return count_formula_starts(data, encoding.bom_bytes, dialect.delimiter)
+
+
+def _rows(data: bytes, codec: str, bom_bytes: int, dialect: Dialect) -> RowReader:
     """csv.reader over the bytes, decoded strictly as it goes (BytesIO shares `data`, no copy)."""
     stream = io.BytesIO(data)
-    stream.seek(encoding.bom_bytes)
-    text = io.TextIOWrapper(stream, encoding=encoding.name, errors='strict', newline='')
+    stream.seek(bom_bytes)
+    text = io.TextIOWrapper(stream, encoding=codec, errors='strict', newline='')
     text._CHUNK_SIZE = _DECODE_CHUNK  # type: ignore[attr-defined]  # fewer, larger decode steps
     return csv.reader(text, delimiter=dialect.delimiter)
 
 
 def _sniff(data: bytes, encoding: Encoding) -> Dialect:
     head = data[encoding.bom_bytes : encoding.bom_bytes + _SNIFF_BYTES]
-    decoder = codecs.getincrementaldecoder(encoding.name)('strict')
+    codec = encoding.name
+    if codec == 'cp1252' and len(head.translate(None, _CP1252_ONLY)) == len(head):
+        codec = 'latin-1'  # the same text, faster (see _inspect)
+    decoder = codecs.getincrementaldecoder(codec)('strict')
     try:
         text = decoder.decode(head, final=len(head) == len(data) - encoding.bom_bytes)
     except UnicodeDecodeError as exc:
@@ -168,8 +198,11 @@ def _inspect_rows(
     *,
     data: bytes,
     encoding: Encoding,
+    codec: str,
     dialect: Dialect,
     reader: RowReader,
+    check_cells: bool,
+    formula_starts: FormulaStarts | None,
     email_column: str | int | None,
     points_column: str | int | None,
     max_file_bytes: int,
@@ -208,8 +241,6 @@ def _inspect_rows(
         and width <= MAX_COLUMNS
         and all(len(cell) <= MAX_CELL_CHARS for cell in head[0][1])
     )
-    newline = b'\r' if dialect.line_end == '\r' else b'\n'
-    check_cells = not encoding.ascii_compatible or has_line_longer_than(data, MAX_CELL_CHARS, newline)
     plan = PassPlan(
         width=width,
         email=email.column,
@@ -219,6 +250,7 @@ def _inspect_rows(
         keep=columns_to_keep(width, email.column, points.column, set()),
         header_out=output_header(header, width, email.column, points.column),
         check_cells=check_cells,
+        comma_free=cells_hold_no_comma(data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible),
     )
     result = run_pass(body, reader, plan)
     _refuse_unterminated_quote(data, encoding, result)
@@ -233,11 +265,11 @@ def _inspect_rows(
         # Rewrite: the file was not clean after all, or a column must go (a cell Wix cannot take).
         plan.write = True
         plan.keep = columns_to_keep(width, email.column, points.column, result.oversized_columns)
-        result = _second_pass(data, encoding, dialect, skip_rows=preamble + has_header, plan=plan)
+        result = _second_pass(data, codec, encoding, dialect, skip_rows=preamble + has_header, plan=plan)
     content = data if result.content is None else result.content
     if len(content) > max_file_bytes:
         plan.keep = [c for c in plan.keep if c in (email.column, points.column)]
-        result = _second_pass(data, encoding, dialect, skip_rows=preamble + has_header, plan=plan)
+        result = _second_pass(data, codec, encoding, dialect, skip_rows=preamble + has_header, plan=plan)
         content = result.content or b''
         if len(content) > max_file_bytes:
             raise Refusal(
@@ -246,7 +278,7 @@ def _inspect_rows(
     summary = result.summary()
     if encoding.ascii_compatible and not plan.check_cells:
         emails = summary.rows - summary.count(IssueKind.BLANK_EMAIL) - summary.count(IssueKind.INVALID_EMAIL)
-        summary = _with_formulas(summary, data, encoding, dialect, emails)
+        summary = _with_formulas(summary, data, encoding, dialect, emails=emails, starts=formula_starts)
     keep = plan.keep
     normalized = NormalizedFile(
         content=content,
@@ -273,18 +305,24 @@ def _inspect_rows(
 
 
 def _second_pass(
-    data: bytes, encoding: Encoding, dialect: Dialect, *, skip_rows: int, plan: PassPlan
+    data: bytes, codec: str, encoding: Encoding, dialect: Dialect, *, skip_rows: int, plan: PassPlan
 ) -> PassResult:
-    reader = _rows(data, encoding, dialect)
+    reader = _rows(data, codec, encoding.bom_bytes, dialect)
     head, _ = _read_head(reader, dialect.skip_lines)
     body = head[skip_rows:]
     return run_pass(body, reader, plan)
 
 
 def _with_formulas(
-    summary: ValidationSummary, data: bytes, encoding: Encoding, dialect: Dialect, emails: int
+    summary: ValidationSummary,
+    data: bytes,
+    encoding: Encoding,
+    dialect: Dialect,
+    *,
+    emails: int,
+    starts: FormulaStarts | None,
 ) -> ValidationSummary:
-    count, examples = formula_scan(data, encoding.bom_bytes, dialect.delimiter, emails)
+    count, examples = formula_scan(data, encoding.bom_bytes, dialect.delimiter, emails, starts)
     if not count:
         return summary
     issues = [*summary.issues, Issue(kind=IssueKind.FORMULA_CELL, count=count, examples=examples)]

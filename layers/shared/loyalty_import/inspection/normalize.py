@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from loyalty_import.inspection.models import MAX_COLUMNS
 
@@ -16,13 +17,18 @@ _FLUSH_CHARS = 1 << 20
 
 
 class OutputWriter:
-    """csv.writer into UTF-8 bytes, encoded every ~1 MB so the text is never held twice in full."""
+    """csv.writer into UTF-8 bytes, encoded every ~1 MB so the text is never held twice in full.
 
-    def __init__(self) -> None:
+    `comma_free`: the caller has proved that no cell holds a comma (see `cells_hold_no_comma`), so a
+    block of rows needs no per-character count to know that none needs quotes for one.
+    """
+
+    def __init__(self, *, comma_free: bool = False) -> None:
         self._parts: list[str] = []
         self._size = 0
         self._chunks: list[bytes] = []
         self._writer = csv.writer(self, lineterminator='\r\n')
+        self._comma_free = comma_free
         self.bytes_written = 0
 
     def write(self, text: str) -> None:  # the file-like protocol csv.writer needs
@@ -40,21 +46,26 @@ class OutputWriter:
         `single_line`: the reader saw one physical line per row, so no cell holds a line break.
         """
         n = len(rows)
-        block = '\r\n'.join(map(','.join, rows))
+        # The empty last item ends the block with a line break without copying it again.
+        block = '\r\n'.join(chain(map(','.join, rows), ('',)))
         if (
-            block.count(',') == n * (width - 1)
-            and '"' not in block
-            and (single_line or (block.count('\n') == n - 1 and block.count('\r') == n - 1))
+            '"' not in block
+            and (single_line or (block.count('\n') == n and block.count('\r') == n))
+            and (self._comma_free or block.count(',') == n * (width - 1))
         ):
-            self.write(block)
-            self.write('\r\n')
-        else:
-            for row in rows:
-                line = ','.join(row)
-                if line.count(',') == width - 1 and '"' not in line and '\n' not in line and '\r' not in line:
-                    self.write(line + '\r\n')
-                else:
-                    self._writer.writerow(row)
+            # Encoded at once: the block is never copied into a larger text first.
+            if self._parts:
+                self._flush()
+            chunk = block.encode('utf-8')
+            self._chunks.append(chunk)
+            self.bytes_written += len(chunk)
+            return
+        for row in rows:
+            line = ','.join(row)
+            if line.count(',') == width - 1 and '"' not in line and '\n' not in line and '\r' not in line:
+                self.write(line + '\r\n')
+            else:
+                self._writer.writerow(row)
         if self._size > _FLUSH_CHARS:
             self._flush()
 
@@ -70,6 +81,20 @@ class OutputWriter:
         content = b''.join(self._chunks)
         self._chunks.clear()
         return content
+
+
+def cells_hold_no_comma(data: bytes, delimiter: str, *, ascii_compatible: bool) -> bool:
+    """True when no cell of `data` can hold a comma, so no written row needs quotes for one.
+
+    In an ASCII-compatible encoding a ',' character is the byte 0x2C: a file without that byte has
+    no comma anywhere. In a comma-delimited file a cell holds a comma only if quoted: without any
+    '"' byte, every comma is a delimiter. Either test is one memchr over the bytes.
+    """
+    if not ascii_compatible:
+        return False
+    if delimiter == ',':
+        return b'"' not in data
+    return b',' not in data
 
 
 def columns_to_keep(width: int, email: int, points: int, drop: set[int]) -> list[int]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
-from operator import itemgetter
+from itertools import islice, repeat
+from operator import itemgetter, setitem
 from typing import Protocol
 
 from loyalty_import.inspection.models import (
@@ -35,8 +36,12 @@ _ASCII_EMAIL = rf'{_ATOM}++(?:\.{_ATOM}++)*+@(?:[A-Za-z0-9-]++\.)++[A-Za-z]{{2,}
 _EMAIL_LINES = re.compile(rf'{_ASCII_EMAIL}(?:\n{_ASCII_EMAIL})*+')
 _PLAIN_INTS = re.compile(r'[0-9]{1,9}(?:\n[0-9]{1,9})*+')
 _FORMULA_START = ('=', '@', '+', '-')
-_FORMULA_CLASSES = re.compile(rb'D(?:F|S[^ND])')
-_FORMULA_AT_START = re.compile(rb'F|S[^ND]')
+# 'DF', and 'DS' followed by anything but N or D, counted as two searches that start on the rare
+# class (F or S) and look behind for the D: a search starting on D (every cell) is twice as slow.
+# Matches never overlap (each needs a D just before its F or S), so the counts add up exactly.
+_FORMULA_F = re.compile(rb'F(?<=DF)')
+_FORMULA_S = re.compile(rb'S[^ND](?<=DS.)')
+_FORMULA_S_AT_START = re.compile(rb'S[^ND]')
 _NUMERIC_CHARS = frozenset('0123456789 ().-+')
 
 
@@ -60,6 +65,7 @@ class PassPlan:
     keep: list[int]
     header_out: list[str] | None
     check_cells: bool  # walk every cell for length and formulas (the byte-level scans cannot)
+    comma_free: bool = False  # no cell holds a comma (normalize.cells_hold_no_comma)
 
 
 @dataclass
@@ -100,12 +106,13 @@ class _Pass:
         self.result = PassResult()
         self.keys: list[str] = []  # every valid email, lower-cased, in file order
         self.chunk_keys: list[tuple[int, Sequence[int]]] = []  # (first index in keys, their lines)
-        self.writer = OutputWriter() if plan.write else None
+        self.writer = OutputWriter(comma_free=plan.comma_free) if plan.write else None
         self.get_email = itemgetter(plan.email)
         self.get_points = itemgetter(plan.points)
         self.keep = None if plan.keep == list(range(plan.width)) else itemgetter(*plan.keep)
         sep = plan.number_format.thousands
-        group = None if sep is None else rf'[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}})*+'
+        # At most two separators: nine digits, so a matching chunk needs no length check.
+        group = None if sep is None else rf'[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}}){{0,2}}+'
         self._grouped = None if group is None else re.compile(rf'{group}(?:\n{group})*+')
         if self.writer is not None and plan.header_out is not None:
             self.writer.writerows([self._project(plan.header_out)])
@@ -129,14 +136,18 @@ class _Pass:
         bad: set[int] = set()
         emails = list(map(self.get_email, rows))
         joined = '\n'.join(emails)
-        if joined.count('\n') == n - 1 and _EMAIL_LINES.fullmatch(joined) is not None:
+        # A range of line numbers means one physical line per row: no cell holds a line break.
+        one_line = isinstance(lines, range)
+        if (one_line or joined.count('\n') == n - 1) and _EMAIL_LINES.fullmatch(joined) is not None:
             lowered = joined.lower()  # for ASCII a table copy; str.islower() is several times slower
             self._remember(emails if lowered == joined else lowered.split('\n'), lines)
         else:
             self._emails(rows, lines, bad)
-        points = list(map(self.get_points, rows))
-        if _PLAIN_INTS.fullmatch('\n'.join(points)) is None and not self._grouped_points(rows, points):
-            self._points(rows, points, lines, bad)
+        joined = '\n'.join(map(self.get_points, rows))
+        # Without a line count, a cell '12\n34' would pass as two numbers.
+        plain = (one_line or joined.count('\n') == n - 1) and _PLAIN_INTS.fullmatch(joined) is not None
+        if not plain and not self._grouped_points(rows, joined, one_line):
+            self._points(rows, list(map(self.get_points, rows)), lines, bad)
         if plan.check_cells:
             self._cells(rows, lines)
         result.invalid_rows += len(bad)
@@ -145,8 +156,7 @@ class _Pass:
         result.last_row = rows[-1]
         if self.writer is not None:
             out = rows if self.keep is None else list(map(self._project, rows))
-            # A range of line numbers means one physical line per row: no cell holds a line break.
-            self.writer.write_block(out, len(plan.keep), single_line=isinstance(lines, range))
+            self.writer.write_block(out, len(plan.keep), single_line=one_line)
 
     def _fix_widths(self, rows: list[list[str]], lines: Sequence[int]) -> tuple[list[list[str]], list[int]]:
         width = self.plan.width
@@ -206,20 +216,21 @@ class _Pass:
             else:
                 seen.add(key)
 
-    def _grouped_points(self, rows: list[list[str]], points: list[str]) -> bool:
-        """A whole chunk of '1.234'-style balances, ungrouped in bulk; False sends it to the per-row path."""
+    def _grouped_points(self, rows: list[list[str]], joined: str, one_line: bool) -> bool:
+        """A whole chunk of '1.234'-style balances, ungrouped in bulk; False sends it to the per-row path.
+
+        `joined`: the chunk's POINTS cells joined by '\n'; `one_line`: no cell holds a line break.
+        """
         sep = self.plan.number_format.thousands
         if sep is None or self._grouped is None:
             return False
-        joined = '\n'.join(points)
         if self._grouped.fullmatch(joined) is None:
             return False
         plain = joined.replace(sep, '').split('\n')
-        if max(map(len, plain)) > 9:
-            return False
-        column = self.plan.points
-        for row, value in zip(rows, plain, strict=True):
-            row[column] = value
+        if not one_line and len(plain) != len(rows):
+            return False  # a cell holds a line break: the per-row path reports it
+        # One C-level loop instead of a Python one: row[column] = value for every row.
+        deque(map(setitem, rows, repeat(self.plan.points, len(rows)), plain), maxlen=0)
         self.result.dirty = True
         return True
 
@@ -308,32 +319,61 @@ def _lines_with_multiline_cells(rows: list[list[str]], before: int) -> list[int]
 # --- byte-level scans (ASCII-compatible encodings): one C-speed look at the whole file ------------
 
 
-def formula_scan(data: bytes, start: int, delimiter: str, emails: int) -> tuple[int, list[Example]]:
-    """Count cells starting like a formula without walking cells (ASCII-compatible encodings).
+@dataclass(frozen=True)
+class FormulaStarts:
+    """What one byte-level look at the whole file found (see `count_formula_starts`)."""
 
-    '=' anywhere, or more '@' than the `emails` valid addresses hold, needs the full scan; otherwise
-    only signs can start a formula. The scan turns bytes into classes (D = delimiter, line end or
-    quote; F = '=' or '@'; S = '+' or '-'; N = what a number or phone number continues with) and
-    counts 'DF', and 'DS' followed by anything but N or D, in one regex call.
+    at_or_equals: int  # cells starting with '=' or '@'
+    signs: int  # cells starting with '+' or '-' that are not a signed number or phone number
+    c1_bytes: bool  # a byte in 0x80-0x9f: where cp1252 and latin-1 differ
+
+
+def count_formula_starts(data: bytes, start: int, delimiter: str) -> FormulaStarts:
+    """Turn bytes into classes and count the cells that start like a formula, without walking cells.
+
+    Classes: D = delimiter, line end or quote (an opening quote belongs with its delimiter);
+    F = '=' or '@'; S = '+' or '-'; N = what a number or phone number continues with; C = a byte in
+    0x80-0x9f. Counted: 'DF', and 'DS' followed by anything but N or D.
     """
-    signs_only = b'=' not in data and data.count(b'@') == emails
-    if signs_only and b'+' not in data and b'-' not in data:
-        return 0, []
     table = bytearray(b'x' * 256)
-    for byte in (ord(delimiter), 10, 13, ord('"')):  # an opening quote belongs with its delimiter
+    for byte in range(0x80, 0xA0):
+        table[byte] = ord('C')
+    for byte in (ord(delimiter), 10, 13, ord('"')):
         table[byte] = ord('D')
-    if not signs_only:
-        for byte in b'=@':
-            table[byte] = ord('F')
+    for byte in b'=@':
+        table[byte] = ord('F')
     for byte in b'+-':
         table[byte] = ord('S')
     for byte in b'0123456789 ().':
         table[byte] = ord('N')
     classes = data.translate(bytes(table))
-    count = len(_FORMULA_CLASSES.findall(classes, start)) + (
-        _FORMULA_AT_START.match(classes, start) is not None
+    view = memoryview(classes)[start:]  # no copy; the look-behinds cannot see the BOM before it
+    starts = FormulaStarts(
+        at_or_equals=len(_FORMULA_F.findall(view)) + classes.startswith(b'F', start),
+        signs=len(_FORMULA_S.findall(view)) + (_FORMULA_S_AT_START.match(view) is not None),
+        c1_bytes=classes.find(b'C', start) != -1,
     )
-    del classes
+    view.release()
+    return starts
+
+
+def formula_scan(
+    data: bytes, start: int, delimiter: str, emails: int, starts: FormulaStarts | None = None
+) -> tuple[int, list[Example]]:
+    """Count cells starting like a formula (ASCII-compatible encodings) and locate the first ones.
+
+    '=' anywhere, or more '@' than the `emails` valid addresses hold, means '=' and '@' count;
+    otherwise every '@' sits inside an address and only signs can start a formula. `starts`: the
+    counts already taken by `count_formula_starts` (they do not depend on `emails`).
+    """
+    if starts is None:
+        if b'+' not in data and b'-' not in data and b'=' not in data and data.count(b'@') == emails:
+            return 0, []
+        starts = count_formula_starts(data, start, delimiter)
+    count = starts.signs
+    # Only when some cell starts with '=' or '@' does it matter whether every '@' is in an address.
+    if starts.at_or_equals and (b'=' in data or data.count(b'@') != emails):
+        count += starts.at_or_equals
     if not count:
         return 0, []
     sep = re.escape(delimiter.encode())
@@ -373,8 +413,10 @@ def refusal_rows(result: PassResult) -> bool:
 
 
 __all__ = [
+    'FormulaStarts',
     'PassPlan',
     'PassResult',
+    'count_formula_starts',
     'formula_scan',
     'has_line_longer_than',
     'is_formula',
