@@ -49,6 +49,7 @@ _BYTE_RUN = re.compile(rb'[0-9A-Za-z_\x80-\xff]+')
 _SINGLE_BYTE = frozenset({'cp1252', 'cp1250', 'cp1251', 'cp1255'})
 _NON_ASCII_SYMBOL = re.compile(r'[^\x00-\x7f\w\s]')
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
+_CONTROL_BYTES = bytes(sorted(_CONTROL))
 # Punctuation that sits next to letters in real text (apostrophes, quotes, dashes).
 _JOINING_PUNCTUATION = frozenset('\u2019\u2018\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026\u00b7')
 _SAMPLE_BYTES = 32 * 1024
@@ -69,7 +70,7 @@ def refuse_binary(data: bytes) -> None:
         if data.startswith(magic):
             raise Refusal(RefusalCode.NOT_A_CSV, f'This is {what}, not a CSV file.')
     head = data[:65536]
-    controls = sum(head.count(bytes([b])) for b in _CONTROL)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # one pass, not one per byte
     if controls > max(8, len(head) // 100) or b'\x00' in data:
         raise Refusal(
             RefusalCode.NOT_A_CSV,

@@ -112,7 +112,7 @@ class _Pass:
         self.keep = None if plan.keep == list(range(plan.width)) else itemgetter(*plan.keep)
         sep = plan.number_format.thousands
         # At most two separators: nine digits, so a matching chunk needs no length check.
-        group = None if sep is None else rf'[0-9]{{1,3}}(?:{re.escape(sep)}[0-9]{{3}}){{0,2}}+'
+        group = None if sep is None else rf'[0-9]{{1,3}}+(?:{re.escape(sep)}[0-9]{{3}}+){{0,2}}+'
         self._grouped = None if group is None else re.compile(rf'{group}(?:\n{group})*+')
         if self.writer is not None and plan.header_out is not None:
             self.writer.writerows([self._project(plan.header_out)])
