@@ -319,17 +319,12 @@ def run_case(stack: ChaosStack, case: HostileCase, *, timeout_s: float = 60.0) -
     stack.settle()
     record = stack.record(drop)
     invocations = stack.invocations()[invocations_before:]
-    wix_name = case.name if case.name.lower().endswith('.csv') else f'{case.name}.csv'
     outcome = HostileOutcome(
         case=case,
         status=record.status.value if record else None,
         code=record.error.code if record and record.error else None,
         notifications=len(stack.notifications_for(drop)),
-        wix_imports=sum(
-            1
-            for rest in stack.emulator.imports.values()
-            if (rest.get('fileMetadata') or {}).get('name') == wix_name
-        ),
+        wix_imports=len(stack.wix_imports_for(drop)),
         report=bool(record and record.report and stack.object_exists(record.report)),
         importer_runs=sum(1 for invocation in invocations if invocation.logical_id == 'ImporterFunction'),
         failed_invocations=sum(1 for invocation in invocations if not invocation.ok),

@@ -115,7 +115,6 @@ def run_load(
     invocations = stack.invocations()[invocations_before:]
     assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack
     executes = stack.ledger.executes()
-    names = Counter((rest.get('fileMetadata') or {}).get('name') for rest in stack.emulator.imports.values())
     record_imports = [r.wix_import_id for r in records.values() if r is not None and r.wix_import_id]
     result = LoadResult(
         files=files,
@@ -123,7 +122,7 @@ def run_load(
         imported=sum(1 for r in records.values() if r is not None and r.status.value == 'IMPORTED'),
         notified_once=sum(1 for count in notified.values() if count == 1),
         distinct_wix_imports=len(set(record_imports)),
-        duplicate_wix_imports=sum(1 for drop in drops if names[drop.key.rsplit('/', 1)[-1]] > 1),
+        duplicate_wix_imports=sum(1 for drop in drops if len(stack.wix_imports_for(drop)) > 1),
         duplicate_executes=sum(1 for import_id in record_imports if executes[import_id] > 1),
         wall_s=wall_s,
         wix_requests=len(requests),

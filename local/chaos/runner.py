@@ -49,14 +49,6 @@ class ScenarioResult:
         return not self.violations
 
 
-def _wix_imports_named(stack: ChaosStack, name: str) -> list[str]:
-    return [
-        import_id
-        for import_id, rest in stack.emulator.imports.items()
-        if (rest.get('fileMetadata') or {}).get('name') == name
-    ]
-
-
 def _drops(stack: ChaosStack, scenario: Scenario, seq: int) -> list[Drop]:
     rehearsal = stack.rehearsal
     drops = []
@@ -109,8 +101,7 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
 
 def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str]) -> FileResult:
     record = stack.record(drop)
-    name = drop.key.rsplit('/', 1)[-1]
-    imports = _wix_imports_named(stack, name if name.lower().endswith('.csv') else f'{name}.csv')
+    imports = stack.wix_imports_for(drop)
     assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack
     executes = stack.ledger.executes()
     result = FileResult(

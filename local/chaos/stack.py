@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -179,6 +180,21 @@ class ChaosStack:
     def record(self, drop: Drop) -> ImportRecord | None:
         with self.guard():
             return self.rehearsal.record(drop)
+
+    def wix_imports_for(self, drop: Drop) -> list[str]:
+        """Ids of the Wix imports of this drop's file, whatever the product recorded.
+
+        The importer names the file at Wix `<stem>.<version tag>.csv`; every drop here has its own
+        file name, so any import whose name starts with that stem belongs to this drop.
+        """
+        name = drop.key.rsplit('/', 1)[-1]
+        stem = name[:-4] if name.lower().endswith('.csv') else name
+        at_wix = re.compile(re.escape(stem) + r'\.[0-9a-f]{10}\.csv')
+        return [
+            import_id
+            for import_id, rest in self.emulator.imports.items()
+            if at_wix.fullmatch(str((rest.get('fileMetadata') or {}).get('name', '')))
+        ]
 
     def dlq_messages(self) -> int:
         """Messages waiting in the importer's dead-letter queue (received and put back)."""

@@ -8,6 +8,7 @@ from loyalty_import.pipeline.importer import (
     import_object,
     overrides_from_metadata,
     results_key,
+    wix_file_name,
 )
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
@@ -356,3 +357,14 @@ def test_a_refusal_whose_notification_failed_is_notified_by_the_retry(w: World) 
     assert [n.attributes['outcome'] for n in w.notifier.sent] == ['REJECTED']
     assert len(w.inspector.calls) == 1
     assert w.records.only().notified_at is not None
+
+
+def test_each_object_version_gets_its_own_file_name_at_wix(w: World) -> None:
+    # GIVEN two versions of the same file name
+    first = ImportRecord.new(source(version='v1'))
+    second = ImportRecord.new(source(version='v2'))
+    # WHEN they are named for Wix
+    names = {wix_file_name(first), wix_file_name(second)}
+    # THEN the names differ (so adoption by name and size cannot confuse them) and stay recognisable
+    assert len(names) == 2
+    assert all(name.startswith('customers.') and name.endswith('.csv') for name in names)

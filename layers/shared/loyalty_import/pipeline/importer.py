@@ -231,7 +231,7 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
             record.create_attempted_at = deps.clock.now()
             record = deps.records.save(record)
         created = adopted or upload_and_create(
-            deps.wix(), _wix_file_name(record.file_name), inspection.normalized_content
+            deps.wix(), wix_file_name(record), inspection.normalized_content
         )
     except WixUnavailable:
         raise  # transient: Lambda's retry resumes here (nothing was created at Wix, or the client knows)
@@ -289,8 +289,16 @@ def _rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def _wix_file_name(name: str) -> str:
-    return name if name.lower().endswith('.csv') else f'{name}.csv'
+def wix_file_name(record: ImportRecord) -> str:
+    """The name the file gets at Wix: the merchant's name plus a tag of this object version.
+
+    Finding an import that an earlier attempt created (client or importer retry) matches on name and
+    size; the tag keeps two versions of `customers.csv` of the same size, dropped within moments,
+    from adopting each other's import. The merchant still recognises the name in Wix.
+    """
+    stem = record.file_name[:-4] if record.file_name.lower().endswith('.csv') else record.file_name
+    version_tag = hashlib.sha256(record.pk.encode('utf-8')).hexdigest()[:10]
+    return f'{stem}.{version_tag}.csv'
 
 
 def _import_created_by_an_earlier_attempt(record: ImportRecord, deps: ImporterDeps) -> LoyaltyImport | None:
@@ -303,7 +311,7 @@ def _import_created_by_an_earlier_attempt(record: ImportRecord, deps: ImporterDe
     if record.create_attempted_at is None or record.normalized_size is None:
         return None
     found = deps.wix().find_created_import(
-        _wix_file_name(record.file_name),
+        wix_file_name(record),
         record.normalized_size,
         record.create_attempted_at - CREATE_CLOCK_SKEW,
     )
