@@ -200,6 +200,9 @@ class AslRunner:
                 name = state['Next']
             elif kind == 'Task':
                 name, data = self._task(state, data)
+            elif kind == 'Pass':
+                data = self._put(data, state['ResultPath'], state.get('Result'))
+                name = state['Next']
             else:  # pragma: no cover - the ASL uses no other state types
                 raise AssertionError(kind)
         raise AssertionError(f'no end after {max_steps} states: {self.visited[-10:]}')
@@ -263,7 +266,11 @@ class AslRunner:
     def _matches(self, choice: dict[str, Any], data: dict[str, Any]) -> bool:
         if 'Or' in choice:
             return any(self._matches(option, data) for option in choice['Or'])
+        if 'And' in choice:
+            return all(self._matches(option, data) for option in choice['And'])
         value = self._path(data, choice['Variable'])
+        if 'IsNull' in choice:
+            return (value is None) is choice['IsNull']
         if 'StringEquals' in choice:
             return bool(value == choice['StringEquals'])
         return bool(value is choice['BooleanEquals'])
@@ -650,7 +657,7 @@ def test_a_wix_outage_longer_than_the_client_retries_is_retried_by_the_state_mac
     end, data = stack.run_state_machine()
     # THEN the Poll state's Retry on WixUnavailable carried it through to the real result
     assert end == 'Succeed'
-    assert 'error' not in data
+    assert data['error'] is None
     assert stack.retried == [('Poll', 'WixUnavailable')]
     faulted = [r for r in stack.emulator.requests if r.endpoint == 'get_import' and r.fault is Fault.HTTP_503]
     assert len(faulted) == 5

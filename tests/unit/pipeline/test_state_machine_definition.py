@@ -53,7 +53,7 @@ def test_it_uses_exactly_the_template_substitutions(asl: dict[str, Any]) -> None
 
 def test_the_loop_is_a_job_poller_with_a_wait_from_the_poll_result(asl: dict[str, Any]) -> None:
     all_states = states(asl)
-    assert asl['StartAt'] == 'Poll'
+    assert all_states[asl['StartAt']]['Next'] == 'Poll'
     assert all_states['Poll']['Resource'] == '${PollerFunctionArn}'
     assert all_states['Wait']['SecondsPath'] == '$.poll.nextWait'
     assert all_states['Wait']['Next'] == 'Poll'
@@ -64,6 +64,26 @@ def test_the_loop_is_a_job_poller_with_a_wait_from_the_poll_result(asl: dict[str
     assert any('PARSED' in text and nxt == 'Execute' for text, nxt in targets.items())
     assert route['Default'] == 'Wait'
     assert all_states['Execute']['Next'] == 'Wait'
+
+
+def test_a_failed_execute_polls_again_and_finalizes_only_if_wix_still_has_the_import_parsed(
+    asl: dict[str, Any],
+) -> None:
+    # GIVEN the state machine (an Execute task can fail after Wix accepted the execute)
+    all_states = states(asl)
+    # THEN its Catch goes back to polling rather than to Finalize
+    assert [catch['Next'] for catch in all_states['Execute']['Catch']] == ['Wait']
+    assert all_states['Execute']['Catch'][0]['ResultPath'] == '$.error'
+    # AND Route finalizes with that error while the import is still PARSED, before trying Execute again
+    choices = all_states['Route']['Choices']
+    finalize_parsed = next(i for i, c in enumerate(choices) if 'And' in c)
+    execute = next(i for i, c in enumerate(choices) if c['Next'] == 'Execute')
+    assert finalize_parsed < execute
+    assert choices[finalize_parsed]['Next'] == 'Finalize'
+    assert {'Variable': '$.error', 'IsNull': False} in choices[finalize_parsed]['And']
+    # AND $.error exists (null) from the start, so that comparison never meets a missing path
+    start = all_states[asl['StartAt']]
+    assert (start['Type'], start['ResultPath'], start['Result']) == ('Pass', '$.error', None)
 
 
 def test_every_task_retries_transient_errors_and_catches_the_rest(asl: dict[str, Any]) -> None:
