@@ -131,11 +131,10 @@ class ChaosStack:
         raises KeyError. Reads done under this guard wait for the running handler instead.
         """
         runtime = self.rehearsal.runtime
-        lock = getattr(runtime, '_lock', None)
-        if lock is None:
+        if runtime is None:
             yield
             return
-        with lock:
+        with runtime.holding_still():
             yield
 
     def client(self, service: str) -> Any:

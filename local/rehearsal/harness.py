@@ -14,6 +14,7 @@ template's secret -> every Lambda invocation routed to the real handlers (see la
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -159,6 +160,7 @@ class Rehearsal:
         self._queue_url = ''
         self._messages: list[SnsMessage] = []
         self._undo: list[Callable[[], None]] = []
+        self._clients: dict[str, Any] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -205,6 +207,7 @@ class Rehearsal:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        self._clients.clear()
 
     def _stop_running_executions(self) -> None:
         sfn: SFNClient = self._client('stepfunctions')
@@ -329,7 +332,14 @@ class Rehearsal:
     # -- what the stack holds -------------------------------------------------------------------
 
     def _client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.config.region)  # type: ignore[call-overload]
+        """One client per service for the rehearsal's life, created while no handler runs (see
+        `LambdaRuntime.holding_still`): the state machine's thread may be invoking one right now."""
+        cached = self._clients.get(service)
+        if cached is None:
+            with self.runtime.holding_still() if self.runtime else contextlib.nullcontext():
+                cached = boto3.client(service, region_name=self.config.region)  # type: ignore[call-overload]
+            self._clients[service] = cached
+        return cached
 
     def resource(self, logical_id: str) -> str:
         if self.stack is None:

@@ -232,6 +232,16 @@ class LambdaRuntime:
 
     # -- running a handler ------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def holding_still(self) -> Iterator[None]:
+        """Keep handlers from running (and swapping os.environ) while the caller's thread works.
+
+        Creating a boto3 client iterates os.environ (botocore's proxy lookup); from another thread,
+        while an invocation swaps the environment, that raises KeyError.
+        """
+        with self._lock:
+            yield
+
     def run(self, function: Any, event: Any, *, asynchronous: bool) -> tuple[Invocation, str]:
         """Run the deployed handler of a moto function on `event`; returns Lambda's response payload."""
         code = self._code_of(function)
@@ -447,14 +457,15 @@ class LambdaRuntime:
             'responsePayload': json.loads(payload),
         }
         service = destination.split(':')[2]
-        if service == 'sqs':
-            sqs = boto3.client('sqs', region_name=self.region)
-            queue_url = sqs.get_queue_url(QueueName=destination.split(':')[5])['QueueUrl']
-            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
-        elif service == 'sns':
-            boto3.client('sns', region_name=self.region).publish(
-                TopicArn=destination, Message=json.dumps(record)
-            )
+        with self.holding_still():  # this is a delivery thread: see holding_still
+            if service == 'sqs':
+                sqs = boto3.client('sqs', region_name=self.region)
+                queue_url = sqs.get_queue_url(QueueName=destination.split(':')[5])['QueueUrl']
+                sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+            elif service == 'sns':
+                boto3.client('sns', region_name=self.region).publish(
+                    TopicArn=destination, Message=json.dumps(record)
+                )
 
     @property
     def busy(self) -> bool:
