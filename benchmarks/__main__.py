@@ -17,6 +17,7 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks import cold_start
 from benchmarks.generate import export
 from loyalty_import.inspection import MAX_FILE_BYTES, inspect_csv
 
@@ -115,6 +116,7 @@ def main() -> None:
         )
     load = os.getloadavg()[0]
     print(f'\nimport loyalty_import.inspection: {import_time() * 1000:.1f} ms (best of 3, fresh interpreter)')
+    cold_start.main()
     print(f'load average while measuring: {load:.2f} on {os.cpu_count()} CPUs')
 
 
