@@ -26,6 +26,7 @@ from loyalty_import.pipeline.errors import (
 )
 from loyalty_import.pipeline.importer import ImporterDeps
 from loyalty_import.pipeline.models import (
+    ImporterOutcome,
     ImportRecord,
     ImportResult,
     MappingSummary,
@@ -250,3 +251,43 @@ def test_the_importer_service_runs_once_per_object_version() -> None:
     assert wix.count('create_import') == 2
     stored = [records.get(pk) for pk in records.items]
     assert [record.status for record in stored if record is not None] == [RecordStatus.IMPORTING] * 2
+
+
+@pytest.mark.usefixtures('aws')
+def test_a_duplicate_arriving_while_the_first_still_imports_is_answered_not_raised() -> None:
+    # GIVEN an importer service whose first run of an object version is still in progress
+    storage = FakeStorage()
+    storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
+    wix = FakeWix(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    deps = ImporterDeps(
+        settings=make_settings(),
+        records=FakeRecords(),
+        notifier=FakeNotifier(),
+        storage=storage,
+        workflow=FakeWorkflow(),
+        inspector=FakeInspector(),
+        wix=lambda: wix,
+        clock=FakeClock().as_clock(),
+    )
+    service = ImporterService(deps)
+    source = SourceEvent(
+        ref=SourceRef(bucket='drop-bucket', key='incoming/a.csv', version_id='v1', etag='e'), size=1
+    )
+    context = LambdaContext('importer')
+    duplicates: list[ImporterOutcome] = []
+
+    class DuplicateDuringUpload(FakeWix):
+        def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None:
+            # The duplicate S3 delivery arrives while the first run is talking to Wix.
+            duplicates.append(service.process(source, context))
+            super().upload_file(upload_url, file_name, content)
+
+    wix = DuplicateDuringUpload(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    # WHEN the first run processes the object
+    first = service.process(source, context)
+    # THEN the duplicate neither raised (no Lambda retry, no DLQ) nor imported: one Wix import
+    assert [outcome.duplicate for outcome in duplicates] == [True]
+    assert duplicates[0].import_id is None
+    assert first.duplicate is False
+    assert wix.count('create_import') == 1
+    assert storage.reads == 1

@@ -37,3 +37,18 @@ def test_a_wide_file_keeps_its_chosen_columns_in_a_bounded_preflight() -> None:
 def test_a_narrow_summary_is_kept_whole() -> None:
     summary = {'columns': [{'name': 'Email', 'role': 'EMAIL'}], 'rows': 3}
     assert bounded_preflight(summary) == summary
+
+
+def test_the_normalized_header_and_rows_are_not_stored_twice() -> None:
+    # GIVEN a file whose 40 notes columns hold 1,000-character cells (the record keeps the normalized
+    # header and sample rows once already, as expectedHeader / expectedSampleRows)
+    header = ['Email', 'Points balance'] + [f'Notes {index}' for index in range(40)]
+    rows = [header] + [[f'c{n}@example.com', str(n)] + ['x' * 1000] * 40 for n in range(6)]
+    data = '\n'.join(','.join(row) for row in rows).encode()
+    # WHEN the importer's adapter inspects it
+    outcome = inspect_file(data, Overrides())
+    # THEN the pre-flight summary carries no second copy of them
+    assert outcome.preflight is not None
+    assert 'sample_rows' not in outcome.preflight['normalized']
+    assert 'header' not in outcome.preflight['normalized']
+    assert len(json.dumps(outcome.preflight)) < 50_000

@@ -12,6 +12,7 @@ from loyalty_import.pipeline.finalizer import error_from_task, finalize_import
 from loyalty_import.pipeline.importer import import_object
 from loyalty_import.pipeline.models import (
     FinalizerInput,
+    ImportRecord,
     PollerInput,
     PollResult,
     RecordStatus,
@@ -19,6 +20,7 @@ from loyalty_import.pipeline.models import (
     SourceRef,
     TaskError,
 )
+from loyalty_import.pipeline.outcome import update_record
 from loyalty_import.pipeline.poller import next_wait, poll_import
 from loyalty_import.wix.errors import WixUnavailable
 from tests.unit.pipeline.conftest import World
@@ -306,3 +308,30 @@ def test_an_unknown_error_becomes_a_pipeline_error() -> None:
     error = error_from_task(TaskError.model_validate({'Error': 'States.Timeout', 'Cause': 'task timed out'}))
     assert error.code == 'PIPELINE_ERROR'
     assert 'States.Timeout' in error.message
+
+
+def test_a_step_in_flight_never_reopens_a_record_another_writer_ended(w: World) -> None:
+    # GIVEN a record that Finalize ended (IMPORTED, notified) while an older copy is still in flight
+    record = ImportRecord.new(
+        SourceEvent(ref=SourceRef(bucket='b', key='incoming/x.csv', version_id='v1'), size=1)
+    )
+    assert w.records.create(record)
+    stale, finalizing = w.records.get(record.pk), w.records.get(record.pk)
+    assert stale is not None
+    assert finalizing is not None
+
+    def end(current: ImportRecord) -> None:
+        current.move_to(RecordStatus.IMPORTED)
+
+    update_record(finalizing, end, records=w.records)
+
+    # WHEN the stale copy is updated (its save conflicts, the re-read finds the record final)
+    def reopen(current: ImportRecord) -> None:
+        current.move_to(RecordStatus.PARSED)
+
+    result = update_record(stale, reopen, records=w.records)
+    # THEN the final record is returned untouched
+    assert result.status is RecordStatus.IMPORTED
+    stored = w.records.get(record.pk)
+    assert stored is not None
+    assert stored.status is RecordStatus.IMPORTED

@@ -96,6 +96,8 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
 
     import_id = record.wix_import_id
     record = update_record(record, mark_parsed, records=deps.records)
+    if record.is_final or record.executed_at is not None:
+        return record  # another invocation executed or ended it meanwhile
     executed = deps.wix().execute_import(import_id, mapping.email_index, mapping.points_index)
     logger.info(
         'import executed',

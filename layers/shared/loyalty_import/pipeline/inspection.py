@@ -35,7 +35,17 @@ MAX_RECORDED_COLUMNS = 50
 
 
 def bounded_preflight(summary: dict[str, Any]) -> dict[str, Any]:
-    """The inspection summary with its per-column list cut to the chosen columns and the first others."""
+    """The inspection summary with its per-column list cut to the chosen columns and the first others.
+
+    The normalized file's header and sample rows are left out: the record keeps them once already
+    (`expectedHeader`, `expectedSampleRows`), and with long text cells two copies overflow the item.
+    """
+    normalized = summary.get('normalized')
+    if isinstance(normalized, dict):
+        summary = {
+            **summary,
+            'normalized': {k: v for k, v in normalized.items() if k not in {'header', 'sample_rows'}},
+        }
     columns = summary.get('columns')
     if not isinstance(columns, list) or len(columns) <= MAX_RECORDED_COLUMNS:
         return summary

@@ -111,7 +111,11 @@ def update_record(
     *,
     records: RecordStore,
 ) -> ImportRecord:
-    """Apply `mutate` and save; on a concurrent write, re-read and apply it to the fresh copy."""
+    """Apply `mutate` and save; on a concurrent write, re-read and apply it to the fresh copy.
+
+    A record that another writer has meanwhile ended (Finalize ran while an importer retry was
+    still at work) is returned as it is: an in-flight step must never reopen a final record.
+    """
     current = record
     for _ in range(MAX_WRITE_ATTEMPTS):
         mutate(current)
@@ -121,6 +125,8 @@ def update_record(
             fresh = records.get(current.pk)
             if fresh is None:
                 raise RecordNotFound(current.pk) from None
+            if fresh.is_final:
+                return fresh
             current = fresh
     raise ConcurrentUpdate(f'record {record.pk} kept changing; giving up after {MAX_WRITE_ATTEMPTS} attempts')
 

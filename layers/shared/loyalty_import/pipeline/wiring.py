@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from loyalty_import.pipeline.models import ImporterOutcome, SourceEvent
+from loyalty_import.pipeline.models import ImporterOutcome, RecordStatus, SourceEvent
+from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -193,10 +194,24 @@ class ImporterService:
         return import_object(source, self.deps, self._remaining)
 
     def process(self, source: SourceEvent, context: LambdaContext | None = None) -> ImporterOutcome:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415 - lazy
+            IdempotencyAlreadyInProgressError,
+        )
+
         if context is not None:
             self._config.register_lambda_context(context)
             self._remaining = lambda: context.get_remaining_time_in_millis() / 1000
-        return self._process(source=source)
+        try:
+            return self._process(source=source)
+        except IdempotencyAlreadyInProgressError:
+            # Another invocation is importing this very object version. Raising would have Lambda
+            # retry this duplicate a few times and then park it in the DLQ (an alarm telling someone
+            # to re-drop a file that is being imported). The first invocation owns the import; if
+            # it dies, its own retries resume it from the record.
+            logger.info('object version already being imported by another invocation')
+            record = self.deps.records.get(source.ref.source_id)
+            status = record.status if record is not None else RecordStatus.RECEIVED
+            return ImporterOutcome(source_id=source.ref.source_id, status=status, duplicate=True)
 
 
 def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
