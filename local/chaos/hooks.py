@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
 
 from rehearsal.lambda_runtime import Invocation, LambdaRuntime
-from wix_emulator import Fault, WixEmulator
+from wix_emulator import ENDPOINTS, Fault, WixEmulator
 from wix_emulator.faults import FaultPlan
 
 
@@ -105,17 +105,7 @@ RATE_LIMITED_ENDPOINTS = frozenset(
         'query_imports',
     }
 )
-_ENDPOINTS = (
-    'create_upload_url',
-    'upload_file',
-    'create_import',
-    'get_import',
-    'execute_import',
-    'get_error_file_url',
-    'query_imports',
-    'oauth_token',
-    'download_error_file',
-)
+_ENDPOINTS = ENDPOINTS
 
 
 class WixLedger:

@@ -19,6 +19,7 @@ from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow
 from loyalty_import.pipeline.errors import (
     ConcurrentUpdate,
     CredentialsError,
+    InvalidCredentials,
     NotificationError,
     ObjectTooLarge,
     RecordStoreError,
@@ -204,7 +205,7 @@ def test_credentials_come_from_the_json_secret_and_bad_json_does_not_leak() -> N
     )
     secrets.create_secret(Name='bad', SecretString='api_key=TOPSECRET')
     assert WixCredentialsSource('good').get() == {'mode': 'api_key', 'api_key': 'k', 'site_id': 's'}
-    with pytest.raises(CredentialsError) as error:
+    with pytest.raises(InvalidCredentials) as error:  # permanent: a retry reads the same text
         WixCredentialsSource('bad').get()
     assert 'TOPSECRET' not in str(error.value)
     with pytest.raises(CredentialsError):

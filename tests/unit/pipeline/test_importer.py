@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty_import.pipeline.errors import FileRefused, NotificationError
+from loyalty_import.pipeline.errors import FileRefused, InvalidCredentials, NotificationError
 from loyalty_import.pipeline.importer import (
     execution_name,
     import_object,
@@ -368,3 +368,21 @@ def test_each_object_version_gets_its_own_file_name_at_wix(w: World) -> None:
     # THEN the names differ (so adoption by name and size cannot confuse them) and stay recognisable
     assert len(names) == 2
     assert all(name.startswith('customers.') and name.endswith('.csv') for name in names)
+
+
+def test_a_malformed_credentials_secret_ends_failed_and_notified_without_raising(w: World) -> None:
+    # GIVEN a credentials secret that is not JSON (reading it again cannot help)
+    w.storage.put(KEY, csv_bytes(ROWS))
+
+    def unusable_credentials() -> FakeWix:
+        raise InvalidCredentials('the Wix credentials secret is not valid JSON')
+
+    w.importer.wix = unusable_credentials
+    # WHEN the file is imported
+    outcome = import_object(source(), w.importer, plenty_of_time)
+    # THEN it ends FAILED with a code that says what to fix, and one notification (no DLQ trip)
+    record = w.records.only()
+    assert outcome.status is RecordStatus.FAILED
+    assert record.error is not None
+    assert record.error.code == 'WIX_CREDENTIALS_INVALID'
+    assert len(w.notifier.sent) == 1

@@ -246,6 +246,25 @@ def test_finalize_without_wix_still_records_and_notifies(w: World) -> None:
     assert len(w.notifier.sent) == 1
 
 
+def test_finalize_without_wix_after_execute_says_wix_may_still_finish(w: World) -> None:
+    # GIVEN an executed import, and then Wix stayed unreachable through Poll's and Finalize's retries
+    task = handed_over(w)
+    w.wix.set_status(task.import_id, 'PARSED')
+    run_execute_step(task, w.executor)
+    offline = finalizer_input(
+        task, finalizeError={'Error': 'WixUnavailable', 'Cause': '{"errorMessage": "503"}'}
+    )
+    # WHEN Finalize runs without Wix
+    finalize_import(offline, w.finalizer)
+    # THEN the record does not claim FAILED (Wix may be setting the balances): TIMED_OUT, notified once
+    record = w.records.get(task.source_id)
+    assert record is not None
+    assert record.status is RecordStatus.TIMED_OUT
+    assert record.error is not None
+    assert record.error.code == 'WIX_UNAVAILABLE'
+    assert len(w.notifier.sent) == 1
+
+
 def test_finalize_raises_a_transient_wix_failure_for_the_state_to_retry(w: World) -> None:
     # GIVEN Wix is unavailable when Finalize reads the import
     task = handed_over(w)

@@ -48,6 +48,10 @@ class CredentialsError(PipelineUnavailable):
     """The Wix credentials secret could not be read."""
 
 
+class InvalidCredentials(PipelineError):  # noqa: N818 - a verdict on the secret, not a failed call
+    """The Wix credentials secret was read but holds no usable credentials: retrying cannot help."""
+
+
 class FileRefused(PipelineError):  # noqa: N818 - a verdict on the file, not a crash
     """The CSV inspection refused the file; code and message are for the merchant."""
 

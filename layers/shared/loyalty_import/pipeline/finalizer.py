@@ -27,20 +27,11 @@ from loyalty_import.pipeline.models import (
     TaskError,
 )
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.outcome import error_code_for_wix, finish
+from loyalty_import.pipeline.outcome import ERROR_CODES_BY_CLASS, error_code_for_wix, finish
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.settings import Settings
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
-
-# Step Functions error names (the Python class a task raised) -> the record's error code.
-_ERROR_CODES = {
-    'WixAuthError': ErrorCode.WIX_AUTH_FAILED,
-    'WixNotFound': ErrorCode.WIX_NOT_FOUND,
-    'WixValidationError': ErrorCode.WIX_REJECTED_REQUEST,
-    'WixUnavailable': ErrorCode.WIX_UNAVAILABLE,
-    'WixRateLimited': ErrorCode.WIX_UNAVAILABLE,
-}
 
 
 @dataclass
@@ -67,7 +58,8 @@ def error_from_task(error: TaskError) -> RecordError:
             code, _, explanation = message.partition(':')
             return RecordError(code=code.strip(), message=explanation.strip()[:1000])
     return RecordError(
-        code=_ERROR_CODES.get(error.error, 'PIPELINE_ERROR'), message=f'{error.error}: {message}'[:1000]
+        code=ERROR_CODES_BY_CLASS.get(error.error, 'PIPELINE_ERROR'),
+        message=f'{error.error}: {message}'[:1000],
     )
 
 
@@ -156,6 +148,15 @@ def _decide(
         )
     if record.error is not None:
         return RecordStatus.FAILED, record.error
+    if record.executed_at is not None and wix_import is None and _wix_was_unreachable(task):
+        # Executed, then Wix stopped answering: it may well finish the import. Saying FAILED would
+        # send someone to re-drop a file whose balances Wix is setting; say what is known instead.
+        error = task.error or task.finalize_error
+        return RecordStatus.TIMED_OUT, RecordError(
+            code=ErrorCode.WIX_UNAVAILABLE,
+            message='The import was executed, then Wix stopped answering before it reported the end'
+            + (f' ({error.error}).' if error else '.'),
+        )
     if task.error is not None:
         return RecordStatus.FAILED, error_from_task(task.error)
     if task.poll is not None and task.poll.deadline_exceeded:
@@ -171,6 +172,14 @@ def _decide(
     return RecordStatus.FAILED, RecordError(
         code=ErrorCode.UNEXPECTED_STATE, message=f'Finalize was reached while Wix reported {status}.'
     )
+
+
+def _wix_was_unreachable(task: FinalizerInput) -> bool:
+    """The loop ended because Wix (or the way to it) kept failing, not because of a verdict."""
+    transient = {'WixUnavailable', 'WixRateLimited'}
+    if task.error is not None:
+        return task.error.error in transient
+    return task.finalize_error is not None
 
 
 def _output(record: ImportRecord, *, notified: bool) -> FinalizerOutput:

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.crosscheck import preview_rows
-from loyalty_import.pipeline.errors import FileRefused, ObjectTooLarge, RecordStoreError, SourceNotFound
+from loyalty_import.pipeline.errors import (
+    FileRefused,
+    InvalidCredentials,
+    ObjectTooLarge,
+    RecordStoreError,
+    SourceNotFound,
+)
 from loyalty_import.pipeline.executor import ExecutorDeps, execute_checked, remember_wix_state
 from loyalty_import.pipeline.models import (
     ErrorCode,
@@ -237,7 +243,7 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         raise  # transient: Lambda's retry resumes here (nothing was created at Wix, or the client knows)
     except WixError as exc:
         return _end(record, error_code_for_wix(exc), exc.message, deps, RecordStatus.FAILED)
-    except ValueError as exc:  # a malformed credentials secret (InvalidWixSecret): retrying cannot help
+    except (ValueError, InvalidCredentials) as exc:  # a malformed secret: retrying cannot help
         return _end(record, error_code_for_wix(exc), str(exc), deps, RecordStatus.FAILED)
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)

@@ -143,16 +143,22 @@ def fail_with(
     return apply
 
 
+# Error class name -> the record's error code. By name, because errors cross Step Functions as
+# {"Error": "<class name>"}: the finalizer maps a Catch's error with the same table.
+ERROR_CODES_BY_CLASS: dict[str, str] = {
+    'WixAuthError': ErrorCode.WIX_AUTH_FAILED.value,
+    'WixNotFound': ErrorCode.WIX_NOT_FOUND.value,
+    'WixValidationError': ErrorCode.WIX_REJECTED_REQUEST.value,
+    'WixRateLimited': ErrorCode.WIX_UNAVAILABLE.value,
+    'WixUnavailable': ErrorCode.WIX_UNAVAILABLE.value,
+    'InvalidWixSecret': ErrorCode.WIX_CREDENTIALS_INVALID.value,
+    'InvalidCredentials': ErrorCode.WIX_CREDENTIALS_INVALID.value,
+}
+
+
 def error_code_for_wix(exc: Exception) -> str:
-    """The record's error code for a Wix client error (matched by class name: they cross Step Functions)."""
-    names = {klass.__name__ for klass in type(exc).__mro__}
-    for name, code in (
-        ('WixAuthError', ErrorCode.WIX_AUTH_FAILED),
-        ('WixNotFound', ErrorCode.WIX_NOT_FOUND),
-        ('WixValidationError', ErrorCode.WIX_REJECTED_REQUEST),
-        ('WixUnavailable', ErrorCode.WIX_UNAVAILABLE),
-        ('InvalidWixSecret', ErrorCode.WIX_CREDENTIALS_INVALID),
-    ):
-        if name in names:
-            return code.value
+    """The record's error code for a Wix client or credentials error (its class or a base class)."""
+    for klass in type(exc).__mro__:
+        if klass.__name__ in ERROR_CODES_BY_CLASS:
+            return ERROR_CODES_BY_CLASS[klass.__name__]
     return 'WIX_ERROR'

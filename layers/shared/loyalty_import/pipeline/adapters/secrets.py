@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.errors import CredentialsError
+from loyalty_import.pipeline.errors import CredentialsError, InvalidCredentials
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -32,9 +32,9 @@ class WixCredentialsSource:
             value = self._provider.get(self._secret_id, transform='json', max_age=self._max_age)
         except TransformParameterError:
             # The message would quote the secret's text: say only what is wrong.
-            raise CredentialsError('the Wix credentials secret is not valid JSON') from None
+            raise InvalidCredentials('the Wix credentials secret is not valid JSON') from None
         except GetParameterError as exc:
             raise CredentialsError('could not read the Wix credentials secret') from exc
         if not isinstance(value, dict):
-            raise CredentialsError('the Wix credentials secret is not a JSON object')
+            raise InvalidCredentials('the Wix credentials secret is not a JSON object')
         return value
