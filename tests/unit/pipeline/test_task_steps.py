@@ -265,6 +265,27 @@ def test_finalize_without_wix_after_execute_says_wix_may_still_finish(w: World) 
     assert len(w.notifier.sent) == 1
 
 
+def test_finalize_of_a_wix_failure_after_an_unanswered_execute_is_not_called_a_parse_failure(
+    w: World,
+) -> None:
+    # GIVEN the record reached PARSED (set just before execute) but the execute's answer never came
+    task = handed_over(w)
+    w.wix.set_status(task.import_id, 'PARSED')
+    w.wix.errors['execute_import'] = [WixUnavailable('answer lost')]
+    with pytest.raises(WixUnavailable):
+        run_execute_step(task, w.executor)
+    # AND Wix then reports the import FAILED, with no parse error
+    w.wix.set_status(task.import_id, 'FAILED')
+    # WHEN Finalize runs
+    finalize_import(finalizer_input(task), w.finalizer)
+    # THEN the record says the import failed, not that Wix could not parse the file
+    record = w.records.get(task.source_id)
+    assert record is not None
+    assert record.status is RecordStatus.FAILED
+    assert record.error is not None
+    assert record.error.code == 'WIX_IMPORT_FAILED'
+
+
 def test_finalize_raises_a_transient_wix_failure_for_the_state_to_retry(w: World) -> None:
     # GIVEN Wix is unavailable when Finalize reads the import
     task = handed_over(w)

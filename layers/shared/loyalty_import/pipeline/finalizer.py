@@ -139,7 +139,9 @@ def _decide(
         return RecordStatus.IMPORTED, None
     if wix_import is not None and wix_import.status is ImportStatus.FAILED:
         reason = wix_import.parse_result.parse_error_reason if wix_import.parse_result else None
-        if record.executed_at is None or reason:
+        # PARSED is recorded just before execute: an execute whose answer never came may have run.
+        maybe_executed = record.executed_at is not None or record.status is RecordStatus.PARSED
+        if reason or not maybe_executed:
             return RecordStatus.FAILED, RecordError(
                 code=ErrorCode.WIX_PARSE_FAILED, message=reason or 'Wix could not parse the file.'
             )
