@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -215,80 +216,79 @@ def test_credentials_come_from_the_json_secret_and_bad_json_does_not_leak() -> N
 # ------------------------------------------------------------------------------- idempotency
 
 
+ONE_VERSION = SourceEvent(
+    ref=SourceRef(bucket='drop-bucket', key='incoming/a.csv', version_id='v1', etag='e'), size=1
+)
+
+
+@dataclass
+class IdempotentImporter:
+    """The importer service with Powertools idempotency on the (moto) idempotency table."""
+
+    wix: FakeWix = field(
+        default_factory=lambda: FakeWix(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    )
+    storage: FakeStorage = field(default_factory=FakeStorage)
+    records: FakeRecords = field(default_factory=FakeRecords)
+
+    def __post_init__(self) -> None:
+        self.storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
+        deps = ImporterDeps(
+            settings=make_settings(),
+            records=self.records,
+            notifier=FakeNotifier(),
+            storage=self.storage,
+            workflow=FakeWorkflow(),
+            inspector=FakeInspector(),
+            wix=lambda: self.wix,
+            clock=FakeClock().as_clock(),
+        )
+        self.service = ImporterService(deps)
+        self.context = LambdaContext('importer')
+
+    def process(self, source: SourceEvent) -> ImporterOutcome:
+        return self.service.process(source, self.context)
+
+
 @pytest.mark.usefixtures('aws')
 def test_the_importer_service_runs_once_per_object_version() -> None:
-    # GIVEN the importer service with Powertools idempotency on the (moto) idempotency table
-    storage = FakeStorage()
-    storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
-    wix = FakeWix(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
-    records = FakeRecords()
-    deps = ImporterDeps(
-        settings=make_settings(),
-        records=records,
-        notifier=FakeNotifier(),
-        storage=storage,
-        workflow=FakeWorkflow(),
-        inspector=FakeInspector(),
-        wix=lambda: wix,
-        clock=FakeClock().as_clock(),
-    )
-    service = ImporterService(deps)
-    source = SourceEvent(
-        ref=SourceRef(bucket='drop-bucket', key='incoming/a.csv', version_id='v1', etag='e'), size=1
-    )
+    # GIVEN the importer service
+    importer = IdempotentImporter()
     # WHEN the same object version is processed twice, and another version once
-    context = LambdaContext('importer')
-    first = service.process(source, context)
-    again = service.process(source.model_copy(update={'size': 999}), context)
-    other = service.process(
-        source.model_copy(update={'ref': source.ref.model_copy(update={'version_id': 'v2'})}), context
+    first = importer.process(ONE_VERSION)
+    again = importer.process(ONE_VERSION.model_copy(update={'size': 999}))
+    other = importer.process(
+        ONE_VERSION.model_copy(update={'ref': ONE_VERSION.ref.model_copy(update={'version_id': 'v2'})})
     )
     # THEN the second call replays the first result without running (no second read), marked duplicate
     assert first.duplicate is False
     assert again.duplicate is True
     assert again.import_id == first.import_id
-    assert storage.reads == 2
+    assert importer.storage.reads == 2
     assert other.import_id != first.import_id
-    assert wix.count('create_import') == 2
-    stored = [records.get(pk) for pk in records.items]
+    assert importer.wix.count('create_import') == 2
+    stored = [importer.records.get(pk) for pk in importer.records.items]
     assert [record.status for record in stored if record is not None] == [RecordStatus.IMPORTING] * 2
 
 
 @pytest.mark.usefixtures('aws')
 def test_a_duplicate_arriving_while_the_first_still_imports_is_answered_not_raised() -> None:
-    # GIVEN an importer service whose first run of an object version is still in progress
-    storage = FakeStorage()
-    storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
-    wix = FakeWix(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
-    deps = ImporterDeps(
-        settings=make_settings(),
-        records=FakeRecords(),
-        notifier=FakeNotifier(),
-        storage=storage,
-        workflow=FakeWorkflow(),
-        inspector=FakeInspector(),
-        wix=lambda: wix,
-        clock=FakeClock().as_clock(),
-    )
-    service = ImporterService(deps)
-    source = SourceEvent(
-        ref=SourceRef(bucket='drop-bucket', key='incoming/a.csv', version_id='v1', etag='e'), size=1
-    )
-    context = LambdaContext('importer')
+    # GIVEN a duplicate S3 delivery that arrives while the first run is talking to Wix
     duplicates: list[ImporterOutcome] = []
 
     class DuplicateDuringUpload(FakeWix):
         def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None:
-            # The duplicate S3 delivery arrives while the first run is talking to Wix.
-            duplicates.append(service.process(source, context))
+            duplicates.append(importer.process(ONE_VERSION))
             super().upload_file(upload_url, file_name, content)
 
-    wix = DuplicateDuringUpload(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    importer = IdempotentImporter(
+        wix=DuplicateDuringUpload(header=['email', 'points'], sample_rows=[['ann@example.com', '1']])
+    )
     # WHEN the first run processes the object
-    first = service.process(source, context)
+    first = importer.process(ONE_VERSION)
     # THEN the duplicate neither raised (no Lambda retry, no DLQ) nor imported: one Wix import
     assert [outcome.duplicate for outcome in duplicates] == [True]
     assert duplicates[0].import_id is None
     assert first.duplicate is False
-    assert wix.count('create_import') == 1
-    assert storage.reads == 1
+    assert importer.wix.count('create_import') == 1
+    assert importer.storage.reads == 1
