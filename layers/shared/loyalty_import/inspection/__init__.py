@@ -391,28 +391,19 @@ def _override(
 
 
 def _column_reports(evidence: list[Evidence], email: RoleChoice, points: RoleChoice) -> list[ColumnReport]:
+    chosen = {email.column: (Role.EMAIL, email), points.column: (Role.POINTS, points)}
     reports = []
     for e in evidence:
-        if e.index == email.column:
+        if e.index in chosen:
+            role, choice = chosen[e.index]
             reports.append(
                 ColumnReport(
                     index=e.index,
                     name=e.name,
                     kind=e.kind,
-                    role=Role.EMAIL,
-                    confidence=email.confidence,
-                    why=email.why,
-                )
-            )
-        elif e.index == points.column:
-            reports.append(
-                ColumnReport(
-                    index=e.index,
-                    name=e.name,
-                    kind=e.kind,
-                    role=Role.POINTS,
-                    confidence=points.confidence,
-                    why=points.why,
+                    role=role,
+                    confidence=choice.confidence,
+                    why=choice.why,
                 )
             )
         else:
