@@ -1,4 +1,4 @@
-"""Fixtures every kind of test shares: where ../shared is, and the Wix contract read from it."""
+"""Fixtures every kind of test shares: the repository's copies of the shared facts, and the Wix contract."""
 
 from __future__ import annotations
 
@@ -12,18 +12,19 @@ import pytest
 pytest_plugins = ['wix_emulator.pytest_plugin']
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / 'shared'
+# Copies of the team's shared/ folder (samples, Wix contracts) kept in the repository, so a clone
+# tests on its own; tests/test_shared_copies.py keeps them equal to ../shared where it exists.
+SHARED_DIR = REPO_ROOT / 'tests' / 'fixtures' / 'shared'
+WIX_CONTRACT_PATH = SHARED_DIR / 'wix' / 'loyalty-imports-contract.json'
 
 
 @pytest.fixture(scope='session')
 def shared_dir() -> Path:
-    if not SHARED_DIR.is_dir():  # pragma: no cover - a broken checkout, not a test outcome
-        pytest.fail(f'../shared is missing beside the checkout: {SHARED_DIR}')
     return SHARED_DIR
 
 
 @pytest.fixture(scope='session')
-def wix_contract(shared_dir: Path) -> dict[str, Any]:
+def wix_contract() -> dict[str, Any]:
     """The machine-readable Wix Loyalty Imports contract; tests read it rather than copy it."""
-    contract: dict[str, Any] = json.loads((shared_dir / 'wix' / 'loyalty-imports-contract.json').read_text())
+    contract: dict[str, Any] = json.loads(WIX_CONTRACT_PATH.read_text(encoding='utf-8'))
     return contract

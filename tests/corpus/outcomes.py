@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTRACT_PATH = REPO_ROOT.parent / 'shared' / 'wix' / 'loyalty-imports-contract.json'
+CONTRACT_PATH = REPO_ROOT / 'tests' / 'fixtures' / 'shared' / 'wix' / 'loyalty-imports-contract.json'
 PLAIN_INTEGER = re.compile(r'-?\d+')
 
 

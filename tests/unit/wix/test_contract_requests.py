@@ -1,4 +1,4 @@
-"""Every request the client sends, pinned against ../shared/wix/loyalty-imports-contract.json."""
+"""Every request the client sends, pinned against the Wix contract (tests/fixtures/shared/wix/loyalty-imports-contract.json)."""
 
 from __future__ import annotations
 
