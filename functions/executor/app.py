@@ -17,7 +17,7 @@ from loyalty_import.pipeline.settings import load_settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from loyalty_import.pipeline.executor import ExecutorDeps
+    from loyalty_import.pipeline.steps.executor import ExecutorDeps
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +31,6 @@ def dependencies() -> ExecutorDeps:
 @capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from loyalty_import.pipeline.executor import run_execute_step  # noqa: PLC0415 - lean import
+    from loyalty_import.pipeline.steps.executor import run_execute_step  # noqa: PLC0415 - lean import
 
     return run_execute_step(PollerInput.model_validate(event), dependencies()).to_wire()

@@ -17,7 +17,7 @@ from loyalty_import.pipeline.settings import load_settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from loyalty_import.pipeline.finalizer import FinalizerDeps
+    from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +31,6 @@ def dependencies() -> FinalizerDeps:
 @capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from loyalty_import.pipeline.finalizer import finalize_import  # noqa: PLC0415 - lean import
+    from loyalty_import.pipeline.steps.finalizer import finalize_import  # noqa: PLC0415 - lean import
 
     return finalize_import(FinalizerInput.model_validate(event), dependencies()).to_wire()

@@ -1,6 +1,6 @@
 """Importer Lambda: S3 ObjectCreated under the incoming prefix -> one Wix import per object version.
 
-Thin on purpose: parse the event, hand each object to `loyalty_import.pipeline.importer` through the
+Thin on purpose: parse the event, hand each object to `loyalty_import.pipeline.steps.importer` through the
 idempotent service. A refused or broken FILE never raises (it is recorded and notified); a
 transient AWS or Wix failure does, after the other objects of the event are processed, so Lambda's
 async retry and the on-failure DLQ apply (the retry is idempotent per object version).

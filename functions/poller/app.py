@@ -17,7 +17,7 @@ from loyalty_import.pipeline.settings import load_settings
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from loyalty_import.pipeline.poller import PollerDeps
+    from loyalty_import.pipeline.steps.poller import PollerDeps
 
 
 @lru_cache(maxsize=1)
@@ -31,6 +31,6 @@ def dependencies() -> PollerDeps:
 @capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    from loyalty_import.pipeline.poller import poll_import  # noqa: PLC0415 - lean import
+    from loyalty_import.pipeline.steps.poller import poll_import  # noqa: PLC0415 - lean import
 
     return poll_import(PollerInput.model_validate(event), dependencies()).to_wire()

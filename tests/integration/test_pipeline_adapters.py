@@ -26,7 +26,6 @@ from loyalty_import.pipeline.errors import (
     RecordStoreError,
     SourceNotFound,
 )
-from loyalty_import.pipeline.importer import ImporterDeps
 from loyalty_import.pipeline.models import (
     ImporterOutcome,
     ImportRecord,
@@ -37,6 +36,7 @@ from loyalty_import.pipeline.models import (
     SourceEvent,
     SourceRef,
 )
+from loyalty_import.pipeline.steps.importer import ImporterDeps
 from loyalty_import.pipeline.wiring import ImporterService
 from tests.integration.test_pipeline_flows import REGION, LambdaContext, template_table
 from tests.unit.pipeline.fakes import (

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from loyalty_import.pipeline.executor import ExecutorDeps
-from loyalty_import.pipeline.finalizer import FinalizerDeps
-from loyalty_import.pipeline.importer import ImporterDeps
-from loyalty_import.pipeline.poller import PollerDeps
+from loyalty_import.pipeline.steps.executor import ExecutorDeps
+from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
+from loyalty_import.pipeline.steps.importer import ImporterDeps
+from loyalty_import.pipeline.steps.poller import PollerDeps
 from tests.unit.pipeline.fakes import (
     FakeClock,
     FakeInspector,

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from loyalty_import.pipeline.executor import ExecutorDeps
-    from loyalty_import.pipeline.finalizer import FinalizerDeps
-    from loyalty_import.pipeline.importer import ImporterDeps
-    from loyalty_import.pipeline.poller import PollerDeps
     from loyalty_import.pipeline.ports import WixImports
+    from loyalty_import.pipeline.steps.executor import ExecutorDeps
+    from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
+    from loyalty_import.pipeline.steps.importer import ImporterDeps
+    from loyalty_import.pipeline.steps.poller import PollerDeps
     from loyalty_import.wix import WixClient
     from loyalty_import.wix.retry import RetryPolicy
 
@@ -101,8 +101,8 @@ def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow  # noqa: PLC0415
-    from loyalty_import.pipeline.importer import ImporterDeps  # noqa: PLC0415
-    from loyalty_import.pipeline.inspection import inspect_file  # noqa: PLC0415
+    from loyalty_import.pipeline.steps.importer import ImporterDeps  # noqa: PLC0415
+    from loyalty_import.pipeline.steps.inspection import inspect_file  # noqa: PLC0415
 
     if not settings.state_machine_arn:
         raise ValueError('STATE_MACHINE_ARN is required by the importer')
@@ -118,7 +118,7 @@ def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
 
 
 def poller_deps(settings: Settings, **clients: Any) -> PollerDeps:
-    from loyalty_import.pipeline.poller import PollerDeps  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.steps.poller import PollerDeps  # noqa: PLC0415 - lazy
 
     wix = clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager'))
     return PollerDeps(wix=wix)
@@ -127,7 +127,7 @@ def poller_deps(settings: Settings, **clients: Any) -> PollerDeps:
 def executor_deps(settings: Settings, **clients: Any) -> ExecutorDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
-    from loyalty_import.pipeline.executor import ExecutorDeps  # noqa: PLC0415
+    from loyalty_import.pipeline.steps.executor import ExecutorDeps  # noqa: PLC0415
 
     return ExecutorDeps(
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
@@ -140,7 +140,7 @@ def finalizer_deps(settings: Settings, **clients: Any) -> FinalizerDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
-    from loyalty_import.pipeline.finalizer import FinalizerDeps  # noqa: PLC0415
+    from loyalty_import.pipeline.steps.finalizer import FinalizerDeps  # noqa: PLC0415
 
     return FinalizerDeps(
         settings=settings,
@@ -189,7 +189,7 @@ class ImporterService:
         )(self._import)
 
     def _import(self, source: SourceEvent) -> ImporterOutcome:
-        from loyalty_import.pipeline.importer import import_object  # noqa: PLC0415 - lazy
+        from loyalty_import.pipeline.steps.importer import import_object  # noqa: PLC0415 - lazy
 
         return import_object(source, self.deps, self._remaining)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-from loyalty_import.pipeline.inspection import MAX_RECORDED_COLUMNS, bounded_preflight, inspect_file
 from loyalty_import.pipeline.models import Overrides
+from loyalty_import.pipeline.steps.inspection import MAX_RECORDED_COLUMNS, bounded_preflight, inspect_file
 
 
 def wide_file(columns: int) -> bytes:

@@ -3,14 +3,14 @@ from __future__ import annotations
 import pytest
 
 from loyalty_import.pipeline.errors import FileRefused, InvalidCredentials, NotificationError
-from loyalty_import.pipeline.importer import (
+from loyalty_import.pipeline.models import ImportRecord, RecordStatus, SourceEvent, SourceRef
+from loyalty_import.pipeline.results import results_key
+from loyalty_import.pipeline.steps.importer import (
     execution_name,
     import_object,
     overrides_from_metadata,
-    results_key,
     wix_file_name,
 )
-from loyalty_import.pipeline.models import ImportRecord, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
 from loyalty_import.wix.models import LoyaltyImport
 from tests.unit.pipeline.conftest import World

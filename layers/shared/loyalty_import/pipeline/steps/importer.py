@@ -28,7 +28,7 @@ from loyalty_import.pipeline.errors import (
     RecordStoreError,
     SourceNotFound,
 )
-from loyalty_import.pipeline.executor import ExecutorDeps, execute_checked, remember_wix_state
+from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked, remember_wix_state
 from loyalty_import.pipeline.models import (
     ErrorCode,
     ExecutionInput,
@@ -42,6 +42,7 @@ from loyalty_import.pipeline.models import (
 from loyalty_import.pipeline.observability import Metric, MetricUnit, bind_import, logger, metrics
 from loyalty_import.pipeline.outcome import error_code_for_wix, fail_with, finish, update_record
 from loyalty_import.pipeline.ports import Inspector, Notifier, RecordStore, Storage, WixImports, Workflow
+from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload_and_create
@@ -83,15 +84,6 @@ def execution_name(import_id: str) -> str:
     a second one (names: at most 80 of [A-Za-z0-9-_])."""
     safe = ''.join(char if char.isalnum() or char in '-_' else '-' for char in import_id)
     return f'import-{safe}'[:80]
-
-
-def results_key(settings: Settings, record: ImportRecord, suffix: str) -> str:
-    """Where results about a source file go: beside it, under the results prefix (never under the
-    incoming prefix, so writing them cannot trigger the importer)."""
-    relative = record.key
-    if settings.incoming_prefix and relative.startswith(settings.incoming_prefix):
-        relative = relative[len(settings.incoming_prefix) :]
-    return f'{settings.results_prefix}{relative}.{suffix}'
 
 
 def overrides_from_metadata(metadata: Mapping[str, str]) -> tuple[Overrides, bool]:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.errors import RecordNotFound
-from loyalty_import.pipeline.executor import remember_wix_state
-from loyalty_import.pipeline.importer import results_key
+from loyalty_import.pipeline.execution import remember_wix_state
 from loyalty_import.pipeline.models import (
     ErrorCode,
     FinalizerInput,
@@ -29,6 +28,7 @@ from loyalty_import.pipeline.models import (
 from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.outcome import ERROR_CODES_BY_CLASS, error_code_for_wix, finish
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport

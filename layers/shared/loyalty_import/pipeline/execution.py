@@ -1,8 +1,8 @@
 """Execute a parsed Wix import with the inferred mapping, after checking Wix read the file as written.
 
-Used by the importer (when Wix parses within its wait) and by the state machine's Execute step
-(when parsing outlasted it). Either way it executes at most once: the record's `executedAt` and the
-Wix client's execute-once guard both stop a repeat.
+Shared by two steps: the importer (when Wix parses within its wait) and the state machine's Execute
+step (when parsing outlasted it). Either way it executes at most once: the record's `executedAt` and
+the Wix client's execute-once guard both stop a repeat.
 """
 
 from __future__ import annotations
@@ -12,20 +12,17 @@ from dataclasses import dataclass, field
 
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.crosscheck import check_parsed_file
-from loyalty_import.pipeline.errors import ImportAborted, RecordNotFound
 from loyalty_import.pipeline.models import (
     ErrorCode,
-    ExecutorOutput,
     ImportRecord,
     ImportResult,
     ParseResult,
-    PollerInput,
     RecordStatus,
 )
-from loyalty_import.pipeline.observability import bind_import, logger
+from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.outcome import fail_with, finish, update_record
 from loyalty_import.pipeline.ports import Notifier, RecordStore, WixImports
-from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+from loyalty_import.wix.models import LoyaltyImport
 
 
 @dataclass
@@ -113,29 +110,3 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         current.move_to(RecordStatus.IMPORTING, at=at)
 
     return update_record(record, mark_executed, records=deps.records)
-
-
-def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
-    """The state machine's Execute step: the poll saw PARSED."""
-    bind_import(task.import_id, source_id=task.source_id)
-    record = deps.records.get(task.source_id)
-    if record is None:
-        raise RecordNotFound(task.source_id)
-    if record.is_final:
-        # Already ended (e.g. the importer found a header mismatch): leave the loop via Catch -> Finalize.
-        code = record.error.code if record.error else record.status.value
-        raise ImportAborted(code, f'the import already ended as {record.status.value}')
-    if record.executed_at is not None:
-        return ExecutorOutput(executed=False, status=record.wix_status or RecordStatus.IMPORTING.value)
-    current = deps.wix().get_import(task.import_id)
-    if current.status is not ImportStatus.PARSED:
-        return ExecutorOutput(executed=False, status=current.status.value)
-    record = execute_checked(record, current, deps)
-    if record.status is RecordStatus.FAILED:
-        # The record's message may quote cells (customer data); an exception's message reaches the
-        # Lambda log, X-Ray and the execution history, so it carries only the code.
-        error = record.error
-        raise ImportAborted(
-            error.code if error else ErrorCode.HEADER_MISMATCH, 'details in the import record'
-        )
-    return ExecutorOutput(executed=True, status=record.wix_status or RecordStatus.IMPORTING.value)

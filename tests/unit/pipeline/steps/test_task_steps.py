@@ -7,9 +7,6 @@ import json
 import pytest
 
 from loyalty_import.pipeline.errors import ImportAborted, NotificationError
-from loyalty_import.pipeline.executor import run_execute_step
-from loyalty_import.pipeline.finalizer import error_from_task, finalize_import
-from loyalty_import.pipeline.importer import import_object
 from loyalty_import.pipeline.models import (
     FinalizerInput,
     ImportRecord,
@@ -21,7 +18,10 @@ from loyalty_import.pipeline.models import (
     TaskError,
 )
 from loyalty_import.pipeline.outcome import update_record
-from loyalty_import.pipeline.poller import next_wait, poll_import
+from loyalty_import.pipeline.steps.executor import run_execute_step
+from loyalty_import.pipeline.steps.finalizer import error_from_task, finalize_import
+from loyalty_import.pipeline.steps.importer import import_object
+from loyalty_import.pipeline.steps.poller import next_wait, poll_import
 from loyalty_import.wix.errors import WixUnavailable
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
