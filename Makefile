@@ -23,7 +23,19 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-install: $(STAMP)  ## create .venv with the pinned dependencies and this project (editable)
+# The SAM translator (the rehearsal's transform) and cfn-lint pin pydantic to one minor version: their
+# own venv, so they never decide the Lambda runtime's pydantic (requirements/sam-translator.txt).
+TRANSLATOR := $(VENV)/tools/sam-translator
+TRANSLATOR_STAMP := $(TRANSLATOR)/.installed
+INSTALLED := $(STAMP) $(TRANSLATOR_STAMP)
+
+$(TRANSLATOR_STAMP): requirements/sam-translator.txt | $(STAMP)
+	rm -rf $(TRANSLATOR) && mkdir -p $(dir $(TRANSLATOR))
+	$(PY) -m venv $(TRANSLATOR)
+	$(TRANSLATOR)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam-translator.txt
+	touch $@
+
+install: $(INSTALLED)  ## create .venv (pinned dependencies, this project editable) and the translator's venv
 
 test: check pytest  ## everything CI checks: format, lint, types, template lint, tests
 
@@ -42,10 +54,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy $(SRC)
 
-pytest: $(STAMP)
+pytest: $(INSTALLED)
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## speed and memory benchmarks (prints numbers)
+bench: $(INSTALLED)  ## speed and memory benchmarks (prints numbers)
 	$(BIN)/python -m benchmarks
 
 wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT)
@@ -53,14 +65,14 @@ wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT
 
 # The whole pipeline on this machine (template.yaml in moto, the real handlers, the Wix emulator).
 # Options: FILE=path.csv EMAIL_COLUMN=<name|index> POINTS_COLUMN=<name|index> DRY_RUN=1
-demo: $(STAMP)  ## rehearse the pipeline locally on a sample (or FILE=...): no AWS account, Docker or network
+demo: $(INSTALLED)  ## rehearse the pipeline locally on a sample (or FILE=...): no AWS account, Docker or network
 	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run)
 
 # Faults, load and hostile input through the same rehearsal (see README "Proving it").
-chaos: $(STAMP)  ## fault matrix on the local rehearsal: every Wix call x fault + AWS faults; table + JSON line
+chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fault + AWS faults; table + JSON line
 	$(BIN)/python -m chaos
 
-load: $(STAMP)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
+load: $(INSTALLED)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
 	$(BIN)/python -m chaos.load
 
 # --- AWS: build, deploy, template checks -------------------------------------------------------
@@ -87,8 +99,8 @@ $(CHECKOV_STAMP):
 	$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 	touch $@
 
-template-lint: $(STAMP) $(CHECKOV_STAMP)  ## cfn-lint and checkov on template.yaml (skips are justified in place)
-	$(BIN)/cfn-lint template.yaml
+template-lint: $(INSTALLED) $(CHECKOV_STAMP)  ## cfn-lint and checkov on template.yaml (skips are justified in place)
+	$(TRANSLATOR)/bin/cfn-lint template.yaml
 	$(CHECKOV) --file template.yaml --framework cloudformation --skip-download --compact --quiet
 
 validate: $(SAM_STAMP)  ## sam validate --lint (offline)
@@ -96,8 +108,9 @@ validate: $(SAM_STAMP)  ## sam validate --lint (offline)
 
 # The layers and functions use SAM's makefile build: wheels for python3.13/arm64 picked by pip
 # --platform, so no Docker and no local python3.13. PYTHON is the pip the dependencies layer runs.
-build: $(SAM_STAMP)  ## build the Lambda artifacts into .aws-sam/build (no Docker needed)
+build: $(SAM_STAMP) $(STAMP)  ## build the Lambda artifacts into .aws-sam/build (no Docker needed), then check the layers
 	PYTHON=$(abspath $(TOOLS)/sam/bin/python) $(SAM) build --template template.yaml
+	$(BIN)/python -m layer_check .aws-sam/build
 
 # First deploy: --guided asks for the stack name, region and parameters and writes samconfig.toml
 # (kept out of git: it holds account-specific choices); later deploys reuse it.

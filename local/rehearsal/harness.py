@@ -33,6 +33,7 @@ from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import ImportRecord, SourceRef
 from rehearsal import moto_gaps
+from rehearsal.isolated import IsolatedEnv
 from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
 from rehearsal.template import (
     ARTIFACTS_BUCKET,
@@ -86,6 +87,9 @@ class RehearsalConfig:
     clock_scale: float = 1.0
     # Pause between Lambda's automatic retries of a failed asynchronous (S3) invocation.
     async_retry_delay_s: float = 1.0
+    # None: handlers run in this process. Else the interpreter of an environment holding only the
+    # Lambda's packages (rehearsal.runtime_env): each function runs in its own worker process.
+    lambda_python: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,7 @@ class Rehearsal:
             _function_code(cfn, packaged),
             region=config.region,
             async_retry_delay_s=config.async_retry_delay_s,
+            isolated=self._isolated_env(),
         )
         self.runtime.install()
 
@@ -292,6 +297,19 @@ class Rehearsal:
         )
         self._put_wix_credentials()
         self._subscribe_to_notifications()
+
+    def _isolated_env(self) -> IsolatedEnv | None:
+        if self.config.lambda_python is None:
+            return None
+        # Worker processes reach this process's moto over HTTP; the server shares its backends.
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only the isolated mode needs Flask
+
+        logging.getLogger('werkzeug').setLevel(logging.ERROR)  # one access-log line per AWS call
+        server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)
+        server.start()
+        self._undo.append(server.stop)
+        host, port = server.get_host_and_port()
+        return IsolatedEnv(self.config.lambda_python, f'http://{host}:{port}')
 
     def _apply_logging_configs(self, cfn: dict[str, Any]) -> None:
         # moto ignores a function's LoggingConfig: tell the runtime where each function logs.
@@ -404,6 +422,16 @@ class Rehearsal:
             raise RehearsalError(f'no S3 event was delivered for {drop.key}')
         function_arn, event = delivered[0]
         self.runtime.deliver_async(function_arn, copy.deepcopy(event))
+
+    def invoke(self, logical_id: str, event: Any) -> Invocation:
+        """Invoke a function of the stack synchronously through Lambda's API (as a task would)."""
+        if self.runtime is None:
+            raise RehearsalError('the rehearsal is not started')
+        before = len(self.runtime.invocations)
+        self._client('lambda').invoke(FunctionName=self.resource(logical_id), Payload=json.dumps(event))
+        return next(
+            i for i in self.runtime.invocations[before:] if i.logical_id == logical_id and not i.asynchronous
+        )
 
     def record(self, drop: Drop) -> ImportRecord | None:
         """The drop's import record, read with the product's own model; None if there is none

@@ -59,6 +59,8 @@ from typing import Any, TextIO
 
 import boto3
 
+from rehearsal.isolated import IsolatedEnv, WorkerCall, Workers
+
 TIMEOUT_ERROR = 'Sandbox.Timedout'
 
 
@@ -171,8 +173,11 @@ class LambdaRuntime:
         *,
         region: str,
         async_retry_delay_s: float = 1.0,
+        isolated: IsolatedEnv | None = None,
     ) -> None:
         self.code_by_s3_key = code_by_s3_key
+        # None: handlers run in this process; else each in a worker with only the runtime's packages.
+        self._workers = Workers(isolated) if isolated is not None else None
         self.region = region
         self.async_retry_delay_s = async_retry_delay_s
         self.invocations: list[Invocation] = []
@@ -256,30 +261,91 @@ class LambdaRuntime:
                 message = 'the rehearsal has stopped'
                 return invocation, self._error(invocation, 'Rehearsal.Stopped', message, request_id, None)
             timeout_s = float(function.timeout)
-            with (
-                self._function_environment(function, code),
-                self._function_modules(function, code),
-                self._captured_output() as output,
-                _lambda_logging(),
-            ):
-                started = time.monotonic()
-                context = LambdaContext(function, request_id, started + timeout_s, _log_group(function, code))
-                try:
-                    handler = self._handler(function, code)
-                    invocation.result = handler(event, context)
-                    payload = json.dumps(invocation.result)
-                except Exception as exc:  # noqa: BLE001 - any handler error is Lambda's error payload
-                    payload = self._error(invocation, type(exc).__name__, str(exc), request_id, exc)
-                invocation.duration_s = time.monotonic() - started
+            started = time.monotonic()
+            if self._workers is None:
+                payload = self._run_in_process(function, code, invocation, timeout_s)
+            else:
+                payload = self._run_isolated(function, code, invocation, timeout_s)
+            invocation.duration_s = time.monotonic() - started
             if invocation.ok and invocation.duration_s > timeout_s:
                 message = f'Task timed out after {timeout_s:.2f} seconds'
                 payload = self._error(invocation, TIMEOUT_ERROR, message, request_id, None)
-            invocation.log_lines = output.getvalue().splitlines()
             self._save_logs(function, code, invocation)
             self.invocations.append(invocation)
         for listener in list(self.listeners):
             listener(invocation)
         return invocation, payload
+
+    def _run_in_process(
+        self, function: Any, code: FunctionCode, invocation: Invocation, timeout_s: float
+    ) -> str:
+        request_id = invocation.request_id
+        with (
+            self._function_environment(function, code),
+            self._function_modules(function, code),
+            self._captured_output() as output,
+            _lambda_logging(),
+        ):
+            context = LambdaContext(
+                function, request_id, time.monotonic() + timeout_s, _log_group(function, code)
+            )
+            try:
+                handler = self._handler(function, code)
+                invocation.result = handler(invocation.event, context)
+                payload = json.dumps(invocation.result)
+            except Exception as exc:  # noqa: BLE001 - any handler error is Lambda's error payload
+                payload = self._error(invocation, type(exc).__name__, str(exc), request_id, exc)
+        invocation.log_lines = output.getvalue().splitlines()
+        return payload
+
+    def _run_isolated(
+        self, function: Any, code: FunctionCode, invocation: Invocation, timeout_s: float
+    ) -> str:
+        assert self._workers is not None  # noqa: S101 - only called in isolated mode
+        answer = self._workers.invoke(self._worker_call(function, code, invocation, timeout_s))
+        invocation.log_lines = answer.logs.splitlines()
+        request_id = invocation.request_id
+        if answer.timed_out:  # killed mid-work, as Lambda does: no cleanup ran
+            return self._error(
+                invocation, TIMEOUT_ERROR, f'Task timed out after {timeout_s:.2f} seconds', request_id, None
+            )
+        if not answer.answer:
+            return self._error(invocation, 'Runtime.ExitError', 'the runtime exited', request_id, None)
+        if 'errorType' in answer.answer:
+            invocation.error_type = str(answer.answer['errorType'])
+            invocation.error_message = str(answer.answer.get('errorMessage', ''))
+            return json.dumps({**answer.answer, 'requestId': request_id})
+        invocation.result = answer.answer.get('result')
+        return json.dumps(invocation.result)
+
+    def _worker_call(
+        self, function: Any, code: FunctionCode, invocation: Invocation, timeout_s: float
+    ) -> WorkerCall:
+        context = {
+            'function_name': function.function_name,
+            'function_version': str(function.version),
+            'invoked_function_arn': function.function_arn,
+            'memory_limit_in_mb': int(function.memory_size),
+            'aws_request_id': invocation.request_id,
+            'log_group_name': _log_group(function, code),
+            'log_stream_name': f'{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{invocation.request_id}',
+            'remaining_ms': int(timeout_s * 1000),
+        }
+        return WorkerCall(
+            key=function.function_arn,
+            path=(str(code.code_dir), *(str(path) for path in code.layer_dirs)),
+            handler=str(function.handler),
+            environment=self._lambda_variables(function, code),
+            event=invocation.event,
+            context=context,
+            timeout_s=timeout_s,
+        )
+
+    def loaded_modules(self, function: Any) -> dict[str, str | None]:
+        """Isolated mode: the top-level modules a function's warm worker has imported, with their files."""
+        assert self._workers is not None  # noqa: S101 - only meaningful in isolated mode
+        with self._lock:
+            return self._workers.loaded_modules(function.function_arn, timeout_s=60.0)
 
     @staticmethod
     def _error(
@@ -316,8 +382,8 @@ class LambdaRuntime:
         handler: Callable[[Any, Any], Any] = getattr(module, attribute)
         return handler
 
-    @contextlib.contextmanager
-    def _function_environment(self, function: Any, code: FunctionCode) -> Iterator[None]:
+    def _lambda_variables(self, function: Any, code: FunctionCode) -> dict[str, str]:
+        """The environment Lambda gives the function: its own variables and the runtime's."""
         variables = {
             '_HANDLER': str(function.handler),
             'AWS_EXECUTION_ENV': f'AWS_Lambda_{function.run_time}',
@@ -332,6 +398,11 @@ class LambdaRuntime:
             'AWS_SAM_LOCAL': 'true',
         }
         variables.update({key: _env_text(value) for key, value in (function.environment_vars or {}).items()})
+        return variables
+
+    @contextlib.contextmanager
+    def _function_environment(self, function: Any, code: FunctionCode) -> Iterator[None]:
+        variables = self._lambda_variables(function, code)
         saved = {key: os.environ.get(key) for key in variables}
         os.environ.update(variables)
         added_paths = [str(path) for path in code.layer_dirs if str(path) not in sys.path]
@@ -403,6 +474,8 @@ class LambdaRuntime:
         idle = self.wait_idle(timeout_s)
         acquired = self._lock.acquire(timeout=max(0.1, timeout_s))
         if acquired:
+            if self._workers is not None:
+                self._workers.close()
             self._lock.release()
         return idle and acquired
 

@@ -3,21 +3,24 @@
 `sam deploy` first uploads every local path the template names (a function's `CodeUri`, a layer's
 `ContentUri`, a state machine's `DefinitionUri`) to an artifacts bucket and rewrites the path to
 that S3 location; CloudFormation then runs the SAM transform. The rehearsal does the same two
-steps in process: `package` records which local folder/file each rewritten location stands for,
-the artifacts go into moto's S3, and `translate` runs the same translator SAM CLI embeds
-(`aws-sam-translator`). Nothing here describes the wiring: it all comes from template.yaml.
+steps: `package` records which local folder/file each rewritten location stands for, the
+artifacts go into moto's S3, and `translate` runs the same translator SAM CLI embeds
+(`aws-sam-translator`, in a venv of its own: see sam_translate.py). Nothing here describes the
+wiring: it all comes from template.yaml.
 """
 
 from __future__ import annotations
 
 import copy
 import io
+import json
+import subprocess
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import boto3
 import yaml  # type: ignore[import-untyped]
 
 # Properties that hold a local path `sam package` replaces with an S3 location, per resource type.
@@ -27,6 +30,11 @@ PACKAGEABLE = {
     'AWS::Serverless::StateMachine': 'DefinitionUri',
 }
 ARTIFACTS_BUCKET = 'rehearsal-artifacts'
+# The SAM translator runs in a venv of its own (see sam_translate.py); `make install` creates it.
+TRANSLATOR_PYTHON = (
+    Path(__file__).resolve().parents[2] / '.venv' / 'tools' / 'sam-translator' / 'bin' / 'python'
+)
+TRANSLATOR_SCRIPT = Path(__file__).with_name('sam_translate.py')
 
 
 class TemplateError(Exception):
@@ -127,27 +135,12 @@ def translate(
     packaged: PackagedTemplate, parameters: dict[str, str], *, region: str, account_id: str, stack_name: str
 ) -> dict[str, Any]:
     """Run the SAM transform (the library inside SAM CLI) offline: no IAM call, no AWS account."""
-    # Imported here: the translator is heavy and only the rehearsal needs it.
-    from samtranslator.model.exceptions import InvalidDocumentException  # noqa: PLC0415
-    from samtranslator.parser.parser import Parser  # noqa: PLC0415
-    from samtranslator.translator.translator import Translator  # noqa: PLC0415
-
-    template = copy.deepcopy(packaged.template)
+    template = packaged.template
     transform = template.get('Transform')
     transforms = transform if isinstance(transform, list) else [transform]
     if 'AWS::LanguageExtensions' in transforms:
         # Not implemented: the rehearsal would have to expand Fn::ForEach & co before the SAM transform.
         raise TemplateError('AWS::LanguageExtensions is not supported by the rehearsal yet')
-
-    def no_managed_policy_lookup() -> dict[str, str]:
-        # SAM ships a map of AWS managed policies; a name outside it would need IAM, i.e. an account.
-        raise TemplateError('a managed policy unknown to aws-sam-translator needs IAM to resolve')
-
-    translator = Translator(
-        None,
-        Parser(),
-        boto_session=boto3.session.Session(region_name=region),
-    )
     values: dict[str, Any] = {
         'AWS::Region': region,
         'AWS::AccountId': account_id,
@@ -155,10 +148,26 @@ def translate(
         'AWS::Partition': 'aws',
         **parameters,
     }
-    try:
-        translated: dict[str, Any] = translator.translate(
-            template, values, get_managed_policy_map=no_managed_policy_lookup
-        )
-    except InvalidDocumentException as exc:
-        raise TemplateError(f'the SAM transform refused the template: {exc}') from exc
+    request = json.dumps({'template': template, 'parameters': values}, sort_keys=True)
+    return copy.deepcopy(_translated(request))
+
+
+@lru_cache(maxsize=32)
+def _translated(request: str) -> dict[str, Any]:
+    # Cached: a test session starts dozens of stacks from a handful of parameter sets.
+    if not TRANSLATOR_PYTHON.is_file():
+        raise TemplateError(f'the SAM translator venv is missing ({TRANSLATOR_PYTHON}): run `make install`')
+    done = subprocess.run(  # noqa: S603 - our own venv's interpreter and script
+        [str(TRANSLATOR_PYTHON), '-I', str(TRANSLATOR_SCRIPT)],
+        input=request,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise TemplateError(f'the SAM translator failed: {done.stderr[-2000:]}')
+    answer: dict[str, Any] = json.loads(done.stdout)
+    if 'error' in answer:
+        raise TemplateError(str(answer['error']))
+    translated: dict[str, Any] = answer['template']
     return translated

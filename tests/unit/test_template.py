@@ -15,14 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
 
 from loyalty_import.pipeline.observability import Metric
 from loyalty_import.pipeline.settings import Settings
+from rehearsal.template import load_template, package, translate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / 'template.yaml'
@@ -63,18 +61,9 @@ def template() -> dict[str, Any]:
 
 @cache
 def _translate() -> dict[str, Any]:
-    sam = copy.deepcopy(_load_template())
-    # As `sam package` does: local code folders become S3 locations before the transform runs.
-    for logical_id, resource in sam['Resources'].items():
-        properties = resource.get('Properties', {})
-        for key in ('CodeUri', 'ContentUri', 'DefinitionUri'):
-            if key in properties:
-                properties[key] = f's3://artifacts/{logical_id}'
-    translator = Translator(
-        managed_policy_map={}, sam_parser=Parser(), boto_session=boto3.Session(region_name='us-east-1')
-    )
-    translated: dict[str, Any] = translator.translate(sam, parameter_values={})
-    return translated
+    # The same packaging and SAM transform as the rehearsal (and `sam package` + `sam deploy`).
+    packaged = package(load_template(TEMPLATE_PATH), TEMPLATE_PATH.parent)
+    return translate(packaged, {}, region='us-east-1', account_id='123456789012', stack_name='loyalty-import')
 
 
 @pytest.fixture
