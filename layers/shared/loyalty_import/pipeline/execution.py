@@ -10,17 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.crosscheck import check_parsed_file
-from loyalty_import.pipeline.models import (
-    ErrorCode,
-    ImportRecord,
-    ImportResult,
-    ParseResult,
-    RecordStatus,
-)
+from loyalty_import.pipeline.models import ErrorCode, ImportRecord
 from loyalty_import.pipeline.observability import logger
-from loyalty_import.pipeline.outcome import fail_with, finish, update_record
 from loyalty_import.pipeline.ports import Notifier, RecordStore, WixImports
 from loyalty_import.wix.models import LoyaltyImport
 
@@ -33,22 +27,6 @@ class ExecutorDeps:
     clock: Clock = field(default_factory=Clock)
 
 
-def remember_wix_state(record: ImportRecord, wix_import: LoyaltyImport) -> None:
-    """Copy what Wix reports about the import onto the record."""
-    record.wix_status = wix_import.status.value
-    if wix_import.parse_result is not None:
-        record.parse_result = ParseResult(
-            parsed_row_count=wix_import.parse_result.parsed_row_count,
-            parse_error_reason=wix_import.parse_result.parse_error_reason,
-        )
-    if wix_import.import_result is not None:
-        record.import_result = ImportResult(
-            success_count=wix_import.import_result.success_count,
-            failure_count=wix_import.import_result.failure_count,
-            error_file_exists=wix_import.import_result.error_file_exists,
-        )
-
-
 def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorDeps) -> ImportRecord:
     """Cross-check the PARSED import against the record, then execute it.
 
@@ -58,15 +36,10 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
     if record.executed_at is not None:
         return record
     mapping = record.mapping
-    if mapping is None or record.expected_header is None or record.wix_import_id is None:
-        saved, _ = finish(
-            record,
-            fail_with(ErrorCode.UNEXPECTED_STATE, 'The record has no mapping to execute the import with.'),
-            records=deps.records,
-            notifier=deps.notifier,
-            now=deps.clock.now,
-        )
-        return saved
+    import_id = record.wix_import_id
+    if mapping is None or record.expected_header is None or import_id is None:
+        message = 'The record has no mapping to execute the import with.'
+        return _finish(record, deps, transitions.failed(ErrorCode.UNEXPECTED_STATE, message))
     mismatch = check_parsed_file(
         parsed,
         expected_header=record.expected_header,
@@ -77,22 +50,11 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
     if mismatch is not None:
         # The message quotes cells (customer data): it goes to the record and the merchant, not the logs.
         logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
-
-        def reject_parse(current: ImportRecord) -> None:
-            remember_wix_state(current, parsed)
-            fail_with(mismatch.code, mismatch.message)(current)
-
-        saved, _ = finish(
-            record, reject_parse, records=deps.records, notifier=deps.notifier, now=deps.clock.now
-        )
-        return saved
-
-    def mark_parsed(current: ImportRecord) -> None:
-        remember_wix_state(current, parsed)
-        current.move_to(RecordStatus.PARSED, at=deps.clock.now())
-
-    import_id = record.wix_import_id
-    record = update_record(record, mark_parsed, records=deps.records)
+        refused = transitions.failed(mismatch.code, mismatch.message)
+        return _finish(record, deps, transitions.wix_state(parsed), refused)
+    record = transitions.advance(
+        record, transitions.parsed(parsed, at=deps.clock.now()), records=deps.records
+    )
     if record.is_final or record.executed_at is not None:
         return record  # another invocation executed or ended it meanwhile
     executed = deps.wix().execute_import(import_id, mapping.email_index, mapping.points_index)
@@ -102,11 +64,12 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         points_index=mapping.points_index,
         wix_status=executed.status.value,
     )
+    mark_executed = transitions.executed(executed, at=deps.clock.now())
+    return transitions.advance(record, mark_executed, records=deps.records)
 
-    def mark_executed(current: ImportRecord) -> None:
-        at = deps.clock.now()
-        current.executed_at = at
-        remember_wix_state(current, executed)
-        current.move_to(RecordStatus.IMPORTING, at=at)
 
-    return update_record(record, mark_executed, records=deps.records)
+def _finish(record: ImportRecord, deps: ExecutorDeps, *changes: transitions.Change) -> ImportRecord:
+    saved, _ = transitions.finish(
+        record, *changes, records=deps.records, notifier=deps.notifier, now=deps.clock.now
+    )
+    return saved

@@ -120,6 +120,23 @@ def test_a_dry_run_is_inspected_recorded_and_notified_without_calling_wix(w: Wor
     assert [n.attributes['outcome'] for n in w.notifier.sent] == ['DRY_RUN']
 
 
+@pytest.mark.parametrize('metadata', [{'dry-run': 'true'}, {}])
+def test_what_the_importer_learnt_survives_a_concurrent_write(w: World, metadata: dict[str, str]) -> None:
+    # GIVEN a file, and a record that another writer changes just before the importer's first save
+    w.storage.put(KEY, csv_bytes(ROWS), metadata=metadata)
+    w.records.conflicts_to_inject = 1
+    # WHEN it is imported (the save conflicts, the importer re-reads the record and writes again)
+    import_object(source(), w.importer, plenty_of_time)
+    # THEN the re-read copy got everything the file and the inspection taught, not only the status
+    record = w.records.only()
+    assert record.sha256 is not None
+    assert record.size == len(csv_bytes(ROWS))
+    assert record.dry_run is bool(metadata)
+    assert record.mapping is not None
+    assert record.expected_header == ROWS[0]
+    assert record.normalized_size == len(csv_bytes(ROWS))
+
+
 def test_column_overrides_from_object_metadata_reach_the_inspection(w: World) -> None:
     # GIVEN metadata naming the columns by 0-based index
     w.storage.put(KEY, csv_bytes(ROWS), metadata={'email-column': '1', 'points-column': '2'})

@@ -17,11 +17,11 @@ from loyalty_import.pipeline.models import (
     SourceRef,
     TaskError,
 )
-from loyalty_import.pipeline.outcome import update_record
 from loyalty_import.pipeline.steps.executor import run_execute_step
 from loyalty_import.pipeline.steps.finalizer import error_from_task, finalize_import
 from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.pipeline.steps.poller import next_wait, poll_import
+from loyalty_import.pipeline.transitions import advance
 from loyalty_import.wix.errors import WixUnavailable
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
@@ -363,13 +363,13 @@ def test_a_step_in_flight_never_reopens_a_record_another_writer_ended(w: World) 
     def end(current: ImportRecord) -> None:
         current.move_to(RecordStatus.IMPORTED)
 
-    update_record(finalizing, end, records=w.records)
+    advance(finalizing, end, records=w.records)
 
     # WHEN the stale copy is updated (its save conflicts, the re-read finds the record final)
     def reopen(current: ImportRecord) -> None:
         current.move_to(RecordStatus.PARSED)
 
-    result = update_record(stale, reopen, records=w.records)
+    result = advance(stale, reopen, records=w.records)
     # THEN the final record is returned untouched
     assert result.status is RecordStatus.IMPORTED
     stored = w.records.get(record.pk)

@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.errors import RecordNotFound
-from loyalty_import.pipeline.execution import remember_wix_state
 from loyalty_import.pipeline.models import (
     ErrorCode,
     FinalizerInput,
@@ -26,10 +26,10 @@ from loyalty_import.pipeline.models import (
     TaskError,
 )
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.outcome import ERROR_CODES_BY_CLASS, error_code_for_wix, finish
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.transitions import ERROR_CODES_BY_CLASS, error_code_for_wix
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
@@ -84,8 +84,12 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     error_file = None
     if wix_import is not None and _has_error_file(wix_import) and not record.error_file:
         error_file = _copy_error_file(record, wix_import.id, deps)
-    apply = _final_state(task, wix_import, wix_failure, error_file)
-    saved, notified = finish(record, apply, records=deps.records, notifier=deps.notifier, now=deps.clock.now)
+    changes = [transitions.wix_state(wix_import)] if wix_import is not None else []
+    changes.append(transitions.error_file_copied(error_file))
+    changes.append(transitions.decided(lambda current: _decide(current, task, wix_import, wix_failure)))
+    saved, notified = transitions.finish(
+        record, *changes, records=deps.records, notifier=deps.notifier, now=deps.clock.now
+    )
     return _output(saved, notified=notified)
 
 
@@ -107,25 +111,6 @@ def _copy_error_file(record: ImportRecord, import_id: str, deps: FinalizerDeps) 
     uri = deps.storage.write(record.bucket, key, content, content_type='text/csv; charset=utf-8')
     logger.info('error file copied', error_file=uri, size=len(content))
     return uri
-
-
-def _final_state(
-    task: FinalizerInput,
-    wix_import: LoyaltyImport | None,
-    wix_failure: RecordError | None,
-    error_file: str | None,
-) -> Callable[[ImportRecord], None]:
-    def apply(record: ImportRecord) -> None:
-        if wix_import is not None:
-            remember_wix_state(record, wix_import)
-        if error_file:
-            record.error_file = error_file
-        status, error = _decide(record, task, wix_import, wix_failure)
-        if error is not None:
-            record.error = error
-        record.move_to(status, note=error.code if error else None)
-
-    return apply
 
 
 def _decide(

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.crosscheck import preview_rows
 from loyalty_import.pipeline.errors import (
@@ -28,22 +29,30 @@ from loyalty_import.pipeline.errors import (
     RecordStoreError,
     SourceNotFound,
 )
-from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked, remember_wix_state
+from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked
 from loyalty_import.pipeline.models import (
     ErrorCode,
     ExecutionInput,
     ImporterOutcome,
     ImportRecord,
+    InspectionOutcome,
+    MappingSummary,
     Overrides,
-    RecordError,
-    RecordStatus,
     SourceEvent,
 )
 from loyalty_import.pipeline.observability import Metric, MetricUnit, bind_import, logger, metrics
-from loyalty_import.pipeline.outcome import error_code_for_wix, fail_with, finish, update_record
-from loyalty_import.pipeline.ports import Inspector, Notifier, RecordStore, Storage, WixImports, Workflow
+from loyalty_import.pipeline.ports import (
+    Inspector,
+    Notifier,
+    RecordStore,
+    Storage,
+    StoredObject,
+    WixImports,
+    Workflow,
+)
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.transitions import Change, error_code_for_wix
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload_and_create
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
@@ -115,26 +124,18 @@ def import_object(
             raise RecordStoreError(f'record {ref.source_id} exists and does not')
         if existing.is_final and existing.notified_at is None:
             # Ended, but its notification failed (the claim was released): send it now.
-            finished, _ = finish(
-                existing, _keep_status, records=deps.records, notifier=deps.notifier, now=deps.clock.now
-            )
-            return _outcome(finished)
+            return _outcome(_finish(existing, deps))
         if existing.is_final:
             logger.info('object version already processed', status=existing.status.value)
             return _outcome(existing, duplicate=True)
         logger.info('resuming an unfinished import', status=existing.status.value)
         record = existing
     if record.wix_import_id is None:
-        created = _inspect_and_create(record, deps)
-        if created.wix_import_id is None:  # ended without a Wix import (refused, dry run, failed)
-            return _outcome(created)
-        record = created
+        record = _inspect_and_create(record, deps)
+    if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
+        return _outcome(record)
     bind_import(record.wix_import_id, source_id=ref.source_id)
     return _drive_to_execution(record, deps, remaining_s)
-
-
-def _keep_status(record: ImportRecord) -> None:
-    """An `apply` for `finish` when the record already holds its final state."""
 
 
 def _outcome(record: ImportRecord, *, duplicate: bool = False) -> ImporterOutcome:
@@ -147,59 +148,73 @@ def _outcome(record: ImportRecord, *, duplicate: bool = False) -> ImporterOutcom
     )
 
 
-def _end(
-    record: ImportRecord, code: str, message: str, deps: ImporterDeps, status: RecordStatus
-) -> ImportRecord:
-    saved, _ = finish(
-        record,
-        fail_with(code, message, status=status),
-        records=deps.records,
-        notifier=deps.notifier,
-        now=deps.clock.now,
+def _finish(record: ImportRecord, deps: ImporterDeps, *changes: Change) -> ImportRecord:
+    saved, _ = transitions.finish(
+        record, *changes, records=deps.records, notifier=deps.notifier, now=deps.clock.now
     )
     return saved
 
 
 def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
-    settings = deps.settings
+    """Read and inspect the file, then end it (refused, dry run, failed) or create its Wix import."""
+    stored = _read_source(record, deps)
+    if isinstance(stored, ImportRecord):  # ended: the object is gone or too large
+        return stored
+    overrides, dry_run = overrides_from_metadata(stored.metadata)
+    facts = [
+        transitions.file_read(
+            size=stored.size,
+            sha256=hashlib.sha256(stored.content).hexdigest(),
+            overrides=overrides,
+            dry_run=dry_run,
+        )
+    ]
+    inspection = _inspect(record, stored.content, overrides, facts, deps)
+    if isinstance(inspection, ImportRecord):  # ended: refused, or the inspection crashed
+        return inspection
+    facts.append(
+        transitions.inspected(
+            inspection,
+            expected_sample_rows=preview_rows(inspection.normalized_content),
+            normalized_sha256=hashlib.sha256(inspection.normalized_content).hexdigest(),
+        )
+    )
+    _report_mapping(inspection.mapping, dry_run=dry_run)
+    if dry_run:
+        return _finish(record, deps, *facts, transitions.dry_run())
+    return _create_at_wix(record, inspection, facts, deps)
+
+
+def _read_source(record: ImportRecord, deps: ImporterDeps) -> StoredObject | ImportRecord:
+    """The source object's bytes, or the record ended because they cannot be read."""
     try:
-        stored = deps.storage.read(
-            record.bucket, record.key, record.version_id, max_bytes=settings.max_file_bytes
+        return deps.storage.read(
+            record.bucket, record.key, record.version_id, max_bytes=deps.settings.max_file_bytes
         )
     except SourceNotFound as exc:
-        return _end(record, ErrorCode.SOURCE_NOT_FOUND, str(exc), deps, RecordStatus.FAILED)
+        return _finish(record, deps, transitions.failed(ErrorCode.SOURCE_NOT_FOUND, str(exc)))
     except ObjectTooLarge as exc:
         message = (
             f'The file is {exc.size} bytes; the most this pipeline (and Wix) accepts is {exc.limit} bytes.'
         )
-        return _reject(record, FileRefused(FILE_TOO_LARGE, message), deps)
-    record.size = stored.size
-    record.sha256 = hashlib.sha256(stored.content).hexdigest()
-    overrides, dry_run = overrides_from_metadata(stored.metadata)
-    record.dry_run = dry_run
-    record.overrides = (
-        overrides if overrides.email_column is not None or overrides.points_column is not None else None
-    )
+        return _reject(record, FileRefused(FILE_TOO_LARGE, message), deps, [])
+
+
+def _inspect(
+    record: ImportRecord, content: bytes, overrides: Overrides, facts: list[Change], deps: ImporterDeps
+) -> InspectionOutcome | ImportRecord:
+    """The inspection's verdict, or the record ended because the file is refused (or broke it)."""
     try:
-        inspection = deps.inspector(stored.content, overrides)
+        return deps.inspector(content, overrides)
     except FileRefused as refusal:
-        return _reject(record, refusal, deps)
+        return _reject(record, refusal, deps, facts)
     except Exception as exc:  # noqa: BLE001 - a crash on THIS file would crash every retry: record it instead
         logger.exception('the CSV inspection crashed')
-        return _end(
-            record,
-            ErrorCode.INSPECTION_ERROR,
-            f'The file could not be inspected: {exc}',
-            deps,
-            RecordStatus.FAILED,
-        )
-    mapping = inspection.mapping
-    record.mapping = mapping
-    record.preflight = inspection.preflight
-    record.expected_header = inspection.normalized_header
-    record.expected_sample_rows = preview_rows(inspection.normalized_content)
-    record.normalized_size = len(inspection.normalized_content)
-    record.normalized_sha256 = hashlib.sha256(inspection.normalized_content).hexdigest()
+        message = f'The file could not be inspected: {exc}'
+        return _finish(record, deps, *facts, transitions.failed(ErrorCode.INSPECTION_ERROR, message))
+
+
+def _report_mapping(mapping: MappingSummary, *, dry_run: bool) -> None:
     metrics.add_metric(
         name=Metric.MAPPING_CONFIDENCE, unit=MetricUnit.Percent, value=round(mapping.confidence * 100, 1)
     )
@@ -212,60 +227,47 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         confidence=mapping.confidence,
         dry_run=dry_run,
     )
-    if dry_run:
-        saved, _ = finish(
-            record,
-            lambda current: current.move_to(RecordStatus.DRY_RUN),
-            records=deps.records,
-            notifier=deps.notifier,
-            now=deps.clock.now,
-        )
-        return saved
+
+
+def _create_at_wix(
+    record: ImportRecord, inspection: InspectionOutcome, facts: list[Change], deps: ImporterDeps
+) -> ImportRecord:
+    """Upload the normalized file and create its Wix import (or adopt the one an earlier attempt made)."""
+    content = inspection.normalized_content
     try:
-        adopted = _import_created_by_an_earlier_attempt(record, deps)
-        if adopted is None:
+        created = _import_created_by_an_earlier_attempt(record, len(content), deps)
+        if created is None:
             # Save the mapping and the attempt before calling Wix: a crash or a WixUnavailable there
             # leaves the record's story complete, and tells the retry to look before creating again.
-            record.create_attempted_at = deps.clock.now()
-            record = deps.records.save(record)
-        created = adopted or upload_and_create(
-            deps.wix(), wix_file_name(record), inspection.normalized_content
-        )
+            attempt = transitions.create_attempted(deps.clock.now())
+            record = transitions.advance(record, *facts, attempt, records=deps.records)
+            if record.is_final:  # another writer ended it meanwhile
+                return record
+            created = upload_and_create(deps.wix(), wix_file_name(record), content)
     except WixUnavailable:
         raise  # transient: Lambda's retry resumes here (nothing was created at Wix, or the client knows)
     except WixError as exc:
-        return _end(record, error_code_for_wix(exc), exc.message, deps, RecordStatus.FAILED)
+        return _finish(record, deps, *facts, transitions.failed(error_code_for_wix(exc), exc.message))
     except (ValueError, InvalidCredentials) as exc:  # a malformed secret: retrying cannot help
-        return _end(record, error_code_for_wix(exc), str(exc), deps, RecordStatus.FAILED)
+        return _finish(record, deps, *facts, transitions.failed(error_code_for_wix(exc), str(exc)))
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
-
-    def mark_created(current: ImportRecord) -> None:
-        current.wix_import_id = created.id
-        remember_wix_state(current, created)
-        current.move_to(RecordStatus.CREATED, at=deps.clock.now())
-
-    return update_record(record, mark_created, records=deps.records)
+    mark_created = transitions.created(created, at=deps.clock.now())
+    return transitions.advance(record, *facts, mark_created, records=deps.records)
 
 
-def _reject(record: ImportRecord, refusal: FileRefused, deps: ImporterDeps) -> ImportRecord:
+def _reject(
+    record: ImportRecord, refusal: FileRefused, deps: ImporterDeps, facts: list[Change]
+) -> ImportRecord:
     """Refused file: a short report beside it under the results prefix, REJECTED, one notification."""
     logger.info('file refused', code=refusal.code, reason=refusal.message)
-    key = results_key(deps.settings, record, 'rejected.txt')
-    record.report = deps.storage.write(
+    report = deps.storage.write(
         record.bucket,
-        key,
+        results_key(deps.settings, record, 'rejected.txt'),
         _rejection_report(record, refusal).encode('utf-8'),
         content_type='text/plain; charset=utf-8',
     )
-
-    def reject(current: ImportRecord) -> None:
-        current.report = record.report
-        current.error = RecordError(code=refusal.code, message=refusal.message)
-        current.move_to(RecordStatus.REJECTED, note=refusal.code)
-
-    saved, _ = finish(record, reject, records=deps.records, notifier=deps.notifier, now=deps.clock.now)
-    return saved
+    return _finish(record, deps, *facts, transitions.rejected(refusal.code, refusal.message, report=report))
 
 
 def _rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
@@ -299,18 +301,20 @@ def wix_file_name(record: ImportRecord) -> str:
     return f'{stem}.{version_tag}.csv'
 
 
-def _import_created_by_an_earlier_attempt(record: ImportRecord, deps: ImporterDeps) -> LoyaltyImport | None:
+def _import_created_by_an_earlier_attempt(
+    record: ImportRecord, normalized_size: int, deps: ImporterDeps
+) -> LoyaltyImport | None:
     """The Wix import an earlier invocation for this object version created but never recorded.
 
     The client already adopts an import whose create response was lost within one call; this covers
     the gap it cannot see: an invocation that ended (WixUnavailable, a crash, a timeout) after Wix
     accepted the create. Same normalized file name and size, created since that attempt began.
     """
-    if record.create_attempted_at is None or record.normalized_size is None:
+    if record.create_attempted_at is None:
         return None
     found = deps.wix().find_created_import(
         wix_file_name(record),
-        record.normalized_size,
+        normalized_size,
         record.create_attempted_at - CREATE_CLOCK_SKEW,
     )
     if found is not None:
@@ -369,11 +373,6 @@ def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) ->
     payload = ExecutionInput(import_id=import_id, source_id=record.pk, deadline=deadline).to_wire()
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
-
-    def mark_started(current: ImportRecord) -> None:
-        current.execution_name = name
-        current.execution_arn = arn or current.execution_arn
-
     if record.execution_name != name or (arn and record.execution_arn != arn):
-        record = update_record(record, mark_started, records=deps.records)
+        record = transitions.advance(record, transitions.execution_started(name, arn), records=deps.records)
     return _outcome(record)

@@ -1,0 +1,348 @@
+"""The one owner of the import record's transitions: every step asks this module to move the record.
+
+A step describes what changes as `Change`s (small functions of the record, built here) and hands
+them to `advance` (the record stays in flight) or `finish` (it ends: final status, one
+notification). Both write with optimistic locking; when another writer got there first they re-read
+the record and apply the same changes to the fresh copy, so nothing a step meant to record is lost,
+and an in-flight step never reopens a record another writer has meanwhile ended.
+
+`finish` is the one way an import ends (a refusal, a dry run, Wix's verdict, the deadline, an
+error), whichever step gets there and however often Lambda or Step Functions retry it. The
+record's `notifiedAt` is claimed with that same conditional write before the message goes out, so
+a repeat finds it set and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from loyalty_import.pipeline.errors import ConcurrentUpdate, PipelineError, RecordNotFound
+from loyalty_import.pipeline.models import (
+    ErrorCode,
+    ImportRecord,
+    ImportResult,
+    InspectionOutcome,
+    Overrides,
+    ParseResult,
+    RecordError,
+    RecordStatus,
+)
+from loyalty_import.pipeline.notifications import build_notification
+from loyalty_import.pipeline.observability import Metric, MetricUnit, logger, metrics
+from loyalty_import.pipeline.ports import Notifier, RecordStore
+from loyalty_import.wix.models import LoyaltyImport
+
+MAX_WRITE_ATTEMPTS = 5
+MAX_ERROR_MESSAGE = 1000
+
+# Sets part of the record; may run again on a fresh copy after a concurrent write.
+Change = Callable[[ImportRecord], None]
+
+_OUTCOME_METRIC = {
+    RecordStatus.IMPORTED: Metric.IMPORTS_IMPORTED,
+    RecordStatus.FAILED: Metric.IMPORTS_FAILED,
+    RecordStatus.REJECTED: Metric.IMPORTS_REJECTED,
+    RecordStatus.TIMED_OUT: Metric.IMPORTS_TIMED_OUT,
+    RecordStatus.DRY_RUN: Metric.IMPORTS_DRY_RUN,
+}
+
+
+# ---------------------------------------------------------------------------- writing the record
+
+
+def advance(record: ImportRecord, *changes: Change, records: RecordStore) -> ImportRecord:
+    """Apply the changes and save; on a concurrent write, re-read and apply them to the fresh copy.
+
+    A record that another writer has meanwhile ended (Finalize ran while an importer retry was
+    still at work) is returned as it is: an in-flight step must never reopen a final record.
+    """
+    return _write(record, changes, records=records, stop_at_final=True)
+
+
+def finish(
+    record: ImportRecord,
+    *changes: Change,
+    records: RecordStore,
+    notifier: Notifier,
+    now: Callable[[], dt.datetime],
+) -> tuple[ImportRecord, bool]:
+    """Apply the changes (which set a final status), claim the notification, save, notify once.
+
+    Without changes the record must already be final (its notification failed and was released).
+    Returns the saved record and whether this call sent the notification (False: an earlier call
+    already did).
+    """
+    current = record
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if current.notified_at is not None:
+            logger.info('import already finished and notified', status=current.status.value)
+            return current, False
+        _apply(current, changes)
+        if not current.is_final:
+            raise ValueError(f'finish() needs a final status, got {current.status}')
+        _claim_notification(current, now())
+        try:
+            saved = records.save(current)
+        except ConcurrentUpdate:
+            current = _reread(records, current.pk)
+            continue
+        _notify(saved, records=records, notifier=notifier)
+        _emit_outcome_metrics(saved)
+        return saved, True
+    raise _kept_changing(record)
+
+
+def _write(
+    record: ImportRecord, changes: Iterable[Change], *, records: RecordStore, stop_at_final: bool
+) -> ImportRecord:
+    current = record
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        _apply(current, changes)
+        try:
+            return records.save(current)
+        except ConcurrentUpdate:
+            current = _reread(records, current.pk)
+            if stop_at_final and current.is_final:
+                return current
+    raise _kept_changing(record)
+
+
+def _apply(record: ImportRecord, changes: Iterable[Change]) -> None:
+    for change in changes:
+        change(record)
+
+
+def _reread(records: RecordStore, source_id: str) -> ImportRecord:
+    fresh = records.get(source_id)
+    if fresh is None:
+        raise RecordNotFound(source_id) from None
+    return fresh
+
+
+def _kept_changing(record: ImportRecord) -> ConcurrentUpdate:
+    return ConcurrentUpdate(
+        f'record {record.pk} kept changing; giving up after {MAX_WRITE_ATTEMPTS} attempts'
+    )
+
+
+def _claim_notification(record: ImportRecord, at: dt.datetime) -> None:
+    record.finished_at = at
+    started = record.s3_event_time or record.created_at
+    record.duration_seconds = round(max(0.0, (at - started).total_seconds()), 3)
+    record.notified_at = at
+
+
+def _release_notification(record: ImportRecord) -> None:
+    record.notified_at = None
+
+
+def _notify(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -> None:
+    notification = build_notification(record)
+    try:
+        message_id = notifier.publish(notification)
+    except PipelineError:
+        # Give the claim back so the retry that follows this exception sends the notification.
+        try:
+            _write(record, [_release_notification], records=records, stop_at_final=False)
+        except PipelineError:
+            logger.exception('could not release the notification claim', source_id=record.pk)
+        raise
+    logger.info(
+        'import finished',
+        status=record.status.value,
+        subject=notification.subject,
+        message_id=message_id,
+        error_code=record.error.code if record.error else None,
+    )
+
+
+def _emit_outcome_metrics(record: ImportRecord) -> None:
+    metrics.add_metric(name=_OUTCOME_METRIC[record.status], unit=MetricUnit.Count, value=1)
+    if record.import_result is not None:
+        metrics.add_metric(
+            name=Metric.ROWS_IMPORTED, unit=MetricUnit.Count, value=record.import_result.success_count or 0
+        )
+        metrics.add_metric(
+            name=Metric.ROWS_FAILED, unit=MetricUnit.Count, value=record.import_result.failure_count or 0
+        )
+    if record.duration_seconds is not None:
+        metrics.add_metric(
+            name=Metric.END_TO_END_DURATION, unit=MetricUnit.Seconds, value=record.duration_seconds
+        )
+
+
+# ---------------------------------------------------------------------------- the changes
+
+
+def file_read(*, size: int, sha256: str, overrides: Overrides, dry_run: bool) -> Change:
+    """What reading the source object taught: its size, hash and per-file controls."""
+    named = overrides if overrides.email_column is not None or overrides.points_column is not None else None
+
+    def change(record: ImportRecord) -> None:
+        record.size = size
+        record.sha256 = sha256
+        record.dry_run = dry_run
+        record.overrides = named
+
+    return change
+
+
+def inspected(
+    inspection: InspectionOutcome, *, expected_sample_rows: list[list[str]], normalized_sha256: str
+) -> Change:
+    """The inspection's mapping and summary, and what Wix must report back after parsing."""
+
+    def change(record: ImportRecord) -> None:
+        record.mapping = inspection.mapping
+        record.preflight = inspection.preflight
+        record.expected_header = inspection.normalized_header
+        record.expected_sample_rows = expected_sample_rows
+        record.normalized_size = len(inspection.normalized_content)
+        record.normalized_sha256 = normalized_sha256
+
+    return change
+
+
+def create_attempted(at: dt.datetime) -> Change:
+    """A Wix create is about to be sent: a retry that finds this (and no import id) looks first."""
+
+    def change(record: ImportRecord) -> None:
+        record.create_attempted_at = at
+
+    return change
+
+
+def wix_state(wix_import: LoyaltyImport) -> Change:
+    """Copy what Wix reports about the import onto the record."""
+
+    def change(record: ImportRecord) -> None:
+        record.wix_status = wix_import.status.value
+        if wix_import.parse_result is not None:
+            record.parse_result = ParseResult(
+                parsed_row_count=wix_import.parse_result.parsed_row_count,
+                parse_error_reason=wix_import.parse_result.parse_error_reason,
+            )
+        if wix_import.import_result is not None:
+            record.import_result = ImportResult(
+                success_count=wix_import.import_result.success_count,
+                failure_count=wix_import.import_result.failure_count,
+                error_file_exists=wix_import.import_result.error_file_exists,
+            )
+
+    return change
+
+
+def created(wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
+    """The Wix import exists (CREATED: Wix is parsing the file)."""
+    remember = wix_state(wix_import)
+
+    def change(record: ImportRecord) -> None:
+        record.wix_import_id = wix_import.id
+        remember(record)
+        record.move_to(RecordStatus.CREATED, at=at)
+
+    return change
+
+
+def parsed(wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
+    """Wix parsed the file and the cross-check passed (recorded just before execute)."""
+    remember = wix_state(wix_import)
+
+    def change(record: ImportRecord) -> None:
+        remember(record)
+        record.move_to(RecordStatus.PARSED, at=at)
+
+    return change
+
+
+def executed(wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
+    """Wix accepted the execute (IMPORTING: the state machine polls until Wix finishes)."""
+    remember = wix_state(wix_import)
+
+    def change(record: ImportRecord) -> None:
+        record.executed_at = at
+        remember(record)
+        record.move_to(RecordStatus.IMPORTING, at=at)
+
+    return change
+
+
+def execution_started(name: str, arn: str | None) -> Change:
+    """The state machine execution that follows the import (its ARN, unless a redelivery started it)."""
+
+    def change(record: ImportRecord) -> None:
+        record.execution_name = name
+        record.execution_arn = arn or record.execution_arn
+
+    return change
+
+
+def failed(code: str, message: str, *, status: RecordStatus = RecordStatus.FAILED) -> Change:
+    """End with an error a person can read (FAILED unless another final status is given)."""
+    error = RecordError(code=code, message=message[:MAX_ERROR_MESSAGE])
+    return ended(status, error)
+
+
+def rejected(code: str, message: str, *, report: str) -> Change:
+    """The inspection refused the file; `report` is the refusal report written beside it."""
+    error = RecordError(code=code, message=message)
+
+    def change(record: ImportRecord) -> None:
+        record.report = report
+        ended(RecordStatus.REJECTED, error)(record)
+
+    return change
+
+
+def dry_run() -> Change:
+    return ended(RecordStatus.DRY_RUN, None)
+
+
+def ended(status: RecordStatus, error: RecordError | None) -> Change:
+    """A final status, with the error that explains it (if any) as its history note."""
+
+    def change(record: ImportRecord) -> None:
+        if error is not None:
+            record.error = error
+        record.move_to(status, note=error.code if error else None)
+
+    return change
+
+
+def error_file_copied(uri: str | None) -> Change:
+    def change(record: ImportRecord) -> None:
+        if uri:
+            record.error_file = uri
+
+    return change
+
+
+def decided(decide: Callable[[ImportRecord], tuple[RecordStatus, RecordError | None]]) -> Change:
+    """A final status chosen from the record as it is when written (re-decided on a fresh copy)."""
+
+    def change(record: ImportRecord) -> None:
+        ended(*decide(record))(record)
+
+    return change
+
+
+# Error class name -> the record's error code. By name, because errors cross Step Functions as
+# {"Error": "<class name>"}: the finalizer maps a Catch's error with the same table.
+ERROR_CODES_BY_CLASS: dict[str, str] = {
+    'WixAuthError': ErrorCode.WIX_AUTH_FAILED.value,
+    'WixNotFound': ErrorCode.WIX_NOT_FOUND.value,
+    'WixValidationError': ErrorCode.WIX_REJECTED_REQUEST.value,
+    'WixRateLimited': ErrorCode.WIX_UNAVAILABLE.value,
+    'WixUnavailable': ErrorCode.WIX_UNAVAILABLE.value,
+    'InvalidWixSecret': ErrorCode.WIX_CREDENTIALS_INVALID.value,
+    'InvalidCredentials': ErrorCode.WIX_CREDENTIALS_INVALID.value,
+}
+
+
+def error_code_for_wix(exc: Exception) -> str:
+    """The record's error code for a Wix client or credentials error (its class or a base class)."""
+    for klass in type(exc).__mro__:
+        if klass.__name__ in ERROR_CODES_BY_CLASS:
+            return ERROR_CODES_BY_CLASS[klass.__name__]
+    return 'WIX_ERROR'
