@@ -8,12 +8,24 @@ validation pass writes the rows through `OutputWriter` as it reads them.
 from __future__ import annotations
 
 import csv
+import re
+from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, repeat
+from operator import itemgetter, setitem
 
 from loyalty_import.inspection.models import MAX_COLUMNS
 
 _FLUSH_CHARS = 1 << 20
+# The NUL that starts a cell, when the cell holds what makes csv.writer quote it. Possessive, so a
+# cell without one is given up at its end, never rescanned; a lookahead, so the replacement is a
+# literal (Python 3.11 expands a group reference in Python, once per match).
+_OPENS_QUOTED_CELL = re.compile('\x00(?=[^\x00,"\r\n]*+[,"\r\n])')
+_QUOTED = (',', '"', '\n', '\r')
+# Every cell of the NUL-joined column needs quotes (a money column of '1.234,56 €'): one match,
+# then quoting them all is two replaces, not a substitution per cell.
+_QUOTED_CELL = '[^\x00,"\r\n]*+[,"\r\n][^\x00]*+'
+_ALL_QUOTED = re.compile(f'{_QUOTED_CELL}(?:\x00{_QUOTED_CELL})*+')
 
 
 class OutputWriter:
@@ -29,6 +41,9 @@ class OutputWriter:
         self._chunks: list[bytes] = []
         self._writer = csv.writer(self, lineterminator='\r\n')
         self._comma_free = comma_free
+        # The columns seen holding cells that need quotes ('1.234,56 €' from a ';' file): the
+        # next blocks quote those first and only prove the others clean.
+        self._quoted_columns: list[int] = []
         self.bytes_written = 0
 
     def write(self, text: str) -> None:  # the file-like protocol csv.writer needs
@@ -41,25 +56,36 @@ class OutputWriter:
             self._flush()
 
     def write_block(self, rows: list[list[str]], width: int, *, single_line: bool = False) -> None:
-        """Like writerows, faster: rows needing no quotes are joined in bulk, csv.writer does the rest.
+        """Like writerows, faster: rows are joined in bulk, the cells needing quotes quoted column by
+        column in C (`quoted_block`); csv.writer does only the rows neither can.
 
         `single_line`: the reader saw one physical line per row, so no cell holds a line break.
         """
-        n = len(rows)
-        # The empty last item ends the block with a line break without copying it again.
-        block = '\r\n'.join(chain(map(','.join, rows), ('',)))
-        if (
-            '"' not in block
-            and (single_line or (block.count('\n') == n and block.count('\r') == n))
-            and (self._comma_free or block.count(',') == n * (width - 1))
-        ):
-            # Encoded at once: the block is never copied into a larger text first.
-            if self._parts:
-                self._flush()
-            chunk = block.encode('utf-8')
-            self._chunks.append(chunk)
-            self.bytes_written += len(chunk)
+        block = self._block(rows, width, single_line)
+        if block is None:
+            self._write_rows(rows, width)
             return
+        # Encoded at once: the block is never copied into a larger text first.
+        if self._parts:
+            self._flush()
+        chunk = block.encode('utf-8')
+        self._chunks.append(chunk)
+        self.bytes_written += len(chunk)
+
+    def _block(self, rows: list[list[str]], width: int, single_line: bool) -> str | None:
+        if not self._quoted_columns:
+            block = _plain_block(rows, width, self._comma_free, single_line)
+        else:
+            block = quoted_block(rows, width, self._quoted_columns, single_line)
+        if block is not None:
+            return block
+        found = columns_needing_quotes(rows)
+        if found is None:
+            return None  # a cell holds a NUL: csv.writer writes the block
+        self._quoted_columns = sorted({*self._quoted_columns, *found})
+        return quoted_block(rows, width, self._quoted_columns, single_line)
+
+    def _write_rows(self, rows: list[list[str]], width: int) -> None:
         for row in rows:
             line = ','.join(row)
             if line.count(',') == width - 1 and '"' not in line and '\n' not in line and '\r' not in line:
@@ -81,6 +107,81 @@ class OutputWriter:
         content = b''.join(self._chunks)
         self._chunks.clear()
         return content
+
+
+def _plain_block(rows: list[list[str]], width: int, comma_free: bool, single_line: bool) -> str | None:
+    """The rows joined in bulk, when no cell needs quotes (None otherwise)."""
+    n = len(rows)
+    # The empty last item ends the block with a line break without copying it again.
+    block = '\r\n'.join(chain(map(','.join, rows), ('',)))
+    if (
+        '"' not in block
+        and (single_line or (block.count('\n') == n and block.count('\r') == n))
+        and (comma_free or block.count(',') == n * (width - 1))
+    ):
+        return block
+    return None
+
+
+def columns_needing_quotes(rows: list[list[str]]) -> list[int] | None:
+    """The columns with a cell holding ',', '"' or a line break; None when a cell holds a NUL."""
+    found = []
+    for index, column in enumerate(zip(*rows, strict=True)):
+        joined = '\x00'.join(column)
+        if any(char in joined for char in _QUOTED):
+            if joined.count('\x00') != len(column) - 1:
+                return None
+            found.append(index)
+    return found
+
+
+def quote_cells(joined: str) -> str:
+    """NUL-joined cells, each quoted as csv.writer quotes it (QUOTE_MINIMAL), still NUL-joined.
+
+    NUL separates cells safely: no ASCII-compatible file decodes to one (a NUL byte is refused),
+    and the callers check the count. One regex puts the opening quotes, the same regex on the
+    reversed text the closing ones: two C passes instead of csv.writer's look at every character.
+    """
+    # csv.writer doubles every quote inside a quoted cell, and any cell holding one is quoted.
+    doubled = joined.replace('"', '""')
+    if _ALL_QUOTED.fullmatch(joined) is not None:
+        return '"' + doubled.replace('\x00', '"\x00"') + '"'
+    opened = _OPENS_QUOTED_CELL.sub('\x00"', '\x00' + doubled + '\x00')
+    return _OPENS_QUOTED_CELL.sub('\x00"', opened[::-1])[::-1][1:-1]
+
+
+def quoted_block(rows: list[list[str]], width: int, columns: list[int], single_line: bool) -> str | None:
+    """The rows as csv.writer writes them, `columns` quoted in bulk; None if another column needs it.
+
+    The quoted cells go into the rows only while they are joined (the rows are the caller's).
+    Every ',', '"' and line break of the block is then accounted for by the separators and the
+    quoted columns, or some other cell holds one and this block is not the answer.
+    """
+    n = len(rows)
+    # Without line breaks in any cell (`single_line`), only commas and quotes need accounting for.
+    checked = _QUOTED[:2] if single_line else _QUOTED
+    quoted: list[tuple[int, list[str], list[str]]] = []
+    expected = dict.fromkeys(checked, 0)
+    for index in columns:
+        cells = list(map(itemgetter(index), rows))
+        joined = '\x00'.join(cells)
+        if joined.count('\x00') != n - 1:
+            return None
+        text = quote_cells(joined)
+        for char in checked:
+            expected[char] += text.count(char)
+        quoted.append((index, cells, text.split('\x00')))
+    for index, _, new in quoted:
+        deque(map(setitem, rows, repeat(index, n), new), maxlen=0)
+    try:
+        block = '\r\n'.join(chain(map(','.join, rows), ('',)))
+    finally:
+        for index, old, _ in quoted:
+            deque(map(setitem, rows, repeat(index, n), old), maxlen=0)
+    separators = {',': n * (width - 1), '"': 0, '\n': n, '\r': n}
+    if all(block.count(char) == separators[char] + expected[char] for char in checked):
+        return block
+    return None
 
 
 def cells_hold_no_comma(data: bytes, delimiter: str, *, ascii_compatible: bool) -> bool:

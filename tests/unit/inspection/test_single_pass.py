@@ -1,0 +1,168 @@
+"""A rewritten file is validated and written in ONE pass, with exactly what csv.writer would write."""
+
+# ruff: noqa: RUF001, RUF003 - typographic quotes, dashes and the euro sign (cp1252's 0x80-0x9f) are the point
+from __future__ import annotations
+
+import csv
+import io
+import random
+
+import pytest
+
+import loyalty_import.inspection as inspection_module
+from loyalty_import.inspection import Inspection, inspect_csv
+from loyalty_import.inspection.normalize import OutputWriter, quote_cells
+from loyalty_import.inspection.validation import run_pass
+from tests.unit.inspection.helpers import PEOPLE
+
+_NOTES = ['', '„Stammkunde“ – bitte nicht anrufen…', 'Gutschein 10 € eingelöst', 'it’s a “VIP”', 'a, b; "c"']
+
+
+def _csv_writer_bytes(blocks: list[list[list[str]]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\r\n')
+    for rows in blocks:
+        writer.writerows(rows)
+    return out.getvalue().encode('utf-8')
+
+
+def _german_export(rows: int) -> bytes:
+    """cp1252, ';', '1.234' balances, '1.234,56 €' amounts, notes with „…“ and quotes: bytes in 0x80-0x9f."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=';', lineterminator='\r\n')
+    writer.writerow(['Name', 'E-Mail', 'Punktestand', 'Umsatz', 'Notiz'])
+    for i in range(rows):
+        name, email = PEOPLE[i % len(PEOPLE)]
+        name = name.replace('\u0131', 'i')  # cp1252 has no dotless i
+        writer.writerow(
+            [
+                f'{name} O’Brien' if i % 3 == 0 else name,
+                email.replace('@', f'{i}@'),
+                f'{i + 1}.{i % 1000:03d}',
+                f'{i},{i % 100:02d} €',
+                _NOTES[i % len(_NOTES)],
+            ]
+        )
+    return out.getvalue().encode('cp1252')
+
+
+def _count_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return run_pass(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inspection_module, 'run_pass', counted)
+    return calls
+
+
+@pytest.mark.parametrize('single_line', [False, True])
+def test_the_writer_quotes_exactly_what_csv_writer_quotes(single_line: bool) -> None:
+    # GIVEN blocks of random cells holding commas, quotes, line breaks and cp1252 punctuation; the
+    # columns needing quotes change from block to block (learnt in one, new ones in the next)
+    rnd = random.Random(5)
+    alphabet = ['a', ',', '"', '""', ' ', 'é', '€', '„', '“', ';', "'", '']
+    if not single_line:
+        alphabet += ['\n', '\r', '\r\n']
+    for _ in range(300):
+        width = rnd.randint(2, 5)
+        blocks = [
+            [
+                [''.join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 5))) for _ in range(width)]
+                for _ in range(rnd.randint(1, 6))
+            ]
+            for _ in range(4)
+        ]
+        expected = _csv_writer_bytes(blocks)
+        # WHEN written block by block
+        writer = OutputWriter()
+        for rows in blocks:
+            writer.write_block([list(row) for row in rows], width, single_line=single_line)
+        # THEN the bytes are csv.writer's
+        assert writer.getvalue() == expected
+
+
+def test_the_writer_leaves_the_callers_rows_as_they_were() -> None:
+    # GIVEN rows whose second column needs quotes
+    rows = [['a@example.com', '1,50 €'], ['b@example.com', 'say "hi"']]
+    copy = [list(row) for row in rows]
+    # WHEN written / THEN the cells are quoted in the output only
+    writer = OutputWriter()
+    writer.write_block(rows, 2, single_line=True)
+    assert rows == copy
+    assert writer.getvalue() == _csv_writer_bytes([copy])
+
+
+def test_a_cell_holding_a_nul_is_left_to_csv_writer() -> None:
+    # GIVEN a column needing quotes with a NUL in one cell (NUL separates cells in the bulk path)
+    rows = [['a@example.com', 'x,\x00y'], ['b@example.com', '2,5']]
+    # WHEN written / THEN csv.writer's bytes all the same
+    writer = OutputWriter()
+    writer.write_block([list(row) for row in rows], 2)
+    assert writer.getvalue() == _csv_writer_bytes([rows])
+
+
+def test_quote_cells_quotes_only_the_cells_csv_writer_quotes() -> None:
+    # WHEN NUL-joined cells are quoted, all of them needing it or some
+    assert quote_cells('1,5 €\x002,0 €') == '"1,5 €"\x00"2,0 €"'
+    assert quote_cells('plain\x00say "hi"\x00\x00a\nb') == 'plain\x00"say ""hi"""\x00\x00"a\nb"'
+
+
+def test_a_cp1252_export_with_its_own_characters_is_rewritten_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a German cp1252 export whose cells hold € ’ „ “ – … (bytes 0x80-0x9f), commas and quotes
+    data = _german_export(700)
+    assert any(0x80 <= byte <= 0x9F for byte in data)
+    passes = _count_passes(monkeypatch)
+    # WHEN inspected
+    inspection = inspect_csv(data)
+    # THEN one validation pass wrote what csv.writer writes for the decoded rows, balances ungrouped
+    assert passes == [1]
+    assert inspection.encoding == 'cp1252'
+    rows = list(csv.reader(io.StringIO(data.decode('cp1252'), newline=''), delimiter=';'))
+    for row in rows[1:]:
+        row[2] = row[2].replace('.', '')
+    assert inspection.normalized.content == _csv_writer_bytes([rows])
+
+
+def _too_large_for_all_columns(data: bytes) -> int:
+    """A limit the full UTF-8 rewrite exceeds and EMAIL plus POINTS alone fit in."""
+    full = inspect_csv(data).normalized.content
+    return min(len(full) - 1, len(data) + 16)
+
+
+def _same(one: Inspection, other: Inspection) -> None:
+    assert one.model_dump() == other.model_dump()
+
+
+def test_a_rewrite_too_large_for_wix_is_reduced_from_the_same_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a cp1252 export whose UTF-8 rewrite grows past the limit (3 bytes for each € „ “ ’)
+    data = _german_export(1500)
+    limit = _too_large_for_all_columns(data)
+    assert len(data) <= limit
+    # AND what the reduced file was when a second pass wrote it
+    monkeypatch.setattr(inspection_module, '_may_outgrow', lambda *args: False)
+    second_pass = inspect_csv(data, max_file_bytes=limit)
+    monkeypatch.undo()
+    passes = _count_passes(monkeypatch)
+    # WHEN inspected with the same limit
+    inspection = inspect_csv(data, max_file_bytes=limit)
+    # THEN one pass gives the very same inspection: EMAIL and POINTS only, the same samples
+    assert passes == [1]
+    _same(inspection, second_pass)
+    assert inspection.normalized.header == ['E-Mail', 'Punktestand']
+    assert inspection.normalized.dropped_columns == [0, 3, 4]
+    assert len(inspection.normalized.sample_rows[0]) == 2
+
+
+def test_a_rewrite_under_the_limit_keeps_every_column_even_when_it_wrote_the_reduced_file_too() -> None:
+    # GIVEN a file projected near the limit (so the pass also writes EMAIL and POINTS alone)
+    data = _german_export(1500)
+    full = inspect_csv(data).normalized.content
+    # WHEN the limit is just enough for the full rewrite
+    inspection = inspect_csv(data, max_file_bytes=len(full))
+    # THEN every column is uploaded
+    assert inspection.normalized.content == full
+    assert inspection.normalized.dropped_columns == []
