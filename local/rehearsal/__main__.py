@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rehearsal.harness import Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
+from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
 from rehearsal.progress import ProgressReporter, final_line, print_summary
 from rehearsal.template import TemplateError
 
@@ -59,18 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         print(f'no such file: {path}', file=sys.stderr)
         return EXIT_NOT_FINISHED
-    content = path.read_bytes()
-    emulator_settings = demo_emulator_settings(_unknown_contacts(path))
-    if args.wix_delay_s is not None:
-        emulator_settings = replace(
-            emulator_settings, parse_delay_s=args.wix_delay_s, import_delay_s=args.wix_delay_s
-        )
-    config = RehearsalConfig(
-        template=args.template,
-        emulator_settings=emulator_settings,
-        clock_scale=args.clock_scale,
-        async_retry_delay_s=min(1.0, args.clock_scale),
-    )
+    config = _config(args, path)
     write = _writer()
     write(
         'Rehearsing loyalty-import on this machine: template.yaml in moto, the real handlers, a Wix emulator'
@@ -78,40 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         with Rehearsal(config) as rehearsal:
-            stack = rehearsal.stack
-            assert stack is not None  # noqa: S101 - set by start()
-            setup_s = time.monotonic() - started
-            write(
-                f'[{0.0:5.1f}s] {"stack":<10} {len(stack.resources)} resources from {config.template.name} '
-                f'created in moto in {setup_s:.1f} s; Wix emulator at {rehearsal.emulator.origin}'
-            )
-            if stack.unsupported:
-                write(f'{"":19}not emulated (nothing at run time needs them): {", ".join(stack.unsupported)}')
-            for note in stack.notes:
-                write(f'{"":19}{note}')
-            drop = rehearsal.drop(
-                path.name,
-                content,
-                email_column=args.email_column,
-                points_column=args.points_column,
-                dry_run=args.dry_run,
-            )
-            reporter = ProgressReporter(rehearsal, drop, write)
-            metadata = ', '.join(
-                f'{name}={value}'
-                for name, value in (
-                    ('email-column', args.email_column),
-                    ('points-column', args.points_column),
-                    ('dry-run', 'true' if args.dry_run else None),
-                )
-                if value is not None
-            )
-            reporter.line(
-                0.0,
-                'dropped',
-                f'{drop.uri} ({drop.size} bytes){f"; metadata {metadata}" if metadata else ""}',
-            )
-            outcome = rehearsal.follow(drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
+            _print_stack(rehearsal, time.monotonic() - started, write)
+            outcome = _drop_and_follow(rehearsal, args, path, write)
             print_summary(rehearsal, outcome, write, show_logs=args.logs)
     except (RehearsalError, TemplateError) as exc:
         print(f'the rehearsal could not run: {exc}', file=sys.stderr)
@@ -120,6 +77,59 @@ def main(argv: list[str] | None = None) -> int:
     if not outcome.finished:
         return EXIT_NOT_FINISHED
     return EXIT_IMPORTED if outcome.status == 'IMPORTED' else EXIT_OTHER_OUTCOME
+
+
+def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
+    emulator_settings = demo_emulator_settings(_unknown_contacts(path))
+    if args.wix_delay_s is not None:
+        emulator_settings = replace(
+            emulator_settings, parse_delay_s=args.wix_delay_s, import_delay_s=args.wix_delay_s
+        )
+    return RehearsalConfig(
+        template=args.template,
+        emulator_settings=emulator_settings,
+        clock_scale=args.clock_scale,
+        async_retry_delay_s=min(1.0, args.clock_scale),
+    )
+
+
+def _print_stack(rehearsal: Rehearsal, setup_s: float, write: Callable[[str], None]) -> None:
+    stack = rehearsal.stack
+    assert stack is not None  # noqa: S101 - set by start()
+    write(
+        f'[{0.0:5.1f}s] {"stack":<10} {len(stack.resources)} resources from {rehearsal.config.template.name} '
+        f'created in moto in {setup_s:.1f} s; Wix emulator at {rehearsal.emulator.origin}'
+    )
+    if stack.unsupported:
+        write(f'{"":19}not emulated (nothing at run time needs them): {", ".join(stack.unsupported)}')
+    for note in stack.notes:
+        write(f'{"":19}{note}')
+
+
+def _drop_and_follow(
+    rehearsal: Rehearsal, args: argparse.Namespace, path: Path, write: Callable[[str], None]
+) -> Outcome:
+    drop = rehearsal.drop(
+        path.name,
+        path.read_bytes(),
+        email_column=args.email_column,
+        points_column=args.points_column,
+        dry_run=args.dry_run,
+    )
+    reporter = ProgressReporter(rehearsal, drop, write)
+    metadata = ', '.join(
+        f'{name}={value}'
+        for name, value in (
+            ('email-column', args.email_column),
+            ('points-column', args.points_column),
+            ('dry-run', 'true' if args.dry_run else None),
+        )
+        if value is not None
+    )
+    reporter.line(
+        0.0, 'dropped', f'{drop.uri} ({drop.size} bytes){f"; metadata {metadata}" if metadata else ""}'
+    )
+    return rehearsal.follow(drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
 
 
 def _writer() -> Callable[[str], None]:

@@ -220,83 +220,93 @@ class Rehearsal:
                 sfn.stop_execution(executionArn=execution['executionArn'], cause='the rehearsal stopped')
 
     def _deploy(self, started: float) -> None:
-        config = self.config
-        template = load_template(config.template)
-        declared = set(template.get('Parameters') or {})
-        parameters = {
-            'WixBaseUrl': self.emulator.base_url,
-            'WixOAuthTokenUrl': self.emulator.oauth_token_url,
-            **config.parameters,
-        }
-        unknown = sorted(set(parameters) - declared)
-        if unknown:
-            raise RehearsalError(f'{config.template.name} declares no parameter {", ".join(unknown)}')
-        packaged = package(template, config.template.parent)
+        parameters = self._parameters()
+        packaged = package(load_template(self.config.template), self.config.template.parent)
         cfn = translate(
-            packaged, parameters, region=config.region, account_id=ACCOUNT_ID, stack_name=config.stack_name
+            packaged,
+            parameters,
+            region=self.config.region,
+            account_id=ACCOUNT_ID,
+            stack_name=self.config.stack_name,
         )
-        # Patches of moto for this rehearsal only: undone by stop(), moto is left as found.
-        moto_gaps.UNENFORCED_STATEMENTS.clear()
-        self._undo.append(moto_gaps.register_cloudformation_models())
-        self._undo.append(moto_gaps.complete_s3_event_records())
-        if config.clock_scale != 1.0:
-            self._undo.append(moto_gaps.scale_step_functions_clock(config.clock_scale))
-        moto_gaps.inline_state_machine_definitions(cfn, packaged)
+        self._patch_moto(cfn, packaged)
         unsupported = moto_gaps.unsupported_types(cfn)
-
         s3 = self._client('s3')
         s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
         for artifact in packaged.artifacts.values():
             s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=artifact.key, Body=artifact_bytes(artifact))
-
         self.runtime = LambdaRuntime(
             _function_code(cfn, packaged),
-            region=config.region,
-            async_retry_delay_s=config.async_retry_delay_s,
+            region=self.config.region,
+            async_retry_delay_s=self.config.async_retry_delay_s,
             isolated=self._isolated_env(),
         )
         self.runtime.install()
-
-        cloudformation = self._client('cloudformation')
-        with warnings.catch_warnings(), _Quiet('moto'):
-            # moto warns about each type it skips; unsupported_types reports them once instead.
-            warnings.simplefilter('ignore')
-            cloudformation.create_stack(
-                StackName=config.stack_name,
-                TemplateBody=json.dumps(cfn),
-                Parameters=[{'ParameterKey': k, 'ParameterValue': v} for k, v in parameters.items()],
-                Capabilities=['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
-            )
-            description = cloudformation.describe_stacks(StackName=config.stack_name)['Stacks'][0]
-            if description['StackStatus'] != 'CREATE_COMPLETE':
-                raise RehearsalError(f'stack creation ended {description["StackStatus"]}')
-            moto_gaps.copy_state_machines_to_executing_backend(
-                cfn, config.stack_name, account_id=ACCOUNT_ID, region=config.region
-            )
-            moto_gaps.apply_bucket_properties(
-                cfn, config.stack_name, account_id=ACCOUNT_ID, region=config.region
-            )
-            resources = {
-                r['LogicalResourceId']: r.get('PhysicalResourceId', '')
-                for r in cloudformation.describe_stack_resources(StackName=config.stack_name)[
-                    'StackResources'
-                ]
-                if r.get('LogicalResourceId')
-            }
-        missing = [
-            logical_id
-            for logical_id in (BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID)
-            if not resources.get(logical_id)
-        ]
-        if missing:
-            raise RehearsalError(f'the stack has no {", ".join(missing)}')
+        resources, resolved = self._create_stack(cfn, parameters)
         self._apply_logging_configs(cfn)
-        resolved = {p['ParameterKey']: p.get('ParameterValue', '') for p in description.get('Parameters', [])}
         self.stack = StackInfo(
             resources, resolved, unsupported, moto_gaps.notes(), time.monotonic() - started
         )
         self._put_wix_credentials()
         self._subscribe_to_notifications()
+
+    def _parameters(self) -> dict[str, str]:
+        """The stack's parameter overrides: the Wix URLs always point at the emulator."""
+        declared = set(load_template(self.config.template).get('Parameters') or {})
+        parameters = {
+            'WixBaseUrl': self.emulator.base_url,
+            'WixOAuthTokenUrl': self.emulator.oauth_token_url,
+            **self.config.parameters,
+        }
+        unknown = sorted(set(parameters) - declared)
+        if unknown:
+            raise RehearsalError(f'{self.config.template.name} declares no parameter {", ".join(unknown)}')
+        return parameters
+
+    def _patch_moto(self, cfn: dict[str, Any], packaged: PackagedTemplate) -> None:
+        # Patches of moto for this rehearsal only: undone by stop(), moto is left as found.
+        moto_gaps.UNENFORCED_STATEMENTS.clear()
+        self._undo.append(moto_gaps.register_cloudformation_models())
+        self._undo.append(moto_gaps.complete_s3_event_records())
+        if self.config.clock_scale != 1.0:
+            self._undo.append(moto_gaps.scale_step_functions_clock(self.config.clock_scale))
+        moto_gaps.inline_state_machine_definitions(cfn, packaged)
+
+    def _create_stack(
+        self, cfn: dict[str, Any], parameters: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Create the translated stack in moto; its resources (logical -> physical id) and parameters."""
+        name, region = self.config.stack_name, self.config.region
+        cloudformation = self._client('cloudformation')
+        with warnings.catch_warnings(), _Quiet('moto'):
+            # moto warns about each type it skips; unsupported_types reports them once instead.
+            warnings.simplefilter('ignore')
+            cloudformation.create_stack(
+                StackName=name,
+                TemplateBody=json.dumps(cfn),
+                Parameters=[{'ParameterKey': k, 'ParameterValue': v} for k, v in parameters.items()],
+                Capabilities=['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM', 'CAPABILITY_AUTO_EXPAND'],
+            )
+            description = cloudformation.describe_stacks(StackName=name)['Stacks'][0]
+            if description['StackStatus'] != 'CREATE_COMPLETE':
+                raise RehearsalError(f'stack creation ended {description["StackStatus"]}')
+            moto_gaps.copy_state_machines_to_executing_backend(
+                cfn, name, account_id=ACCOUNT_ID, region=region
+            )
+            moto_gaps.apply_bucket_properties(cfn, name, account_id=ACCOUNT_ID, region=region)
+            listed = cloudformation.describe_stack_resources(StackName=name)['StackResources']
+        # moto lists a few resources it skipped without a logical id: not resources of this stack.
+        resources = {
+            r['LogicalResourceId']: r.get('PhysicalResourceId', '')
+            for r in listed
+            if r.get('LogicalResourceId')
+        }
+        needed = (BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID)
+        missing = [logical_id for logical_id in needed if not resources.get(logical_id)]
+        if missing:
+            raise RehearsalError(f'the stack has no {", ".join(missing)}')
+        resolved = {p['ParameterKey']: p.get('ParameterValue', '') for p in description.get('Parameters', [])}
+        return resources, resolved
 
     def _isolated_env(self) -> IsolatedEnv | None:
         if self.config.lambda_python is None:

@@ -162,38 +162,9 @@ def outcome_text(record: ImportRecord) -> str:
 
 
 def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_logs: bool = False) -> None:
-    record = outcome.record
-    drop = outcome.drop
     write('')
     write('Summary')
-    rows: list[tuple[str, str]] = [('file', f'{drop.uri} ({drop.size} bytes)')]
-    if record is None:
-        rows.append(('outcome', 'no import record was written'))
-    else:
-        rows.append(('outcome', f'{record.status.value}: {outcome_text(record)}'))
-        if record.mapping is not None:
-            mapping = record.mapping
-            columns = f'EMAIL = {_column(mapping.email)}, POINTS = {_column(mapping.points)}'
-            rows.append(('mapping', f'{columns}, confidence {mapping.confidence:.2f}'))
-        if record.wix_import_id:
-            rows.append(('Wix import', record.wix_import_id))
-        if record.execution_name:
-            rows.append(('execution', f'{record.execution_name}: {outcome.execution_status}'))
-    calls = Counter(request.endpoint for request in rehearsal.emulator.requests if request.acted)
-    rows.append(('Wix calls', ', '.join(f'{name} {count}' for name, count in calls.items()) or 'none'))
-    failures = [i for i in rehearsal.invocations if not i.ok]
-    if failures:
-        rows.append(
-            (
-                'Lambda errors',
-                '; '.join(f'{i.logical_id}: {i.error_type}: {short(i.error_message)}' for i in failures),
-            )
-        )
-    took = f'{outcome.elapsed_s:.1f} s from drop to notification'
-    if rehearsal.stack is not None:
-        took += f' (stack set up in {rehearsal.stack.setup_s:.1f} s before)'
-    rows.append(('took', took if outcome.finished else f'not finished after {outcome.elapsed_s:.1f} s'))
-    for label, value in rows:
+    for label, value in _summary_rows(rehearsal, outcome):
         write(f'  {label:<14}{value}')
     if show_logs:
         write('')
@@ -202,20 +173,56 @@ def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_
             for log_line in invocation.log_lines:
                 write(f'  {invocation.logical_id}: {log_line}')
     for message in outcome.notifications:
-        write('')
-        write('Notification')
-        write(f'  Subject: {message.subject}')
-        write(f'  Attributes: {", ".join(f"{k}={v}" for k, v in message.attributes.items())}')
-        try:
-            body = json.loads(message.message)
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            write(f'  {body.get("summary", "")}')
-            for step in body.get('nextSteps') or []:
-                write(f'  - {step}')
-        else:
-            write(f'  {message.message}')
+        _print_notification(message, write)
+
+
+def _summary_rows(rehearsal: Rehearsal, outcome: Outcome) -> list[tuple[str, str]]:
+    drop = outcome.drop
+    rows: list[tuple[str, str]] = [('file', f'{drop.uri} ({drop.size} bytes)'), *_record_rows(outcome)]
+    calls = Counter(request.endpoint for request in rehearsal.emulator.requests if request.acted)
+    rows.append(('Wix calls', ', '.join(f'{name} {count}' for name, count in calls.items()) or 'none'))
+    failures = [i for i in rehearsal.invocations if not i.ok]
+    if failures:
+        errors = '; '.join(f'{i.logical_id}: {i.error_type}: {short(i.error_message)}' for i in failures)
+        rows.append(('Lambda errors', errors))
+    took = f'{outcome.elapsed_s:.1f} s from drop to notification'
+    if rehearsal.stack is not None:
+        took += f' (stack set up in {rehearsal.stack.setup_s:.1f} s before)'
+    rows.append(('took', took if outcome.finished else f'not finished after {outcome.elapsed_s:.1f} s'))
+    return rows
+
+
+def _record_rows(outcome: Outcome) -> list[tuple[str, str]]:
+    record = outcome.record
+    if record is None:
+        return [('outcome', 'no import record was written')]
+    rows = [('outcome', f'{record.status.value}: {outcome_text(record)}')]
+    if record.mapping is not None:
+        mapping = record.mapping
+        columns = f'EMAIL = {_column(mapping.email)}, POINTS = {_column(mapping.points)}'
+        rows.append(('mapping', f'{columns}, confidence {mapping.confidence:.2f}'))
+    if record.wix_import_id:
+        rows.append(('Wix import', record.wix_import_id))
+    if record.execution_name:
+        rows.append(('execution', f'{record.execution_name}: {outcome.execution_status}'))
+    return rows
+
+
+def _print_notification(message: SnsMessage, write: Write) -> None:
+    write('')
+    write('Notification')
+    write(f'  Subject: {message.subject}')
+    write(f'  Attributes: {", ".join(f"{k}={v}" for k, v in message.attributes.items())}')
+    try:
+        body = json.loads(message.message)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        write(f'  {body.get("summary", "")}')
+        for step in body.get('nextSteps') or []:
+            write(f'  - {step}')
+    else:
+        write(f'  {message.message}')
 
 
 def final_line(outcome: Outcome) -> str:

@@ -136,7 +136,7 @@ def test_the_runtime_requirements_are_what_the_handlers_import(imported: Importe
         loaded.update(runtime.loaded_modules(function))
     # WHEN each loaded top-level module is placed: the standard library, the function's code and
     # layers, or the runtime environment's site-packages (and there, the distribution providing it)
-    site_packages = next(imported.python.parent.parent.glob('lib/python*/site-packages'))
+    site_packages = next(imported.python.parent.parent.glob('lib/python*/site-packages')).resolve()
     places = {name: _place(file, site_packages) for name, file in loaded.items()}
     third_party = {name for name, place in places.items() if place == 'site-packages'}
     elsewhere = [f'{name}: {loaded[name]}' for name, place in places.items() if place == 'elsewhere']
