@@ -130,26 +130,28 @@ def _matches_key(key: str, value: Any, item: dict[str, Any]) -> bool:
         return bool(actual == _operand(key, value))
     if not value:
         raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Empty condition on {key!r}')
-    results = []
-    for op, operand in value.items():
-        if op in _COMPARISONS:
-            expected = _operand(key, operand)
-            try:
-                results.append(_COMPARISONS[op](actual, expected))
-            except TypeError as exc:
-                raise WixApiError(
-                    400, ErrorCode.INVALID_FILTER, f'Cannot compare {key!r} with {operand!r}'
-                ) from exc
-        elif op in ('$in', '$nin'):
-            if not isinstance(operand, list):
-                raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{op} needs a list')
-            found = actual in [_operand(key, v) for v in operand]
-            results.append(found if op == '$in' else not found)
-        elif op == '$exists':
-            results.append((actual is not None) == bool(operand))
-        else:
-            raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Unsupported operator {op!r}')
+    # Every operator is checked (not short-circuited), so a bad one is refused whatever comes before it.
+    results = [_condition_holds(key, op, operand, actual) for op, operand in value.items()]
     return all(results)
+
+
+def _condition_holds(key: str, op: str, operand: Any, actual: Any) -> bool:
+    """One operator of a field's condition, e.g. {'$gte': ...} on `actual`, the item's value."""
+    if op in _COMPARISONS:
+        try:
+            return bool(_COMPARISONS[op](actual, _operand(key, operand)))
+        except TypeError as exc:
+            raise WixApiError(
+                400, ErrorCode.INVALID_FILTER, f'Cannot compare {key!r} with {operand!r}'
+            ) from exc
+    if op in ('$in', '$nin'):
+        if not isinstance(operand, list):
+            raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{op} needs a list')
+        found = actual in [_operand(key, v) for v in operand]
+        return found if op == '$in' else not found
+    if op == '$exists':
+        return (actual is not None) == bool(operand)
+    raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Unsupported operator {op!r}')
 
 
 def sort_key(item: dict[str, Any], field_name: str) -> Any:
