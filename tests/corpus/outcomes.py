@@ -137,10 +137,18 @@ def normalized_problems(
             *problems,
             f'normalized indexes {email_index}/{points_index} do not fit header {rows[0][:8]!r}',
         ]
+    return problems + _balance_problems(rows[1:], email_index, points_index, checks)
+
+
+def _balance_problems(
+    body: list[list[str]], email_index: int, points_index: int, checks: list[tuple[str, int]]
+) -> list[str]:
+    """The expected customers are in the uploaded rows, each with its balance as a plain integer."""
     imported: dict[str, str] = {}
-    for row in rows[1:]:
+    for row in body:
         if len(row) > max(email_index, points_index):
             imported.setdefault(row[email_index].strip().lower(), row[points_index])
+    problems = []
     for email, points in checks:
         cell = imported.get(email)
         if cell is None:
