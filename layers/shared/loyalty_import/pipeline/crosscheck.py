@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 
+from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.models import RecordError
 from loyalty_import.wix.models import LoyaltyImport
 
@@ -20,7 +21,6 @@ MAX_HEADER_COLUMNS = 100
 MAX_SAMPLE_ROWS = 5
 MAX_SAMPLE_VALUES = 20
 MAX_CELL_CHARS = 1000
-HEADER_MISMATCH = 'HEADER_MISMATCH'
 
 
 def _cells(values: Sequence[str], limit: int) -> list[str]:
@@ -47,26 +47,32 @@ def check_parsed_file(
     metadata = wix_import.file_metadata
     header = metadata.header.values if metadata and metadata.header else []
     if not header:
-        return RecordError(code=HEADER_MISMATCH, message='Wix reported no header for the parsed file.')
+        return RecordError(
+            code=ErrorCode.HEADER_MISMATCH, message='Wix reported no header for the parsed file.'
+        )
     wix_header = _cells(header, MAX_HEADER_COLUMNS)
     ours = _cells(expected_header, MAX_HEADER_COLUMNS)
     if wix_header != ours:
         return RecordError(
-            code=HEADER_MISMATCH,
+            code=ErrorCode.HEADER_MISMATCH,
             message=f'Wix parsed the header as {_show(wix_header)}, the pipeline wrote {_show(ours)}.',
         )
     if max(email_index, points_index) >= len(header):
-        return RecordError(code=HEADER_MISMATCH, message=f'Wix parsed only {len(header)} header columns.')
+        return RecordError(
+            code=ErrorCode.HEADER_MISMATCH, message=f'Wix parsed only {len(header)} header columns.'
+        )
     samples = metadata.sample_data_rows if metadata else []
     # expected_sample_rows holds the file's first (at most 5) data rows, so Wix cannot see more.
     if len(samples) > len(expected_sample_rows):
-        return RecordError(code=HEADER_MISMATCH, message='Wix reported more sample rows than the file has.')
+        return RecordError(
+            code=ErrorCode.HEADER_MISMATCH, message='Wix reported more sample rows than the file has.'
+        )
     for number, (wix_row, our_row) in enumerate(zip(samples, expected_sample_rows, strict=False), start=1):
         theirs = _cells(wix_row.values, MAX_SAMPLE_VALUES)
         mine = _cells(our_row, MAX_SAMPLE_VALUES)
         if theirs != mine:
             return RecordError(
-                code=HEADER_MISMATCH,
+                code=ErrorCode.HEADER_MISMATCH,
                 message=f'Wix parsed data row {number} as {_show(theirs)}, the pipeline wrote {_show(mine)}.',
             )
     return None

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.crosscheck import check_parsed_file
-from loyalty_import.pipeline.models import ErrorCode, ImportRecord
+from loyalty_import.pipeline.models import ImportRecord
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, WixImports
 from loyalty_import.wix.models import LoyaltyImport

@@ -9,7 +9,8 @@ import re
 import unicodedata
 from typing import Any
 
-from loyalty_import.pipeline.models import ErrorCode, ImportRecord, Notification, RecordStatus
+from loyalty_import.pipeline import codes
+from loyalty_import.pipeline.models import ImportRecord, Notification, RecordStatus
 
 # SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.
 MAX_SUBJECT = 99
@@ -92,31 +93,14 @@ def summary_for(record: ImportRecord) -> str:
 def next_steps_for(record: ImportRecord) -> list[str]:
     """What a person should do now; empty when there is nothing to do."""
     status = record.status
-    code = record.error.code if record.error else None
-    redrop = 'then upload the file again (a new upload is a new import).'
     if status is RecordStatus.IMPORTED:
-        result = record.import_result
-        if result and result.failure_count:
-            where = record.error_file or "the Wix dashboard's import page"
-            return [
-                (
-                    f'{result.failure_count} rows were not imported (e.g. emails that match no customer '
-                    f'in the loyalty program). {where} lists each failed row and the reason.'
-                ),
-                'Fix those rows (or add the customers in Wix) and upload a file with only those rows.',
-            ]
-        return []
+        return _after_import(record)
     if status is RecordStatus.DRY_RUN:
         return ['If the mapping is right, upload the file again without the dry-run metadata to import it.']
+    meaning = codes.info(record.error.code) if record.error else None
     if status is RecordStatus.REJECTED:
-        steps = [f'Nothing was sent to Wix. Fix the file, {redrop}']
-        if code in {
-            'NO_EMAIL_COLUMN',
-            'NO_POINTS_COLUMN',
-            'AMBIGUOUS_EMAIL',
-            'AMBIGUOUS_POINTS',
-            'BAD_OVERRIDE',
-        }:
+        steps = [f'Nothing was sent to Wix. Fix the file, {codes.REDROP}']
+        if meaning is not None and meaning.override_fixes:
             steps.append(
                 'Or name the columns yourself with S3 object metadata x-amz-meta-email-column and '
                 'x-amz-meta-points-column (header name or 0-based index).'
@@ -129,25 +113,24 @@ def next_steps_for(record: ImportRecord) -> list[str]:
             f'Check import {record.wix_import_id} in the Wix dashboard (Loyalty > Imports): it may finish.',
             'Upload the file again only if it did not (points are set, not added: a repeat is harmless).',
         ]
-    if code == ErrorCode.HEADER_MISMATCH:
-        return [
-            'Wix read the file differently than the pipeline did: nothing was executed, no balance changed.',
-            f'Check the delimiter and quoting, or save the file as UTF-8 comma-separated CSV; {redrop}',
-        ]
-    if code == ErrorCode.WIX_PARSE_FAILED:
-        return [f'Wix could not read the file. Fix what the error says; {redrop}']
-    if code in {ErrorCode.WIX_AUTH_FAILED, ErrorCode.WIX_CREDENTIALS_INVALID}:
-        return [
-            (
-                'Check the Wix credentials secret (API key and site id, or app id/secret/instance id) and '
-                f'its Manage Loyalty permission; {redrop}'
-            )
-        ]
-    if code == ErrorCode.SOURCE_NOT_FOUND:
-        return [f'The file was deleted before it could be read; {redrop}']
+    if meaning is not None and meaning.next_steps:
+        return list(meaning.next_steps)
     where = f'import {record.wix_import_id} in the Wix dashboard' if record.wix_import_id else 'the logs'
+    search = 'search the logs for this source id'
+    return [f'Check {where} to see whether any balance changed ({search}), {codes.REDROP}']
+
+
+def _after_import(record: ImportRecord) -> list[str]:
+    result = record.import_result
+    if not (result and result.failure_count):
+        return []
+    where = record.error_file or "the Wix dashboard's import page"
     return [
-        f'Check {where} to see whether any balance changed (search the logs for this source id), {redrop}'
+        (
+            f'{result.failure_count} rows were not imported (e.g. emails that match no customer '
+            f'in the loyalty program). {where} lists each failed row and the reason.'
+        ),
+        'Fix those rows (or add the customers in Wix) and upload a file with only those rows.',
     ]
 
 

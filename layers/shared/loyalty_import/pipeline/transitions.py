@@ -17,9 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from loyalty_import.pipeline import codes
 from loyalty_import.pipeline.errors import ConcurrentUpdate, PipelineError, RecordNotFound
 from loyalty_import.pipeline.models import (
-    ErrorCode,
     ImportRecord,
     ImportResult,
     InspectionOutcome,
@@ -278,10 +278,11 @@ def execution_started(name: str, arn: str | None) -> Change:
     return change
 
 
-def failed(code: str, message: str, *, status: RecordStatus = RecordStatus.FAILED) -> Change:
-    """End with an error a person can read (FAILED unless another final status is given)."""
+def failed(code: str, message: str) -> Change:
+    """End with an error a person can read, in the final status its code stands for (`codes`)."""
+    meaning = codes.info(code)
     error = RecordError(code=code, message=message[:MAX_ERROR_MESSAGE])
-    return ended(status, error)
+    return ended(meaning.status if meaning else RecordStatus.FAILED, error)
 
 
 def rejected(code: str, message: str, *, report: str) -> Change:
@@ -325,24 +326,3 @@ def decided(decide: Callable[[ImportRecord], tuple[RecordStatus, RecordError | N
         ended(*decide(record))(record)
 
     return change
-
-
-# Error class name -> the record's error code. By name, because errors cross Step Functions as
-# {"Error": "<class name>"}: the finalizer maps a Catch's error with the same table.
-ERROR_CODES_BY_CLASS: dict[str, str] = {
-    'WixAuthError': ErrorCode.WIX_AUTH_FAILED.value,
-    'WixNotFound': ErrorCode.WIX_NOT_FOUND.value,
-    'WixValidationError': ErrorCode.WIX_REJECTED_REQUEST.value,
-    'WixRateLimited': ErrorCode.WIX_UNAVAILABLE.value,
-    'WixUnavailable': ErrorCode.WIX_UNAVAILABLE.value,
-    'InvalidWixSecret': ErrorCode.WIX_CREDENTIALS_INVALID.value,
-    'InvalidCredentials': ErrorCode.WIX_CREDENTIALS_INVALID.value,
-}
-
-
-def error_code_for_wix(exc: Exception) -> str:
-    """The record's error code for a Wix client or credentials error (its class or a base class)."""
-    for klass in type(exc).__mro__:
-        if klass.__name__ in ERROR_CODES_BY_CLASS:
-            return ERROR_CODES_BY_CLASS[klass.__name__]
-    return 'WIX_ERROR'

@@ -6,9 +6,10 @@ which the importer uses too.
 
 from __future__ import annotations
 
+from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import ImportAborted, RecordNotFound
 from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked
-from loyalty_import.pipeline.models import ErrorCode, ExecutorOutput, PollerInput, RecordStatus
+from loyalty_import.pipeline.models import ExecutorOutput, PollerInput, RecordStatus
 from loyalty_import.pipeline.observability import bind_import
 from loyalty_import.wix.models import ImportStatus
 

@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import transitions
+from loyalty_import.pipeline import codes, transitions
 from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import RecordNotFound
 from loyalty_import.pipeline.models import (
-    ErrorCode,
     FinalizerInput,
     FinalizerOutput,
     ImportRecord,
@@ -29,7 +29,6 @@ from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
-from loyalty_import.pipeline.transitions import ERROR_CODES_BY_CLASS, error_code_for_wix
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
@@ -53,12 +52,12 @@ def error_from_task(error: TaskError) -> RecordError:
         cause = None
     if isinstance(cause, dict):
         message = str(cause.get('errorMessage') or message)
-        if error.error == 'ImportAborted' and ':' in message:
+        if error.error == codes.IMPORT_ABORTED and ':' in message:
             # ImportAborted's message is "<CODE>: <explanation>" (see errors.ImportAborted).
             code, _, explanation = message.partition(':')
             return RecordError(code=code.strip(), message=explanation.strip()[:1000])
     return RecordError(
-        code=ERROR_CODES_BY_CLASS.get(error.error, 'PIPELINE_ERROR'),
+        code=codes.code_for_error_name(error.error),
         message=f'{error.error}: {message}'[:1000],
     )
 
@@ -80,7 +79,7 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
         except WixUnavailable:
             raise  # the Finalize state retries; after that its Catch finalizes offline
         except WixError as exc:
-            wix_failure = RecordError(code=error_code_for_wix(exc), message=exc.message)
+            wix_failure = RecordError(code=codes.code_for_exception(exc), message=exc.message)
     error_file = None
     if wix_import is not None and _has_error_file(wix_import) and not record.error_file:
         error_file = _copy_error_file(record, wix_import.id, deps)
@@ -163,9 +162,8 @@ def _decide(
 
 def _wix_was_unreachable(task: FinalizerInput) -> bool:
     """The loop ended because Wix (or the way to it) kept failing, not because of a verdict."""
-    transient = {'WixUnavailable', 'WixRateLimited'}
     if task.error is not None:
-        return task.error.error in transient
+        return task.error.error in codes.WIX_UNREACHABLE_ERROR_NAMES
     return task.finalize_error is not None
 
 

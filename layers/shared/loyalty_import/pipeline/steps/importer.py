@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.codes import ErrorCode, code_for_exception
 from loyalty_import.pipeline.crosscheck import preview_rows
 from loyalty_import.pipeline.errors import (
     FileRefused,
@@ -31,7 +32,6 @@ from loyalty_import.pipeline.errors import (
 )
 from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked
 from loyalty_import.pipeline.models import (
-    ErrorCode,
     ExecutionInput,
     ImporterOutcome,
     ImportRecord,
@@ -52,7 +52,7 @@ from loyalty_import.pipeline.ports import (
 )
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import Settings
-from loyalty_import.pipeline.transitions import Change, error_code_for_wix
+from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload_and_create
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
@@ -64,7 +64,6 @@ CREATE_CLOCK_SKEW = dt.timedelta(minutes=2)
 EMAIL_COLUMN_METADATA = 'email-column'
 POINTS_COLUMN_METADATA = 'points-column'
 DRY_RUN_METADATA = 'dry-run'
-FILE_TOO_LARGE = 'FILE_TOO_LARGE'
 _TRUE = {'true', '1', 'yes', 'on'}
 
 
@@ -197,7 +196,7 @@ def _read_source(record: ImportRecord, deps: ImporterDeps) -> StoredObject | Imp
         message = (
             f'The file is {exc.size} bytes; the most this pipeline (and Wix) accepts is {exc.limit} bytes.'
         )
-        return _reject(record, FileRefused(FILE_TOO_LARGE, message), deps, [])
+        return _reject(record, FileRefused(ErrorCode.FILE_TOO_LARGE, message), deps, [])
 
 
 def _inspect(
@@ -247,9 +246,9 @@ def _create_at_wix(
     except WixUnavailable:
         raise  # transient: Lambda's retry resumes here (nothing was created at Wix, or the client knows)
     except WixError as exc:
-        return _finish(record, deps, *facts, transitions.failed(error_code_for_wix(exc), exc.message))
+        return _finish(record, deps, *facts, transitions.failed(code_for_exception(exc), exc.message))
     except (ValueError, InvalidCredentials) as exc:  # a malformed secret: retrying cannot help
-        return _finish(record, deps, *facts, transitions.failed(error_code_for_wix(exc), str(exc)))
+        return _finish(record, deps, *facts, transitions.failed(code_for_exception(exc), str(exc)))
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
     mark_created = transitions.created(created, at=deps.clock.now())

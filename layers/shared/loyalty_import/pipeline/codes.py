@@ -1,0 +1,158 @@
+"""Every code an import record's `error` can carry, refusals and failures, with what each one means.
+
+A code's entry says which final status it ends the import in, whether naming the columns with
+S3 metadata can fix it (a refusal the merchant can override), and the next steps its notification
+gives (none: the status's own, or the generic "check Wix and the logs"). Which exception becomes
+which code is one table keyed by the exception classes themselves; Step Functions reports a task's
+error by class name, so the names are derived from those classes, never typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from loyalty_import.pipeline.errors import ImportAborted, InvalidCredentials
+from loyalty_import.pipeline.models import RecordStatus
+from loyalty_import.wix.auth import InvalidWixSecret
+from loyalty_import.wix.errors import (
+    WixAuthError,
+    WixNotFound,
+    WixRateLimited,
+    WixUnavailable,
+    WixValidationError,
+)
+
+# The end of most next steps: what makes a fixed file count.
+REDROP = 'then upload the file again (a new upload is a new import).'
+
+
+class ErrorCode(StrEnum):
+    # Refusals: the file is not imported (the CSV inspection's RefusalCode, and the size bound).
+    EMPTY_FILE = 'EMPTY_FILE'
+    FILE_TOO_LARGE = 'FILE_TOO_LARGE'
+    NOT_A_CSV = 'NOT_A_CSV'
+    NO_EMAIL_COLUMN = 'NO_EMAIL_COLUMN'
+    NO_POINTS_COLUMN = 'NO_POINTS_COLUMN'
+    AMBIGUOUS_EMAIL = 'AMBIGUOUS_EMAIL'
+    AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
+    TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
+    BAD_OVERRIDE = 'BAD_OVERRIDE'
+    # Failures: the pipeline's own and Wix's.
+    SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
+    INSPECTION_ERROR = 'INSPECTION_ERROR'
+    HEADER_MISMATCH = 'HEADER_MISMATCH'
+    WIX_PARSE_FAILED = 'WIX_PARSE_FAILED'
+    WIX_IMPORT_FAILED = 'WIX_IMPORT_FAILED'
+    WIX_REJECTED_REQUEST = 'WIX_REJECTED_REQUEST'
+    WIX_AUTH_FAILED = 'WIX_AUTH_FAILED'
+    WIX_NOT_FOUND = 'WIX_NOT_FOUND'
+    WIX_UNAVAILABLE = 'WIX_UNAVAILABLE'
+    WIX_CREDENTIALS_INVALID = 'WIX_CREDENTIALS_INVALID'
+    WIX_ERROR = 'WIX_ERROR'
+    WORKFLOW_ERROR = 'WORKFLOW_ERROR'
+    UNEXPECTED_STATE = 'UNEXPECTED_STATE'
+    PIPELINE_ERROR = 'PIPELINE_ERROR'
+    # The deadline passed before Wix finished.
+    DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED'
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    status: RecordStatus
+    # Naming the columns with x-amz-meta-email-column / x-amz-meta-points-column can fix it.
+    override_fixes: bool = False
+    # The notification's next steps for a FAILED import with this code (empty: the generic ones).
+    next_steps: tuple[str, ...] = ()
+
+
+_REFUSED = CodeInfo(RecordStatus.REJECTED)
+_OVERRIDABLE = CodeInfo(RecordStatus.REJECTED, override_fixes=True)
+_FAILED = CodeInfo(RecordStatus.FAILED)
+_CREDENTIALS = CodeInfo(
+    RecordStatus.FAILED,
+    next_steps=(
+        (
+            'Check the Wix credentials secret (API key and site id, or app id/secret/instance id) and '
+            f'its Manage Loyalty permission; {REDROP}'
+        ),
+    ),
+)
+
+CODES: dict[ErrorCode, CodeInfo] = {
+    ErrorCode.EMPTY_FILE: _REFUSED,
+    ErrorCode.FILE_TOO_LARGE: _REFUSED,
+    ErrorCode.NOT_A_CSV: _REFUSED,
+    ErrorCode.NO_EMAIL_COLUMN: _OVERRIDABLE,
+    ErrorCode.NO_POINTS_COLUMN: _OVERRIDABLE,
+    ErrorCode.AMBIGUOUS_EMAIL: _OVERRIDABLE,
+    ErrorCode.AMBIGUOUS_POINTS: _OVERRIDABLE,
+    ErrorCode.TOO_MANY_INVALID_ROWS: _REFUSED,
+    ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
+    ErrorCode.SOURCE_NOT_FOUND: CodeInfo(
+        RecordStatus.FAILED, next_steps=(f'The file was deleted before it could be read; {REDROP}',)
+    ),
+    ErrorCode.INSPECTION_ERROR: _FAILED,
+    ErrorCode.HEADER_MISMATCH: CodeInfo(
+        RecordStatus.FAILED,
+        next_steps=(
+            'Wix read the file differently than the pipeline did: nothing was executed, no balance changed.',
+            f'Check the delimiter and quoting, or save the file as UTF-8 comma-separated CSV; {REDROP}',
+        ),
+    ),
+    ErrorCode.WIX_PARSE_FAILED: CodeInfo(
+        RecordStatus.FAILED, next_steps=(f'Wix could not read the file. Fix what the error says; {REDROP}',)
+    ),
+    ErrorCode.WIX_IMPORT_FAILED: _FAILED,
+    ErrorCode.WIX_REJECTED_REQUEST: _FAILED,
+    ErrorCode.WIX_AUTH_FAILED: _CREDENTIALS,
+    ErrorCode.WIX_NOT_FOUND: _FAILED,
+    # FAILED before execute; TIMED_OUT when Wix stopped answering after it (the finalizer decides).
+    ErrorCode.WIX_UNAVAILABLE: _FAILED,
+    ErrorCode.WIX_CREDENTIALS_INVALID: _CREDENTIALS,
+    ErrorCode.WIX_ERROR: _FAILED,
+    ErrorCode.WORKFLOW_ERROR: _FAILED,
+    ErrorCode.UNEXPECTED_STATE: _FAILED,
+    ErrorCode.PIPELINE_ERROR: _FAILED,
+    ErrorCode.DEADLINE_EXCEEDED: CodeInfo(RecordStatus.TIMED_OUT),
+}
+
+# The exception (or a base class of it) -> the record's error code.
+CODES_BY_EXCEPTION: dict[type[Exception], ErrorCode] = {
+    WixAuthError: ErrorCode.WIX_AUTH_FAILED,
+    WixNotFound: ErrorCode.WIX_NOT_FOUND,
+    WixValidationError: ErrorCode.WIX_REJECTED_REQUEST,
+    WixRateLimited: ErrorCode.WIX_UNAVAILABLE,
+    WixUnavailable: ErrorCode.WIX_UNAVAILABLE,
+    InvalidWixSecret: ErrorCode.WIX_CREDENTIALS_INVALID,
+    InvalidCredentials: ErrorCode.WIX_CREDENTIALS_INVALID,
+}
+# The same table by class name: how a Step Functions Catch names the error that ended the loop.
+CODES_BY_ERROR_NAME: dict[str, ErrorCode] = {
+    klass.__name__: code for klass, code in CODES_BY_EXCEPTION.items()
+}
+# Errors that mean Wix (or the way to it) kept failing, not that it gave a verdict.
+WIX_UNREACHABLE_ERROR_NAMES = frozenset({WixUnavailable.__name__, WixRateLimited.__name__})
+# The error whose message carries its own code ("<CODE>: <explanation>").
+IMPORT_ABORTED = ImportAborted.__name__
+
+
+def info(code: str) -> CodeInfo | None:
+    """What a code means, or None for one this table does not know."""
+    try:
+        return CODES[ErrorCode(code)]
+    except ValueError:
+        return None
+
+
+def code_for_exception(exc: Exception, default: ErrorCode = ErrorCode.WIX_ERROR) -> ErrorCode:
+    """The record's error code for an exception (its class or a base class)."""
+    for klass in type(exc).__mro__:
+        if klass in CODES_BY_EXCEPTION:
+            return CODES_BY_EXCEPTION[klass]
+    return default
+
+
+def code_for_error_name(name: str) -> ErrorCode:
+    """The record's error code for an error a Step Functions Catch reports by class name."""
+    return CODES_BY_ERROR_NAME.get(name, ErrorCode.PIPELINE_ERROR)
