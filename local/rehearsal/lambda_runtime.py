@@ -54,7 +54,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, TextIO
 
 import boto3
@@ -197,6 +197,7 @@ class LambdaRuntime:
     def install(self) -> None:
         from moto.awslambda.models import LambdaFunction  # noqa: PLC0415
         from moto.s3 import notifications  # noqa: PLC0415
+        from moto.stepfunctions.parser.asl.utils import boto_client as sfn_boto_client  # noqa: PLC0415
 
         runtime = self
 
@@ -211,6 +212,20 @@ class LambdaRuntime:
         original_s3 = notifications._invoke_awslambda
         LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign,assignment]
         notifications._invoke_awslambda = invoke_from_s3
+        # moto's Step Functions creates a boto3 client for every Task state, on the execution's own
+        # thread. Creating one iterates os.environ (botocore's proxy lookup) while a handler on
+        # another thread may be swapping it: a KeyError, which moto reports as the Task failing
+        # (States.TaskFailed). A Finalize task failing that way ends the import TIMED_OUT
+        # WIX_UNAVAILABLE with no fault injected, more often the busier the machine. So those
+        # clients too are created holding still, as the rehearsal's own are.
+        original_sfn_boto3: Any = vars(sfn_boto_client)['boto3']
+
+        def client_holding_still(*args: Any, **kwargs: Any) -> Any:
+            with runtime.holding_still():
+                return original_sfn_boto3.client(*args, **kwargs)
+
+        # The module's own `boto3` global (all its callers go through it), replaced on purpose.
+        setattr(sfn_boto_client, 'boto3', SimpleNamespace(client=client_holding_still))  # noqa: B010
         for stream in STREAMS:
             _route(stream)
         original_is_enabled_for = logging.Logger.isEnabledFor
@@ -225,6 +240,7 @@ class LambdaRuntime:
         def undo() -> None:
             LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
             notifications._invoke_awslambda = original_s3
+            setattr(sfn_boto_client, 'boto3', original_sfn_boto3)  # noqa: B010
             logging.Logger.isEnabledFor = original_is_enabled_for  # type: ignore[method-assign]
             for stream in STREAMS:
                 _unroute(stream)

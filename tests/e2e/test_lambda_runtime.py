@@ -7,10 +7,12 @@ import logging
 import os
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from rehearsal.lambda_runtime import TIMEOUT_ERROR, FunctionCode, LambdaRuntime
@@ -72,7 +74,8 @@ class FakeFunction:
 
     function_name: str
     code: dict[str, str]
-    timeout: float = 3
+    # Lambda's maximum: no test here may time out because the machine is busy (one sets its own).
+    timeout: float = 900
     handler: str = 'app.handler'
     memory_size: int = 128
     version: str = '$LATEST'
@@ -128,7 +131,7 @@ def test_a_handler_runs_with_its_environment_and_a_counting_down_context(runtime
     assert result['greeting'] == 'hello'
     assert result['number'] == '7'
     assert result['function'] == 'First'
-    assert 0 < result['remaining_ms'] <= 3000
+    assert 0 < result['remaining_ms'] <= 900_000
     assert result['module'] == 'rehearsal_lambda_First_app'
     # AND the variables are gone again, and what it printed is in its log group
     assert 'GREETING' not in os.environ
@@ -201,3 +204,34 @@ def test_a_closed_runtime_runs_nothing(runtime: LambdaRuntime) -> None:
     # THEN the handler is not called
     assert json.loads(payload)['errorType'] == 'Rehearsal.Stopped'
     assert invocation.result is None
+
+
+def test_moto_step_functions_creates_its_clients_only_while_no_handler_runs(
+    runtime: LambdaRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN moto's Step Functions, which creates a boto3 client for every Task state on its own
+    # thread (creating one iterates os.environ, which a running handler swaps: a KeyError there
+    # failed a Finalize task and ended an import TIMED_OUT under load)
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for  # noqa: PLC0415
+
+    events: list[str] = []
+    real_client = boto3.client
+
+    @contextmanager
+    def holding_still() -> Iterator[None]:
+        events.append('hold')
+        yield
+        events.append('release')
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        events.append('client')
+        return real_client(*args, **kwargs)
+
+    monkeypatch.setattr(runtime, 'holding_still', holding_still)
+    monkeypatch.setattr(boto3, 'client', client)
+
+    # WHEN it creates the client for a Lambda task
+    boto_client_for(region='us-east-1', service='lambda')
+
+    # THEN the client was created while the runtime held handlers still
+    assert events == ['hold', 'client', 'release']
