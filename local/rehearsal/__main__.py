@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
 from rehearsal.progress import ProgressReporter, final_line, print_summary
+from rehearsal.runtime_env import ensure_runtime_env
 from rehearsal.template import TemplateError
 
 SAMPLES = Path(__file__).resolve().parent / 'samples'
@@ -39,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument('--template', type=Path, default=RehearsalConfig().template, help=argparse.SUPPRESS)
     parser.add_argument('--logs', action='store_true', help="also print the functions' log lines")
+    parser.add_argument(
+        '--isolated',
+        action='store_true',
+        help='run each function in its own process with only requirements/runtime.txt (as in Lambda)',
+    )
     # For tests of this command: Wix emulator delays and the Step Functions clock (1 = real seconds).
     parser.add_argument('--wix-delay-s', type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument('--clock-scale', type=float, default=1.0, help=argparse.SUPPRESS)
@@ -90,6 +96,7 @@ def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
         emulator_settings=emulator_settings,
         clock_scale=args.clock_scale,
         async_retry_delay_s=min(1.0, args.clock_scale),
+        lambda_python=ensure_runtime_env() if args.isolated else None,
     )
 
 
