@@ -1,5 +1,7 @@
 """A realistic ~10 MB loyalty export: a dozen columns, decoys included (seeded, deterministic)."""
 
+# ruff: noqa: RUF001, RUF002 - the cp1252 export is about its typographic characters
+
 from __future__ import annotations
 
 import csv
@@ -73,3 +75,51 @@ def export(target_bytes: int, *, seed: int = 7, thousands: str = '') -> str:
             ]
         )
     return out.getvalue()
+
+
+# What a German shop's Excel export holds: characters cp1252 stores in bytes 0x80-0x9f (where it
+# differs from latin-1): euro signs, typographic apostrophes and quotes, dashes, ellipses.
+_NOTES = [
+    '',
+    '',
+    '',
+    '„Stammkunde“ – bitte nicht anrufen…',
+    'Gutschein über 10 € eingelöst',
+    'it’s a “VIP” – see ticket #42…',
+]
+
+
+def _german_money(value: float) -> str:
+    return f'{value:,.2f}'.replace(',', ' ').replace('.', ',').replace(' ', '.') + ' €'
+
+
+def cp1252_export(target_bytes: int, *, seed: int = 7) -> bytes:
+    """A realistic cp1252 export of about `target_bytes`: ';', CRLF, '1.234' balances, '1.234,56 €'
+    amounts, 'O’Brien', and notes with „…“, – and … (bytes in 0x80-0x9f on most rows)."""
+    rnd = random.Random(seed)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=';', lineterminator='\r\n')
+    writer.writerow([*HEADER, 'Notes'])
+    customer = 0
+    while out.tell() < target_bytes * 0.99:
+        customer += 1
+        first, last = rnd.choice(_FIRST), rnd.choice(_LAST).replace("'", '\u2019')
+        balance, earned = rnd.randrange(60000), rnd.randrange(90000)
+        points = [balance, earned, rnd.randrange(earned + 1)]
+        email = f'{_ascii(first)}.{_ascii(last.replace(chr(0x2019), ""))}{customer}@{rnd.choice(_DOMAINS)}'
+        writer.writerow(
+            [
+                1_000_000 + customer,
+                first,
+                last,
+                email,
+                f'+49 30 {rnd.randrange(10**7):07d}',
+                f'{rnd.randrange(100000):05d}',
+                *(f'{p:,}'.replace(',', '.') for p in points),
+                _german_money(rnd.random() * 3000),
+                rnd.choice(['Gold', 'Silber', 'Bronze', '']),
+                f'{rnd.randint(1, 28):02d}.{rnd.randint(1, 12):02d}.2023',
+                rnd.choice(_NOTES),
+            ]
+        )
+    return out.getvalue().encode('cp1252')
