@@ -126,16 +126,3 @@ def _ok(response: httpx.Response) -> Any:
             f'{response.request.method} {response.request.url.path}: {response.status_code} {response.text}'
         )
     return response.json()
-
-
-class FakeClock:
-    """A clock a test moves by hand, so status transitions happen exactly when it says."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

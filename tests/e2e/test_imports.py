@@ -60,6 +60,11 @@ def test_a_clean_file_is_imported_recorded_and_notified_once(rehearsal: Rehearsa
     assert rehearsal.emulator.count('create_import') == 1
     assert rehearsal.emulator.count('execute_import') == 1
     assert failures(rehearsal) == []
+    # AND it has a readable subject and the record as its body
+    (notification,) = outcome.notifications
+    assert notification.subject == f'Loyalty import finished: {len(CUSTOMERS)} imported, 0 failed - clean.csv'
+    assert json.loads(notification.message)['record']['wixImportId'] == record.wix_import_id
+    assert record.key == f'{rehearsal.incoming_prefix}clean.csv'
 
 
 def test_rows_wix_refuses_are_counted_and_the_error_file_is_kept_in_s3(rehearsal: Rehearsal) -> None:
@@ -84,6 +89,20 @@ def test_rows_wix_refuses_are_counted_and_the_error_file_is_kept_in_s3(rehearsal
     error_file = boto3.client('s3', region_name='us-east-1').get_object(Bucket=bucket, Key=key)['Body'].read()
     assert UNKNOWN_CONTACT in error_file.decode()
     assert outcomes_of(outcome) == ['IMPORTED']
+    # AND the record's key is the object's key decoded (S3 events carry it URL-encoded)
+    assert record.key == f'{rehearsal.incoming_prefix}with unknown contact.csv'
+    # AND the error file is the only result, named after the file and the Wix import
+    results = rehearsal.parameter('ResultsPrefix')
+    assert key == f'{results}with unknown contact.csv.{record.wix_import_id}.errors.csv'
+    listed = boto3.client('s3', region_name='us-east-1').list_objects_v2(Bucket=bucket, Prefix=results)
+    assert [item['Key'] for item in listed['Contents']] == [key]
+    # AND the one notification says 1 failed and where the error file is
+    (notification,) = outcome.notifications
+    expected_subject = (
+        f'Loyalty import finished: {len(CUSTOMERS)} imported, 1 failed - with unknown contact.csv'
+    )
+    assert notification.subject == expected_subject
+    assert record.error_file in notification.message
 
 
 def test_a_file_without_a_balance_column_is_rejected_without_calling_wix(rehearsal: Rehearsal) -> None:
@@ -107,6 +126,12 @@ def test_a_file_without_a_balance_column_is_rejected_without_calling_wix(rehears
     assert outcomes_of(outcome) == ['REJECTED']
     body = json.loads(outcome.notifications[0].message)
     assert body['record']['error']['code'] == 'NO_POINTS_COLUMN'
+    # AND the refusal is reported under the results prefix, and nothing else is
+    results = rehearsal.parameter('ResultsPrefix')
+    listed = boto3.client('s3', region_name='us-east-1').list_objects_v2(
+        Bucket=rehearsal.bucket, Prefix=results
+    )
+    assert [item['Key'] for item in listed['Contents']] == [f'{results}customers.csv.rejected.txt']
 
 
 def test_a_duplicated_s3_event_makes_one_wix_import_and_one_execution(rehearsal: Rehearsal) -> None:
@@ -136,6 +161,23 @@ def test_a_duplicated_s3_event_makes_one_wix_import_and_one_execution(rehearsal:
     mine = [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)]
     assert len(mine) == 1
 
+    # WHEN one more S3 event arrives that holds the same record twice (one batch)
+    importer_arn, event = rehearsal.runtime.deliveries[0]
+    rehearsal.runtime.deliver_async(importer_arn, {'Records': event['Records'] * 2})
+    assert rehearsal.runtime.wait_idle(FOLLOW_S)
+
+    # THEN the importer ran a fourth time without error, and still one import, one execution, one
+    # record and one notification exist
+    importer_runs = [i for i in rehearsal.invocations if i.logical_id == 'ImporterFunction']
+    assert len(importer_runs) == 4
+    assert all(run.ok for run in importer_runs)
+    assert rehearsal.emulator.count('create_import') == 1
+    assert rehearsal.emulator.count('execute_import') == 1
+    assert len(rehearsal.executions()) == 1
+    table = rehearsal.resource('ImportsTable')
+    assert len(boto3.client('dynamodb', region_name='us-east-1').scan(TableName=table)['Items']) == 1
+    assert [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)] == mine
+
 
 def test_wix_faults_mid_flow_still_end_in_one_import(rehearsal: Rehearsal) -> None:
     # GIVEN Wix failing the create (once before and once after doing it), losing the execute's
@@ -155,6 +197,7 @@ def test_wix_faults_mid_flow_still_end_in_one_import(rehearsal: Rehearsal) -> No
     faulted = Counter(request.endpoint for request in rehearsal.emulator.requests if request.fault)
     assert faulted == {'create_import': 2, 'execute_import': 1, 'get_import': 1}
     assert outcomes_of(outcome) == ['IMPORTED']
+    assert len(rehearsal.emulator.imports) == 1
 
 
 def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse: Rehearse) -> None:
@@ -184,6 +227,16 @@ def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse:
     assert 'WixUnavailable' in poller_errors
     assert outcome.execution_status == 'SUCCEEDED'
     assert outcomes_of(outcome) == ['IMPORTED']
+    # AND only that error was retried, every scripted 503 was served, and the run ended without error
+    assert poller_errors == {'WixUnavailable'}
+    unavailable = [r for r in emulator.requests if r.endpoint == 'get_import' and r.fault is Fault.HTTP_503]
+    assert len(unavailable) == 8
+    assert outcome.record is not None
+    assert outcome.record.execution_arn is not None
+    described = boto3.client('stepfunctions', region_name='us-east-1').describe_execution(
+        executionArn=outcome.record.execution_arn
+    )
+    assert json.loads(described['output'])['error'] is None
 
 
 def test_an_import_stuck_in_importing_past_the_deadline_ends_timed_out(rehearse: Rehearse) -> None:
@@ -201,6 +254,8 @@ def test_an_import_stuck_in_importing_past_the_deadline_ends_timed_out(rehearse:
         record = outcome.record
         assert record is not None
         assert record.status.value == 'TIMED_OUT'
+        assert record.error is not None
+        assert record.error.code == 'DEADLINE_EXCEEDED'
         assert record.wix_import_id is not None
         assert emulator.imports[record.wix_import_id]['status'] == 'IMPORTING'
         assert outcomes_of(outcome) == ['TIMED_OUT']

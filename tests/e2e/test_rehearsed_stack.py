@@ -121,3 +121,6 @@ def test_an_s3_event_the_importer_keeps_failing_on_ends_in_the_dead_letter_queue
     assert body['requestContext']['condition'] == 'RetriesExhausted'
     assert body['requestContext']['approximateInvokeCount'] == 1 + retries
     assert body['requestPayload'] == attempts[0].event
+    # AND each attempt failed on the import record (raised, so Lambda retries), and Wix saw nothing
+    assert all('import record' in (attempt.error_message or '') for attempt in attempts)
+    assert rehearsal.emulator.requests == []

@@ -4,12 +4,15 @@ domain exceptions. Plus the importer service's Powertools idempotency on a real 
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 from moto import mock_aws
 
 from loyalty_import.pipeline.adapters.notifier import SnsNotifier
@@ -38,7 +41,8 @@ from loyalty_import.pipeline.models import (
 )
 from loyalty_import.pipeline.steps.importer import ImporterDeps
 from loyalty_import.pipeline.wiring import ImporterService
-from tests.integration.test_pipeline_flows import REGION, LambdaContext, template_table
+from rehearsal.template import load_template
+from tests.conftest import REPO_ROOT
 from tests.unit.pipeline.fakes import (
     FakeClock,
     FakeInspector,
@@ -52,6 +56,31 @@ from tests.unit.pipeline.fakes import (
 )
 
 BUCKET = 'drop'
+REGION = 'us-east-1'
+
+
+def template_table(logical_id: str) -> dict[str, Any]:
+    """Key schema and attribute definitions exactly as template.yaml declares the table."""
+    template = load_template(REPO_ROOT / 'template.yaml')
+    properties = template['Resources'][logical_id]['Properties']
+    return {'KeySchema': properties['KeySchema'], 'AttributeDefinitions': properties['AttributeDefinitions']}
+
+
+class LambdaContext(PowertoolsLambdaContext):
+    """What Lambda passes a handler: a name, a request id and the time left (300 s, the template's)."""
+
+    def __init__(self, name: str) -> None:
+        self._function_name = name
+        self._function_version = '$LATEST'
+        self._memory_limit_in_mb = 1024
+        self._invoked_function_arn = f'arn:aws:lambda:{REGION}:123456789012:function:{name}'
+        self._aws_request_id = str(uuid.uuid4())
+        self._log_group_name = f'/aws/lambda/{name}'
+        self._log_stream_name = 'test'
+        self._deadline = time.monotonic() + 300
+
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return int((self._deadline - time.monotonic()) * 1000)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Every sample of the shared samples (tests/fixtures/shared/samples) gets its expected.json answer: a mapping, or a refusal."""
+"""Every sample of the shared samples (tests/fixtures/shared/samples) gets its expected.json answer:
+a mapping, or a refusal."""
 
 from __future__ import annotations
 

@@ -15,10 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.clock import FakeClock
 from wix_emulator import MAX_FILE_BYTES, EmulatorSettings, ErrorCode, WixEmulator
 from wix_emulator.parsing import MAX_CELL_CHARS, MAX_HEADER_COLUMNS, MAX_SAMPLE_ROWS, MAX_SAMPLE_VALUES
 from wix_emulator.server import API_PREFIX, OAUTH_TOKEN_PATH, route
-from wix_emulator.testing import FakeClock, RawWixApi, execute_body
+from wix_emulator.testing import RawWixApi, execute_body
 
 PARSE_DELAY_S = 10.0
 IMPORT_DELAY_S = 20.0

@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.clock import FakeClock
 from wix_emulator import ENDPOINTS, EmulatorSettings, ErrorCode, Fault, WixEmulator
 from wix_emulator.faults import FaultPlan
-from wix_emulator.testing import FakeClock, RawWixApi
+from wix_emulator.testing import RawWixApi
 
 CONTENT = b'Email,Points\r\nann@example.com,10\r\nghost@example.com,5\r\n'
 ACTIONLESS = [Fault.HTTP_429, Fault.HTTP_500, Fault.HTTP_503, Fault.DROP]

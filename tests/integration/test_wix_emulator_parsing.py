@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.clock import FakeClock
 from wix_emulator import EmulatorSettings, WixEmulator
 from wix_emulator.parsing import parse_file
-from wix_emulator.testing import FakeClock, RawWixApi
+from wix_emulator.testing import RawWixApi
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.clock import FakeClock
 from wix_emulator import EmulatorSettings, ErrorCode, WixEmulator
-from wix_emulator.testing import FakeClock, RawWixApi
+from wix_emulator.testing import RawWixApi
 
 CONTENT = b'Email,Points\r\na@example.com,1\r\n'
 STEP_S = 60.0

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from loyalty_import.wix import ApiKeyAuth, OAuthAppAuth, RetryPolicy, WixClient
-from tests.unit.wix.fakes import API_KEY, BASE_URL, SITE_ID, TOKEN_URL, ClientFactory, FakeClock, FakeWix
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import API_KEY, BASE_URL, SITE_ID, TOKEN_URL, ClientFactory, FakeWix
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import pytest
 
 from loyalty_import.wix import ApiKeyAuth, OAuthAppAuth, WixAuthError, WixClient, WixUnavailable
 from loyalty_import.wix.auth import InvalidWixSecret, auth_from_secret
-from tests.unit.wix.fakes import (
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import (
     API_KEY,
     APP_SECRET,
     SITE_ID,
     ClientFactory,
-    FakeClock,
     FakeWix,
     oauth_auth,
 )

@@ -1,4 +1,5 @@
-"""Every request the client sends, pinned against the Wix contract (tests/fixtures/shared/wix/loyalty-imports-contract.json)."""
+"""Every request the client sends, pinned against the Wix contract
+(tests/fixtures/shared/wix/loyalty-imports-contract.json)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import httpx
 import pytest
 
 from loyalty_import.wix import WixClient, WixValidationError
-from tests.unit.wix.fakes import (
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import (
     API_KEY,
     BASE_URL,
     SITE_ID,
     UPLOAD_HOST,
     UPLOAD_TOKEN,
     ClientFactory,
-    FakeClock,
     FakeWix,
     oauth_auth,
 )

@@ -14,7 +14,7 @@ from loyalty_import.wix import (
     WixUnavailable,
     WixValidationError,
 )
-from tests.unit.wix.fakes import ClientFactory, FakeWix
+from tests.fakes.wix import ClientFactory, FakeWix
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import pytest
 
 from loyalty_import.wix import ImportStatus, WixClient, WixUnavailable
 from loyalty_import.wix.flow import WaitTimedOut, upload_and_create, wait_for_status
-from tests.unit.wix.fakes import LOST, FakeClock, FakeWix
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import LOST, FakeWix
 
 CSV = b'email,points\na@example.com,10\n'
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from loyalty_import.wix import ImportStatus, WixClient, WixUnavailable, WixValidationError
-from tests.unit.wix.fakes import (
+from tests.fakes.wix import (
     ACTED_500,
     ACTED_502,
     ACTED_504,

@@ -8,14 +8,14 @@ import pytest
 
 from loyalty_import.wix import ApiKeyAuth, ImportStatus, WixClient
 from loyalty_import.wix.flow import upload_and_create
-from tests.unit.wix.fakes import (
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import (
     API_KEY,
     APP_SECRET,
     LOST,
     SITE_ID,
     UPLOAD_TOKEN,
     ClientFactory,
-    FakeClock,
     FakeWix,
     oauth_auth,
 )

@@ -9,7 +9,8 @@ import pytest
 
 from loyalty_import.wix import RetryPolicy, WixClient, WixRateLimited, WixUnavailable, WixValidationError
 from loyalty_import.wix.retry import parse_retry_after
-from tests.unit.wix.fakes import CONNECT, DROP, LOST, ClientFactory, FakeClock, FakeWix
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import CONNECT, DROP, LOST, ClientFactory, FakeWix
 
 
 def test_backoff_is_exponential_with_full_jitter_and_capped() -> None:

@@ -1,4 +1,4 @@
-"""A small recording fake of Wix behind httpx.MockTransport, and a fake clock."""
+"""A small recording fake of Wix behind httpx.MockTransport (what the Wix client unit tests talk to)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from loyalty_import.wix import OAuthAppAuth, WixClient
+from tests.fakes.clock import FakeClock
 
 BASE_URL = 'https://wix.test/_api/loyalty-imports'
 TOKEN_URL = 'https://wix.test/oauth2/token'
@@ -47,24 +48,6 @@ ACTED_500 = 'acted:500'
 ACTED_502 = 'acted:502'
 ACTED_504 = 'acted:504'
 Outcome = int | str | tuple[int, dict[str, str]]
-
-
-class FakeClock:
-    """Monotonic time that only moves when the code under test sleeps (or a test advances it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
