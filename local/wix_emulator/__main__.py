@@ -44,7 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--unknown-contact', action='append', default=[], metavar='EMAIL', help='an address with no contact'
     )
-    parser.add_argument('--slow', type=float, default=3.0, help='seconds a SLOW fault delays the answer')
+    parser.add_argument(
+        '--slow',
+        type=float,
+        default=3.0,
+        help='a SLOW answer is held until the client gives up, or this many seconds at most',
+    )
     parser.add_argument('--token-ttl', type=float, default=14400, help='OAuth token lifetime in seconds')
     parser.add_argument(
         '--fault',

@@ -14,7 +14,7 @@ class Fault(StrEnum):
     HTTP_429 = 'HTTP_429'  # 429 with Retry-After, nothing done
     HTTP_500 = 'HTTP_500'  # 500, nothing done
     HTTP_503 = 'HTTP_503'  # 503, nothing done
-    SLOW = 'SLOW'  # does the work at once, answers after `slow_s` (past a client's read timeout)
+    SLOW = 'SLOW'  # does the work at once, holds the answer until the client gives up (`slow_s` at most)
     DROP = 'DROP'  # closes the connection without a response, nothing done
     RESPONSE_LOST = 'RESPONSE_LOST'  # does the work, then closes the connection without a response
 

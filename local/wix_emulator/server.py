@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 import socket
 import threading
 import time
@@ -151,9 +152,37 @@ class _Handler(BaseHTTPRequestHandler):
         if response is None:
             self.close_connection = True
             return
-        if fault == Fault.SLOW:
-            emulator.stopping.wait(emulator.settings.slow_s)
+        if fault == Fault.SLOW and self._client_gave_up(emulator.settings.slow_s):
+            self.close_connection = True
+            return
         self._send(response)
+
+    def _client_gave_up(self, at_most_s: float) -> bool:
+        """Hold a SLOW answer until the client closes the connection (it timed out): True then.
+
+        Waiting for the client's own timeout, rather than a fixed delay meant to exceed it, makes
+        "slower than the client" hold however busy the machine is. `at_most_s` only guards against
+        a client that never gives up: past it (False), the answer is sent late.
+        """
+        emulator = self.server.emulator
+        deadline = time.monotonic() + at_most_s
+        while not emulator.stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            # Short slices only so that stop() is noticed; the close itself wakes select at once.
+            readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.1))
+            if not readable:
+                continue
+            try:
+                if self.connection.recv(1, socket.MSG_PEEK) == b'':
+                    return True  # end of stream: the client closed its side
+            except OSError:
+                return True  # reset: the client is gone
+            # It sent more (a next request) instead of giving up: just hold until at_most_s.
+            emulator.stopping.wait(max(0.0, deadline - time.monotonic()))
+            return False
+        return False
 
     def _read_body(self, max_bytes: int) -> tuple[bytes, bool]:
         length_header = self.headers.get('Content-Length')
