@@ -10,7 +10,7 @@ import random
 import pytest
 
 import loyalty_import.inspection as inspection_module
-from loyalty_import.inspection import Inspection, inspect_csv
+from loyalty_import.inspection import inspect_csv
 from loyalty_import.inspection.normalize import OutputWriter, quote_cells
 from loyalty_import.inspection.validation import run_pass
 from tests.unit.inspection.helpers import PEOPLE
@@ -38,7 +38,7 @@ def _german_export(rows: int) -> bytes:
             [
                 f'{name} O’Brien' if i % 3 == 0 else name,
                 email.replace('@', f'{i}@'),
-                f'{i + 1}.{i % 1000:03d}',
+                f'{i % 900 + 1}.{i % 1000:03d}',
                 f'{i},{i % 100:02d} €',
                 _NOTES[i % len(_NOTES)],
             ]
@@ -121,48 +121,63 @@ def test_a_cp1252_export_with_its_own_characters_is_rewritten_in_one_pass(
     # THEN one validation pass wrote what csv.writer writes for the decoded rows, balances ungrouped
     assert passes == [1]
     assert inspection.encoding == 'cp1252'
+    assert inspection.normalized.content == _csv_writer_bytes([_decoded_rows(data)])
+
+
+def _decoded_rows(data: bytes) -> list[list[str]]:
+    """The export as a plain script reads it, balances ungrouped as the upload holds them."""
     rows = list(csv.reader(io.StringIO(data.decode('cp1252'), newline=''), delimiter=';'))
     for row in rows[1:]:
         row[2] = row[2].replace('.', '')
-    assert inspection.normalized.content == _csv_writer_bytes([rows])
+    return rows
 
 
-def _too_large_for_all_columns(data: bytes) -> int:
-    """A limit the full UTF-8 rewrite exceeds and EMAIL plus POINTS alone fit in."""
-    full = inspect_csv(data).normalized.content
-    return min(len(full) - 1, len(data) + 16)
-
-
-def _same(one: Inspection, other: Inspection) -> None:
-    assert one.model_dump() == other.model_dump()
-
-
-def test_a_rewrite_too_large_for_wix_is_reduced_from_the_same_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rewrite_too_large_for_wix_is_cut_to_email_and_points_without_a_second_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # GIVEN a cp1252 export whose UTF-8 rewrite grows past the limit (3 bytes for each € „ “ ’)
     data = _german_export(1500)
-    limit = _too_large_for_all_columns(data)
+    full = inspect_csv(data)
+    limit = len(full.normalized.content) - 1
     assert len(data) <= limit
-    # AND what the reduced file was when a second pass wrote it
-    monkeypatch.setattr(inspection_module, '_may_outgrow', lambda *args: False)
-    second_pass = inspect_csv(data, max_file_bytes=limit)
-    monkeypatch.undo()
     passes = _count_passes(monkeypatch)
-    # WHEN inspected with the same limit
+    # WHEN inspected with that limit
     inspection = inspect_csv(data, max_file_bytes=limit)
-    # THEN one pass gives the very same inspection: EMAIL and POINTS only, the same samples
+    # THEN one pass: the upload is EMAIL and POINTS alone, exactly as csv.writer writes those cells
     assert passes == [1]
-    _same(inspection, second_pass)
-    assert inspection.normalized.header == ['E-Mail', 'Punktestand']
-    assert inspection.normalized.dropped_columns == [0, 3, 4]
-    assert len(inspection.normalized.sample_rows[0]) == 2
+    expected = [[row[1], row[2]] for row in _decoded_rows(data)]
+    normalized = inspection.normalized
+    assert normalized.content == _csv_writer_bytes([expected])
+    assert normalized.header == ['E-Mail', 'Punktestand']
+    assert (normalized.email_index, normalized.points_index) == (0, 1)
+    assert normalized.dropped_columns == [0, 3, 4]
+    assert normalized.sample_rows == expected[1:6]
+    # AND the validation is the one of the full rewrite
+    assert inspection.validation == full.validation
+    assert inspection.rows == full.rows
 
 
-def test_a_rewrite_under_the_limit_keeps_every_column_even_when_it_wrote_the_reduced_file_too() -> None:
-    # GIVEN a file projected near the limit (so the pass also writes EMAIL and POINTS alone)
+def test_a_too_large_rewrite_of_a_file_with_multi_line_cells_is_cut_cell_for_cell() -> None:
+    # GIVEN a rewrite whose cells hold quotes, commas and line breaks, kept columns among them
+    rows = [['Note', 'E-Mail', 'Punkte', 'Umsatz']]
+    for i in range(300):
+        rows.append([f'line one\r\nline "two", {i}', f'k{i}@example.com', f'{i}.000', f'{i},50 €'])
+    out = io.StringIO()
+    csv.writer(out, delimiter=';', lineterminator='\r\n').writerows(rows)
+    data = out.getvalue().encode('cp1252')
+    limit = len(inspect_csv(data).normalized.content) - 1
+    # WHEN inspected with a limit the full rewrite exceeds
+    inspection = inspect_csv(data, max_file_bytes=limit)
+    # THEN EMAIL and POINTS arrive intact
+    uploaded = list(csv.reader(io.StringIO(inspection.normalized.content.decode(), newline='')))
+    assert uploaded == [['E-Mail', 'Punkte']] + [[f'k{i}@example.com', f'{i}000'] for i in range(300)]
+
+
+def test_a_rewrite_exactly_at_the_limit_keeps_every_column() -> None:
+    # GIVEN a cp1252 export and the size of its full rewrite
     data = _german_export(1500)
     full = inspect_csv(data).normalized.content
-    # WHEN the limit is just enough for the full rewrite
+    # WHEN that size is the limit / THEN every column is uploaded
     inspection = inspect_csv(data, max_file_bytes=len(full))
-    # THEN every column is uploaded
     assert inspection.normalized.content == full
     assert inspection.normalized.dropped_columns == []

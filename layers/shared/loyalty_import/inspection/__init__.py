@@ -31,7 +31,12 @@ from loyalty_import.inspection.models import (
     RoleChoice,
     ValidationSummary,
 )
-from loyalty_import.inspection.normalize import cells_hold_no_comma, columns_to_keep, output_header
+from loyalty_import.inspection.normalize import (
+    cells_hold_no_comma,
+    columns_to_keep,
+    output_header,
+    reduced_content,
+)
 from loyalty_import.inspection.validation import (
     FormulaStarts,
     PassPlan,
@@ -59,10 +64,6 @@ _HEAD_CELLS = 200_000
 _SNIFF_BYTES = 1024 * 1024 + 4
 _DECODE_CHUNK = 128 * 1024
 _CP1252_ONLY = bytes(range(0x80, 0xA0))  # the bytes cp1252 reads differently from latin-1
-# A rewrite projected above this share of Wix's limit also writes EMAIL and POINTS alone in the
-# same pass (PassPlan.narrow), from a look at this many bytes of the head.
-_NARROW_SHARE = 0.9
-_ESTIMATE_BYTES = 256 * 1024
 
 
 class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page
@@ -256,8 +257,6 @@ def _inspect_rows(
         check_cells=check_cells,
         comma_free=cells_hold_no_comma(data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible),
     )
-    if plan.write and _may_outgrow(data, codec, encoding, dialect, max_file_bytes):
-        plan.narrow = [c for c in plan.keep if c in (email.column, points.column)]
     result = run_pass(body, reader, plan)
     _refuse_unterminated_quote(data, encoding, result)
     if refusal_rows(result):
@@ -311,22 +310,6 @@ def _inspect_rows(
     )
 
 
-def _may_outgrow(data: bytes, codec: str, encoding: Encoding, dialect: Dialect, max_file_bytes: int) -> bool:
-    """Whether the UTF-8 rewrite may come out too large for Wix, projected from the first 256 KB.
-
-    A guess that only saves time: when it says no and the rewrite is too large after all, a second
-    pass writes the reduced file (`_reduced`), as every rewrite did before.
-    """
-    if len(data) * 3 <= max_file_bytes * _NARROW_SHARE:
-        return False  # not even cp1252 bytes all turning into 3-byte characters would reach it
-    head = data[encoding.bom_bytes : encoding.bom_bytes + _ESTIMATE_BYTES]
-    grown = len(head.decode(codec, 'replace').encode('utf-8', 'replace'))
-    grown += head.count(b'\n') + head.count(b'\r') - 2 * head.count(b'\r\n')  # line ends become CRLF
-    if dialect.delimiter != ',':
-        grown += 2 * head.count(b',')  # a cell holding a comma gets quotes
-    return len(data) * grown > max_file_bytes * _NARROW_SHARE * max(len(head), 1)
-
-
 def _reduced(
     data: bytes,
     codec: str,
@@ -337,17 +320,19 @@ def _reduced(
     plan: PassPlan,
     result: PassResult,
 ) -> PassResult:
-    """The result with only EMAIL and POINTS uploaded: from the pass's own reduced file when it wrote one."""
+    """The result with only EMAIL and POINTS uploaded, cut from the rewrite the pass already wrote.
+
+    The rewrite is valid UTF-8 CSV quoted by csv.writer, so reading it back gives the very cells
+    that were written: no second validation pass over the source. A file uploaded as is (never the
+    case, since it fits) would take that second pass.
+    """
     keep = plan.keep
-    narrow = [c for c in keep if c in (plan.email, plan.points)]
-    plan.keep = narrow
-    if result.narrow_content is None or plan.narrow != narrow:
-        plan.narrow = None  # this pass writes the reduced file itself
+    plan.keep = [c for c in keep if c in (plan.email, plan.points)]
+    if result.content is None:
         return _second_pass(data, codec, encoding, dialect, skip_rows=skip_rows, plan=plan)
-    # The sample rows were cut to `keep`; the same cells, cut to EMAIL and POINTS.
-    positions = [keep.index(c) for c in narrow]
+    positions = [keep.index(c) for c in plan.keep]
+    result.content = reduced_content(result.content, positions, comma_free=plan.comma_free)
     result.sample_rows = [[row[i] for i in positions] for row in result.sample_rows]
-    result.content, result.narrow_content = result.narrow_content, None
     return result
 
 

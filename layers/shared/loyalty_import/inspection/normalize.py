@@ -8,15 +8,17 @@ validation pass writes the rows through `OutputWriter` as it reads them.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter, setitem
 
 from loyalty_import.inspection.models import MAX_COLUMNS
 
 _FLUSH_CHARS = 1 << 20
+_REDUCE_ROWS = 256
 # The NUL that starts a cell, when the cell holds what makes csv.writer quote it. Possessive, so a
 # cell without one is given up at its end, never rescanned; a lookahead, so the replacement is a
 # literal (Python 3.11 expands a group reference in Python, once per match).
@@ -182,6 +184,19 @@ def quoted_block(rows: list[list[str]], width: int, columns: list[int], single_l
     if all(block.count(char) == separators[char] + expected[char] for char in checked):
         return block
     return None
+
+
+def reduced_content(content: bytes, positions: list[int], *, comma_free: bool = False) -> bytes:
+    """A normalized file (ours: UTF-8, ',' CRLF, quoted by csv.writer) cut to the columns at `positions`.
+
+    Reading it back gives exactly the cells written, so this equals writing only those columns.
+    """
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(content), encoding='utf-8', newline=''))
+    pick = itemgetter(*positions)
+    writer = OutputWriter(comma_free=comma_free)
+    while rows := list(islice(reader, _REDUCE_ROWS)):
+        writer.write_block([list(pick(row)) for row in rows], len(positions))
+    return writer.getvalue()
 
 
 def cells_hold_no_comma(data: bytes, delimiter: str, *, ascii_compatible: bool) -> bool:
