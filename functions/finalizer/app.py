@@ -12,7 +12,7 @@ from loyalty_import.pipeline.observability import (
     logger,
     metrics,
 )
-from loyalty_import.pipeline.settings import load_settings
+from loyalty_import.pipeline.settings import FinalizerSettings, load_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def dependencies() -> FinalizerDeps:
     from loyalty_import.pipeline.wiring import finalizer_deps  # noqa: PLC0415 - lean import
 
-    return finalizer_deps(load_settings())
+    return finalizer_deps(load_settings(FinalizerSettings))
 
 
 @logger.inject_lambda_context(correlation_id_path=TASK_CORRELATION_PATH, clear_state=True)

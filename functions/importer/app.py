@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, SourceEvent
 from loyalty_import.pipeline.observability import capture_lambda_handler, logger, metrics, unbind_import
-from loyalty_import.pipeline.settings import load_settings
+from loyalty_import.pipeline.settings import ImporterSettings, load_settings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,7 +26,7 @@ def service() -> ImporterService:
     """Built on the first invocation (cold start) and reused while the container is warm."""
     from loyalty_import.pipeline.wiring import ImporterService, importer_deps  # noqa: PLC0415 - lean import
 
-    return ImporterService(importer_deps(load_settings()))
+    return ImporterService(importer_deps(load_settings(ImporterSettings)))
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -40,7 +40,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.parser.models import S3Model  # noqa: PLC0415
 
     s3_event = S3Model.model_validate(event)
-    settings = load_settings()
+    settings = load_settings(ImporterSettings)
     importer = service()
     outcomes: list[ImporterOutcome] = []
     transient: Exception | None = None

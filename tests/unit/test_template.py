@@ -19,7 +19,13 @@ import pytest
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 
 from loyalty_import.pipeline.observability import Metric
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import (
+    ExecutorSettings,
+    FinalizerSettings,
+    FromEnvironment,
+    ImporterSettings,
+    PollerSettings,
+)
 from rehearsal.template import load_template, package, translate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -174,14 +180,20 @@ def test_results_prefix_can_never_retrigger_the_importer(template: dict[str, Any
 def test_the_drop_bucket_name_has_no_circular_dependency(template: dict[str, Any]) -> None:
     # GIVEN the bucket's name and the importer's references to it
     name = template['Resources']['DropBucket']['Properties']['BucketName']
-    env = template['Globals']['Function']['Environment']['Variables']
+    policies = template['Resources']['ImporterFunction']['Properties']['Policies']
+    statements = [statement for policy in policies for statement in policy.get('Statement', [])]
+    subs = [
+        _sub_text(statement['Resource']) for statement in statements if 'Fn::Sub' in statement['Resource']
+    ]
+    bucket_arns = [arn for arn in subs if ':s3:::' in arn]
 
     # WHEN we compare how the functions refer to the bucket
     # THEN they rebuild the same name from pseudo parameters instead of referring to the bucket resource
     assert name == {'Fn::Sub': '${AWS::StackName}-drop-${AWS::AccountId}-${AWS::Region}'}
-    assert env['DROP_BUCKET'] == name
-    importer = json.dumps(template['Resources']['ImporterFunction']['Properties']['Policies'])
-    assert '"DropBucket"' not in importer
+    assert bucket_arns
+    for arn in bucket_arns:
+        assert arn.startswith(f'arn:${{AWS::Partition}}:s3:::{name["Fn::Sub"]}')
+    assert '"DropBucket"' not in json.dumps(policies)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -261,20 +273,45 @@ def test_the_dependencies_layer_installs_the_runtime_pins_as_arm64_wheels() -> N
         assert option in makefile
 
 
-def test_every_setting_the_functions_need_is_set_by_the_template(template: dict[str, Any]) -> None:
-    # GIVEN the variables the template sets and the settings model the handlers read at cold start
-    env = dict(template['Globals']['Function']['Environment']['Variables'])
-    importer_env = template['Resources']['ImporterFunction']['Properties']['Environment']['Variables']
-    aliases = {field.alias: field for field in Settings.model_fields.values() if field.alias}
+@pytest.mark.parametrize(
+    ('logical_id', 'model'),
+    [
+        ('ImporterFunction', ImporterSettings),
+        ('PollerFunction', PollerSettings),
+        ('ExecutorFunction', ExecutorSettings),
+        ('FinalizerFunction', FinalizerSettings),
+    ],
+)
+def test_every_function_gets_exactly_the_settings_it_reads(
+    template: dict[str, Any], logical_id: str, model: type[FromEnvironment]
+) -> None:
+    # GIVEN the variables the template sets for one function and the settings model its handler reads
+    own = template['Resources'][logical_id]['Properties'].get('Environment', {}).get('Variables', {})
+    env = {**template['Globals']['Function']['Environment']['Variables'], **own}
+    aliases = {field.alias: field for field in model.model_fields.values() if field.alias}
 
     # WHEN we compare the two
-    required = {alias for alias, field in aliases.items() if field.is_required()}
     unknown = {name for name in env if name not in aliases and not name.startswith('POWERTOOLS_')}
 
-    # THEN every required setting is set, no variable is a typo, and only the importer gets the state machine
-    assert required <= set(env)
+    # THEN every setting is set (none has a default in code: the template's parameters hold them all),
+    # and the function gets no variable it does not read
+    assert all(field.is_required() for field in aliases.values())
+    assert set(aliases) <= set(env)
     assert not unknown
-    assert set(importer_env) == {'STATE_MACHINE_ARN'}
+
+
+def test_every_setting_the_functions_need_is_set_by_the_template(template: dict[str, Any]) -> None:
+    # GIVEN the variables the template sets for every function
+    env = dict(template['Globals']['Function']['Environment']['Variables'])
+    importer_env = template['Resources']['ImporterFunction']['Properties']['Environment']['Variables']
+    others = [
+        template['Resources'][name]['Properties'].get('Environment', {}).get('Variables', {})
+        for name in ('PollerFunction', 'ExecutorFunction', 'FinalizerFunction')
+    ]
+
+    # THEN only the importer gets the state machine
+    assert 'STATE_MACHINE_ARN' not in env
+    assert all('STATE_MACHINE_ARN' not in variables for variables in others)
     assert importer_env['STATE_MACHINE_ARN'] == {'Ref': 'ImportStateMachine'}
     assert env['POWERTOOLS_SERVICE_NAME'] == 'loyalty-import'
     assert env['POWERTOOLS_METRICS_NAMESPACE'] == 'LoyaltyImport'
@@ -294,6 +331,28 @@ def test_wix_endpoints_default_to_the_contract(
     assert parameters['WixOAuthTokenUrl']['Default'] == wix_contract['oauth_token_url']
     assert int(parameters['MaxFileBytes']['MaxValue']) == wix_contract['max_file_bytes']
     assert int(parameters['ImportDeadlineSeconds']['Default']) == 21600
+
+
+def test_the_poll_policy_is_set_once_by_the_template(template: dict[str, Any]) -> None:
+    # GIVEN the poll parameters and the state machine the template deploys
+    parameters = template['Parameters']
+    importer_env = template['Resources']['ImporterFunction']['Properties']['Environment']['Variables']
+    poller_env = template['Resources']['PollerFunction']['Properties']['Environment']['Variables']
+    definition = (REPO_ROOT / 'statemachine' / 'import.asl.json').read_text()
+
+    # THEN the backoff (5 s doubling to 300 s) comes from two parameters: the importer hands the first
+    # wait to the execution, the poller caps the doubling, and the state machine only waits what it is told
+    assert (
+        int(parameters['PollFirstWaitSeconds']['Default']),
+        int(parameters['PollMaxWaitSeconds']['Default']),
+    ) == (
+        5,
+        300,
+    )
+    assert importer_env['POLL_FIRST_WAIT_SECONDS'] == {'Ref': 'PollFirstWaitSeconds'}
+    assert poller_env['POLL_MAX_WAIT_SECONDS'] == {'Ref': 'PollMaxWaitSeconds'}
+    assert '"SecondsPath": "$.poll.nextWait"' in definition
+    assert '"Seconds":' not in definition
 
 
 def test_the_importer_hands_failed_async_events_to_an_encrypted_dead_letter_queue(

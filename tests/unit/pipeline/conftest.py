@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from loyalty_import.pipeline.settings import FinalizerSettings, PollerSettings
 from loyalty_import.pipeline.steps.executor import ExecutorDeps
 from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
 from loyalty_import.pipeline.steps.importer import ImporterDeps
@@ -19,6 +20,7 @@ from tests.unit.pipeline.fakes import (
     FakeWix,
     FakeWorkflow,
     make_settings,
+    settings_of,
 )
 
 
@@ -75,7 +77,8 @@ def importer_deps(
 
 @pytest.fixture
 def poller_deps(wix: FakeWix, clock: FakeClock) -> PollerDeps:
-    return PollerDeps(wix=lambda: wix, clock=clock.as_clock())
+    settings = settings_of(PollerSettings)
+    return PollerDeps(wix=lambda: wix, max_wait_s=settings.poll_max_wait_seconds, clock=clock.as_clock())
 
 
 @pytest.fixture
@@ -88,7 +91,7 @@ def executor_deps(
 @pytest.fixture
 def finalizer_deps(executor_deps: ExecutorDeps, storage: FakeStorage) -> FinalizerDeps:
     return FinalizerDeps(
-        settings=make_settings(),
+        settings=settings_of(FinalizerSettings),
         records=executor_deps.records,
         notifier=executor_deps.notifier,
         storage=storage,

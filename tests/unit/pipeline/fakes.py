@@ -7,7 +7,8 @@ import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.errors import (
@@ -26,26 +27,51 @@ from loyalty_import.pipeline.models import (
     Overrides,
 )
 from loyalty_import.pipeline.ports import StoredObject
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import FromEnvironment, ImporterSettings
 from loyalty_import.wix.errors import WixError, WixNotFound
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
+from rehearsal.template import load_template
+from tests.conftest import REPO_ROOT
 
 START = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 BUCKET = 'drop-bucket'
+S = TypeVar('S', bound=FromEnvironment)
 
 
-def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        'IMPORTS_TABLE': 'imports',
-        'IDEMPOTENCY_TABLE': 'idempotency',
-        'NOTIFICATION_TOPIC_ARN': 'arn:aws:sns:us-east-1:123456789012:loyalty',
-        'WIX_SECRET_ID': 'wix-credentials',
-        'DROP_BUCKET': BUCKET,
-        'STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:import',
-        'PARSE_WAIT_SECONDS': '30',
+# The template's resources, as the functions' variables name them (the rest are parameters).
+RESOURCES = {
+    'IMPORTS_TABLE': 'imports',
+    'IDEMPOTENCY_TABLE': 'idempotency',
+    'NOTIFICATION_TOPIC_ARN': 'arn:aws:sns:us-east-1:123456789012:loyalty',
+    'WIX_SECRET_ID': 'wix-credentials',
+    'STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:import',
+}
+
+
+@cache
+def template_defaults() -> dict[str, str]:
+    """Every function's variables that template.yaml feeds from a parameter, at its default."""
+    template = load_template(REPO_ROOT / 'template.yaml')
+    parameters = template['Parameters']
+    variables = dict(template['Globals']['Function']['Environment']['Variables'])
+    for resource in template['Resources'].values():
+        variables.update(resource.get('Properties', {}).get('Environment', {}).get('Variables', {}))
+    return {
+        name: str(parameters[value['Ref']]['Default'])
+        for name, value in variables.items()
+        if isinstance(value, dict) and value.get('Ref') in parameters
     }
+
+
+def settings_of(model: type[S], **overrides: Any) -> S:
+    """A function's settings as the template sets them (parameters at their defaults), with overrides."""
+    values: dict[str, Any] = {**template_defaults(), **RESOURCES, 'PARSE_WAIT_SECONDS': '30'}
     values.update(overrides)
-    return Settings.from_env(values)
+    return model.from_env(values)
+
+
+def make_settings(**overrides: Any) -> ImporterSettings:
+    return settings_of(ImporterSettings, **overrides)
 
 
 class FakeClock:

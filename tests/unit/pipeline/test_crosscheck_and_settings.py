@@ -4,7 +4,13 @@ import pytest
 from pydantic import ValidationError
 
 from loyalty_import.pipeline.crosscheck import check_parsed_file, preview_rows
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import (
+    ExecutorSettings,
+    FinalizerSettings,
+    FromEnvironment,
+    ImporterSettings,
+    PollerSettings,
+)
 from loyalty_import.wix.models import LoyaltyImport
 from tests.unit.pipeline.fakes import make_settings
 
@@ -68,9 +74,25 @@ def test_settings_come_from_the_template_variables() -> None:
     assert settings.max_file_bytes == 10 * 1024 * 1024
 
 
-def test_a_missing_variable_fails_at_cold_start() -> None:
+@pytest.mark.parametrize('model', [ImporterSettings, PollerSettings, ExecutorSettings, FinalizerSettings])
+def test_a_missing_variable_fails_at_cold_start(model: type[FromEnvironment]) -> None:
     with pytest.raises(ValidationError):
-        Settings.from_env({'IMPORTS_TABLE': 'imports'})
+        model.from_env({'IMPORTS_TABLE': 'imports'})
+
+
+def test_each_function_loads_only_the_variables_it_uses() -> None:
+    # GIVEN the settings models of the four functions
+    def names(model: type[FromEnvironment]) -> set[str]:
+        return {field.alias for field in model.model_fields.values() if field.alias}
+
+    # THEN only the importer reads the importer's own variables, and only the poller the poll cap
+    importer_only = {'IDEMPOTENCY_TABLE', 'STATE_MACHINE_ARN', 'MAX_FILE_BYTES', 'PARSE_WAIT_SECONDS'}
+    assert importer_only <= names(ImporterSettings)
+    assert 'POLL_FIRST_WAIT_SECONDS' in names(ImporterSettings)
+    assert names(PollerSettings) - names(ExecutorSettings) == {'POLL_MAX_WAIT_SECONDS'}
+    assert not importer_only & (names(PollerSettings) | names(ExecutorSettings) | names(FinalizerSettings))
+    assert 'IMPORTS_TABLE' not in names(PollerSettings)
+    assert {'INCOMING_PREFIX', 'RESULTS_PREFIX'} <= names(FinalizerSettings) - names(ExecutorSettings)
 
 
 @pytest.mark.parametrize(

@@ -283,7 +283,8 @@ class ExecutionInput(CamelModel):
     import_id: str
     source_id: str
     deadline: int  # epoch seconds
-    wait: int = 5
+    # The first wait between polls (the importer sets it from POLL_FIRST_WAIT_SECONDS).
+    wait: int
 
 
 class TaskError(BaseModel):

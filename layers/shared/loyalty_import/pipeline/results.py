@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from loyalty_import.pipeline.models import ImportRecord
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import DropBucketVariables
 
 
-def results_key(settings: Settings, record: ImportRecord, suffix: str) -> str:
+def results_key(settings: DropBucketVariables, record: ImportRecord, suffix: str) -> str:
     """Beside the source, under the results prefix (never under the incoming prefix, so writing them
     cannot trigger the importer)."""
     relative = record.key

@@ -1,41 +1,57 @@
-"""The Lambdas' configuration: the environment variables the SAM template sets, as one checked model.
+"""Each function's configuration: the environment variables the SAM template sets for it, as one model.
 
-Read once per cold start through `load_settings()` (cached), never at import time of a logic module,
-so tests build a `Settings` directly and handlers fail fast on a missing variable.
+Every function has its own model, composed from the shared pieces below (the cookbook's env-var
+mixins), so it loads only the variables it uses. No field has a default: every default is a
+parameter of template.yaml, the one place it is defined. Read once per cold start through
+`load_settings(<model>)` (cached), never at import time of a logic module, so tests build a model
+directly and handlers fail fast on a missing variable.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
+from typing import Self, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-class Settings(BaseModel):
+class FromEnvironment(BaseModel):
     """One field per environment variable; aliases are the variable names."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra='ignore')
 
-    service_name: str = Field('loyalty-import', alias='POWERTOOLS_SERVICE_NAME')
-    imports_table: str = Field(alias='IMPORTS_TABLE', min_length=1)
-    idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
-    notification_topic_arn: str = Field(alias='NOTIFICATION_TOPIC_ARN', min_length=1)
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Self:
+        return cls.model_validate(dict(environ))
+
+
+# ---------------------------------------------------------------------------- the shared pieces
+
+
+class WixVariables(FromEnvironment):
+    """Every function calls Wix with the credentials of one secret."""
+
     wix_secret_id: str = Field(alias='WIX_SECRET_ID', min_length=1)
-    wix_base_url: str = Field('https://www.wixapis.com/_api/loyalty-imports', alias='WIX_BASE_URL')
-    wix_oauth_token_url: str = Field('https://www.wixapis.com/oauth2/token', alias='WIX_OAUTH_TOKEN_URL')
-    drop_bucket: str = Field(alias='DROP_BUCKET', min_length=1)
-    incoming_prefix: str = Field('incoming/', alias='INCOMING_PREFIX')
-    results_prefix: str = Field('results/', alias='RESULTS_PREFIX')
-    # Wix refuses files over 10 MB; reading is bounded by this so a huge drop cannot exhaust memory.
-    max_file_bytes: int = Field(10 * 1024 * 1024, alias='MAX_FILE_BYTES', gt=0)
-    import_deadline_seconds: int = Field(21600, alias='IMPORT_DEADLINE_SECONDS', gt=0)
-    parse_wait_seconds: float = Field(60.0, alias='PARSE_WAIT_SECONDS', ge=0)
-    # Only the importer starts executions; the other functions do not get this variable.
-    state_machine_arn: str | None = Field(None, alias='STATE_MACHINE_ARN')
+    wix_base_url: str = Field(alias='WIX_BASE_URL', min_length=1)
+    wix_oauth_token_url: str = Field(alias='WIX_OAUTH_TOKEN_URL', min_length=1)
     # How long the Wix credentials secret is cached in a warm container.
-    secret_max_age_seconds: int = Field(300, alias='WIX_SECRET_MAX_AGE_SECONDS', gt=0)
+    secret_max_age_seconds: int = Field(alias='WIX_SECRET_MAX_AGE_SECONDS', gt=0)
+
+
+class RecordVariables(FromEnvironment):
+    """A function that moves the import record (and so may end it and notify)."""
+
+    imports_table: str = Field(alias='IMPORTS_TABLE', min_length=1)
+    notification_topic_arn: str = Field(alias='NOTIFICATION_TOPIC_ARN', min_length=1)
+
+
+class DropBucketVariables(FromEnvironment):
+    """A function that reads from, or writes results beside, the dropped files."""
+
+    incoming_prefix: str = Field(alias='INCOMING_PREFIX')
+    results_prefix: str = Field(alias='RESULTS_PREFIX')
 
     @field_validator('incoming_prefix', 'results_prefix')
     @classmethod
@@ -44,17 +60,48 @@ class Settings(BaseModel):
         return value if not value or value.endswith('/') else f'{value}/'
 
     @model_validator(mode='after')
-    def _results_never_retrigger_the_importer(self) -> Settings:
+    def _results_never_retrigger_the_importer(self) -> Self:
         if not self.results_prefix or self.results_prefix.startswith(self.incoming_prefix):
             raise ValueError('RESULTS_PREFIX must be a prefix of its own, outside INCOMING_PREFIX')
         return self
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        return cls.model_validate(dict(environ))
+
+# ---------------------------------------------------------------------------- one model per function
 
 
-@lru_cache(maxsize=1)
-def load_settings() -> Settings:
+class ImporterSettings(WixVariables, RecordVariables, DropBucketVariables):
+    idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
+    # Only the importer starts executions.
+    state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
+    # Reading is bounded by this so a huge drop cannot exhaust memory (Wix refuses files over 10 MB).
+    max_file_bytes: int = Field(alias='MAX_FILE_BYTES', gt=0)
+    import_deadline_seconds: int = Field(alias='IMPORT_DEADLINE_SECONDS', gt=0)
+    parse_wait_seconds: float = Field(alias='PARSE_WAIT_SECONDS', ge=0)
+    # The state machine's first wait between polls (the poller doubles it up to its cap).
+    poll_first_wait_seconds: int = Field(alias='POLL_FIRST_WAIT_SECONDS', ge=1)
+
+
+class PollerSettings(WixVariables):
+    # The cap of the doubling wait between two polls.
+    poll_max_wait_seconds: int = Field(alias='POLL_MAX_WAIT_SECONDS', ge=1)
+
+
+class ExecutorSettings(WixVariables, RecordVariables):
+    pass
+
+
+class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables):
+    pass
+
+
+Settings = TypeVar('Settings', bound=FromEnvironment)
+
+
+def load_settings(model: type[Settings]) -> Settings:
     """The settings of this container (cached: environment variables do not change while warm)."""
-    return Settings.from_env(os.environ)
+    return cast(Settings, _load(model))
+
+
+@cache
+def _load(model: type[FromEnvironment]) -> FromEnvironment:
+    return model.from_env(os.environ)

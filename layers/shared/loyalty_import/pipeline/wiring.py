@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from loyalty_import.pipeline.models import ImporterOutcome, RecordStatus, SourceEvent
 from loyalty_import.pipeline.observability import logger
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import (
+    ExecutorSettings,
+    FinalizerSettings,
+    ImporterSettings,
+    PollerSettings,
+    WixVariables,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
@@ -48,7 +54,7 @@ class WixClientProvider:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: WixVariables,
         retry: RetryPolicy | None = None,
         secrets_client: Any = None,
         *,
@@ -96,7 +102,7 @@ def _task_retry() -> RetryPolicy:
     return RetryPolicy(max_attempts=4, max_total_s=20.0)
 
 
-def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
+def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
@@ -104,8 +110,6 @@ def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.steps.importer import ImporterDeps  # noqa: PLC0415
     from loyalty_import.pipeline.steps.inspection import inspect_file  # noqa: PLC0415
 
-    if not settings.state_machine_arn:
-        raise ValueError('STATE_MACHINE_ARN is required by the importer')
     return ImporterDeps(
         settings=settings,
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
@@ -117,14 +121,14 @@ def importer_deps(settings: Settings, **clients: Any) -> ImporterDeps:
     )
 
 
-def poller_deps(settings: Settings, **clients: Any) -> PollerDeps:
+def poller_deps(settings: PollerSettings, **clients: Any) -> PollerDeps:
     from loyalty_import.pipeline.steps.poller import PollerDeps  # noqa: PLC0415 - lazy
 
     wix = clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager'))
-    return PollerDeps(wix=wix)
+    return PollerDeps(wix=wix, max_wait_s=settings.poll_max_wait_seconds)
 
 
-def executor_deps(settings: Settings, **clients: Any) -> ExecutorDeps:
+def executor_deps(settings: ExecutorSettings, **clients: Any) -> ExecutorDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.steps.executor import ExecutorDeps  # noqa: PLC0415
@@ -136,7 +140,7 @@ def executor_deps(settings: Settings, **clients: Any) -> ExecutorDeps:
     )
 
 
-def finalizer_deps(settings: Settings, **clients: Any) -> FinalizerDeps:
+def finalizer_deps(settings: FinalizerSettings, **clients: Any) -> FinalizerDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415

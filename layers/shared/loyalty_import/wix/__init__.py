@@ -1,6 +1,6 @@
 """Wix Loyalty Imports client: the seven REST operations, both auth modes, retries, typed errors.
 
-    with WixClient(base_url, ApiKeyAuth(api_key=..., site_id=...)) as client:
+    with WixClient(base_url, ApiKeyAuth(api_key=..., site_id=...), oauth_token_url=token_url) as client:
         created = flow.upload_and_create(client, 'balances.csv', content)
 
 See `client.WixClient` for the guarantees (a lost create never leaves two imports, an execute

@@ -54,8 +54,6 @@ from loyalty_import.wix.retry import RetryBudget, RetryPolicy, parse_retry_after
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL: Final = 'https://www.wixapis.com/_api/loyalty-imports'
-DEFAULT_OAUTH_TOKEN_URL: Final = 'https://www.wixapis.com/oauth2/token'  # noqa: S105 - a URL, not a secret
 # Connect fails fast (a dead host is retried); read allows Wix a slow moment; write covers a
 # 10 MB upload chunk on a slow link.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=3.0, read=20.0, write=30.0, pool=5.0)
@@ -135,7 +133,8 @@ class WixClient:
         base_url: str,
         auth: ApiKeyAuth | OAuthAppAuth,
         *,
-        oauth_token_url: str = DEFAULT_OAUTH_TOKEN_URL,
+        # Wix's endpoints are deployment settings (template.yaml's WixBaseUrl, WixOAuthTokenUrl).
+        oauth_token_url: str,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,

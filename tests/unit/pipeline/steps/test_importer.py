@@ -72,6 +72,7 @@ def test_a_clean_file_is_uploaded_executed_and_handed_to_the_state_machine(w: Wo
     assert payload['importId'] == 'imp-1'
     assert payload['sourceId'] == record.pk
     assert payload['deadline'] == int(START.timestamp()) + 21600
+    assert payload['wait'] == 5  # the template's PollFirstWaitSeconds
     assert outcome.status is RecordStatus.IMPORTING
     assert outcome.execution_name == 'import-imp-1'
     assert w.notifier.sent == []

@@ -86,6 +86,7 @@ def test_the_wait_never_sleeps_past_the_deadline() -> None:
         import_id='i',
         source_id='s',
         deadline=1000,
+        wait=5,
         poll=PollResult(status='IMPORTING', next_wait=160, deadline_exceeded=False),
     )
     assert next_wait(task, now=990, max_wait_s=300) == 10
@@ -98,7 +99,7 @@ def test_poll_after_the_deadline_says_so(w: World) -> None:
     w.wix.set_status('imp-1', 'IMPORTING')
     w.clock.advance(3600)
     # WHEN it is polled
-    result = poll_import(PollerInput(import_id='imp-1', source_id='s', deadline=DEADLINE), w.poller)
+    result = poll_import(PollerInput(import_id='imp-1', source_id='s', deadline=DEADLINE, wait=5), w.poller)
     # THEN the state machine is told the deadline passed
     assert result.deadline_exceeded is True
 

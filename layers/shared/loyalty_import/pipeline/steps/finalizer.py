@@ -28,14 +28,14 @@ from loyalty_import.pipeline.models import (
 from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import FinalizerSettings
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 
 @dataclass
 class FinalizerDeps:
-    settings: Settings
+    settings: FinalizerSettings
     records: RecordStore
     notifier: Notifier
     storage: Storage

@@ -51,7 +51,7 @@ from loyalty_import.pipeline.ports import (
     Workflow,
 )
 from loyalty_import.pipeline.results import results_key
-from loyalty_import.pipeline.settings import Settings
+from loyalty_import.pipeline.settings import ImporterSettings
 from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload_and_create
@@ -69,7 +69,7 @@ _TRUE = {'true', '1', 'yes', 'on'}
 
 @dataclass
 class ImporterDeps:
-    settings: Settings
+    settings: ImporterSettings
     records: RecordStore
     notifier: Notifier
     storage: Storage
@@ -369,7 +369,12 @@ def _wait_for_parse(
 def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) -> ImporterOutcome:
     name = execution_name(import_id)
     deadline = math.ceil(record.created_at.timestamp()) + deps.settings.import_deadline_seconds
-    payload = ExecutionInput(import_id=import_id, source_id=record.pk, deadline=deadline).to_wire()
+    payload = ExecutionInput(
+        import_id=import_id,
+        source_id=record.pk,
+        deadline=deadline,
+        wait=deps.settings.poll_first_wait_seconds,
+    ).to_wire()
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
     if record.execution_name != name or (arn and record.execution_arn != arn):

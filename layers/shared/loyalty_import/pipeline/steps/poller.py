@@ -15,18 +15,19 @@ from loyalty_import.pipeline.models import PollerInput, PollResult
 from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.ports import WixImports
 
-MAX_WAIT_S = 300
+# Step Functions waits whole seconds, at least one.
 MIN_WAIT_S = 1
 
 
 @dataclass
 class PollerDeps:
     wix: Callable[[], WixImports]
+    # The cap of the doubling wait (POLL_MAX_WAIT_SECONDS; the first wait comes with the execution).
+    max_wait_s: int
     clock: Clock = field(default_factory=Clock)
-    max_wait_s: int = MAX_WAIT_S
 
 
-def next_wait(task: PollerInput, *, now: float, max_wait_s: int = MAX_WAIT_S) -> int:
+def next_wait(task: PollerInput, *, now: float, max_wait_s: int) -> int:
     """Exponential backoff: the first poll waits `wait`, every later one twice the previous, capped."""
     wait = task.wait if task.poll is None else task.poll.next_wait * 2
     wait = max(MIN_WAIT_S, min(wait, max_wait_s))
