@@ -40,7 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='python -m chaos', description=__doc__.split('\n\n')[0])
     parser.add_argument('--quick', action='store_true', help='a handful of representative scenarios')
     parser.add_argument('--only', help='run the scenarios whose id contains this text')
-    parser.add_argument('--budget-s', type=float, default=480.0, help='stop starting scenarios after this')
+    parser.add_argument(
+        '--budget-s',
+        type=float,
+        default=None,
+        help='stop starting scenarios after this many seconds (default: run them all, however long)',
+    )
     args = parser.parse_args(argv)
     scenarios = quick_scenarios() if args.quick else all_scenarios()
     if args.only:

@@ -106,9 +106,9 @@ def run_load(
     drops: list[Drop] = [
         rehearsal.drop(f'load-{index:03d}.csv', good_csv(f'load{index}')) for index in range(files)
     ]
-    stack.follow_all(drops, timeout_s=timeout_s, poll_s=1.0)
+    hung = stack.follow_all(drops, timeout_s=timeout_s, poll_s=1.0)
     wall_s = time.monotonic() - started
-    stack.settle(10.0)
+    settled = stack.settle()
     records = {drop.key: stack.record(drop) for drop in drops}
     notified = {drop.key: len(stack.notifications_for(drop)) for drop in drops}
     requests = stack.emulator.requests[requests_before:]
@@ -142,6 +142,9 @@ def run_load(
             [r.at for r in requests if r.endpoint in RATE_LIMITED_ENDPOINTS and r.fault is None]
         ),
     )
+    if hung or not settled:
+        # The guard ran out with work in flight: a hang, whatever the records say at this moment.
+        result.problems.append(f'hang: {len(hung)} file(s) unfinished after the {timeout_s:.0f} s guard')
     if result.recorded < files:
         result.problems.append(f'{files - result.recorded} file(s) without a final record')
     if result.notified_once < files:

@@ -69,15 +69,19 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
     dlq_before = stack.dlq_messages()
     scenario.arm(stack)
     drops = _drops(stack, scenario, seq)
-    stack.follow_all(drops, timeout_s=scenario.follow_timeout_s)
+    hung = stack.follow_all(drops, timeout_s=scenario.follow_timeout_s)
     if scenario.redeliver_after:
         for drop in drops:
             with stack.guard():
                 stack.rehearsal.redeliver(drop)
-    stack.settle()
-    time.sleep(0.2)  # a late duplicate notification or execute would show up here
-    stack.settle()
+    # Counted only once nothing is in flight, so a late duplicate notification or execute shows.
+    settled = stack.settle()
     problems = []
+    if hung:
+        guard = scenario.follow_timeout_s
+        problems.append(f'hang: {len(hung)} file(s) not finished after the {guard:.0f} s guard')
+    if not settled:
+        problems.append('hang: deliveries or executions still running after the guard')
     unfired = stack.armed()
     if unfired:
         problems.append(f'{unfired} injected fault(s) never fired')
@@ -89,7 +93,7 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
     stack.reset()
     return ScenarioResult(
         scenario=scenario,
-        files=[check_file(stack, drop, scenario.expect) for drop in drops],
+        files=[check_file(stack, drop, scenario.expect, hung=drop in hung) for drop in drops],
         elapsed_s=time.monotonic() - started,
         wix_requests=len(requests),
         faulted_requests=sum(1 for request in requests if request.fault is not None),
@@ -99,7 +103,7 @@ def run_scenario(stack: ChaosStack, scenario: Scenario, seq: int) -> ScenarioRes
     )
 
 
-def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str]) -> FileResult:
+def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str], *, hung: bool = False) -> FileResult:
     record = stack.record(drop)
     imports = stack.wix_imports_for(drop)
     assert stack.ledger is not None  # noqa: S101 - installed by ChaosStack
@@ -113,7 +117,10 @@ def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str]) -> FileResu
         executes=sum(executes[import_id] for import_id in imports),
     )
     problems = result.problems
-    if record is None or not record.is_final:
+    if hung:
+        # Still going when the guard ran out: a hang (of the rehearsal or the product), not a loss.
+        problems.append(f'hang: still {"without a record" if record is None else record.status.value}')
+    elif record is None or not record.is_final:
         problems.append(f'lost: {"no record" if record is None else record.status.value}')
     elif result.notifications == 0:
         problems.append('unnotified')
@@ -146,13 +153,17 @@ def check_file(stack: ChaosStack, drop: Drop, expect: Iterable[str]) -> FileResu
 def run_all(
     scenarios: list[Scenario],
     *,
-    budget_s: float,
+    budget_s: float | None = None,
     on_result: Callable[[ScenarioResult], None] | None = None,
     stacks: dict[str, StackOptions] | None = None,
 ) -> tuple[list[ScenarioResult], list[Scenario]]:
-    """Run scenarios stack by stack (one rehearsal each); returns the results and what did not run."""
+    """Run scenarios stack by stack (one rehearsal each); returns the results and what did not run.
+
+    `budget_s`: stop starting scenarios after this many seconds (an opt-in for a person who wants a
+    subset quickly; the tests pass none, so how fast the machine is never decides what runs).
+    """
     stacks = stacks or STACKS
-    deadline = time.monotonic() + budget_s
+    deadline = time.monotonic() + budget_s if budget_s is not None else float('inf')
     results: list[ScenarioResult] = []
     skipped: list[Scenario] = []
     seq = 0
@@ -190,6 +201,7 @@ def summary(results: list[ScenarioResult], skipped: list[Scenario], elapsed_s: f
             1 for file in files if file.status in {'FAILED', 'REJECTED', 'TIMED_OUT'} and file.notifications
         ),
         'lost': count('lost'),
+        'hangs': sum(1 for result in results if any(p.startswith('hang') for p in result.problems)),
         'duplicate_wix_imports': sum(1 for file in files if file.wix_imports > 1),
         'duplicate_executes': count('executed twice'),
         'unnotified': count('unnotified'),

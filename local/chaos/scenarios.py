@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.hooks import AwsFault, LambdaFault
-from chaos.stack import UNKNOWN_CONTACT, ChaosStack, StackOptions, chaos_emulator_settings
+from chaos.stack import HANG_GUARD_S, UNKNOWN_CONTACT, ChaosStack, StackOptions, chaos_emulator_settings
 from wix_emulator import Fault
 
 Arm = Callable[[ChaosStack], None]
@@ -17,13 +17,15 @@ FINAL_STATUSES = ('IMPORTED', 'FAILED', 'REJECTED', 'TIMED_OUT')
 
 # Stack A: OAuth app credentials (the token endpoint is in play), the importer waits for the parse
 # and executes. Stack B: API key, the importer does not wait (ParseWaitSeconds=0), so the state
-# machine's Poll and Execute steps meet Wix while it parses.
+# machine's Poll and Execute steps meet Wix while it parses. B's parse starts at the importer's one
+# look, not at the create: counted from the create, a busy machine could bring that look after the
+# parse and let the importer execute, so B's Execute-step faults would never fire.
 STACK_A = StackOptions(label='A: OAuth, importer executes', auth='oauth', parse_wait_s=5)
 STACK_B = StackOptions(
     label='B: API key, state machine executes',
     auth='api_key',
     parse_wait_s=0,
-    emulator_settings=chaos_emulator_settings(parse_delay_s=0.3),
+    emulator_settings=chaos_emulator_settings(parse_delay_s=0.3, parse_starts_on_first_read=True),
 )
 STACKS = {'A': STACK_A, 'B': STACK_B}
 
@@ -39,7 +41,8 @@ class Scenario:
     bad_file: bool = False  # a file the product must refuse (REJECTED)
     expect: frozenset[str] = frozenset({'IMPORTED'})
     redeliver_after: bool = False
-    follow_timeout_s: float = 25.0
+    # A hang guard, not a time limit: a loaded machine only makes a scenario slower, never a failure.
+    follow_timeout_s: float = HANG_GUARD_S
     tags: frozenset[str] = field(default_factory=frozenset)
 
 

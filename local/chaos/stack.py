@@ -24,13 +24,21 @@ UNKNOWN_CONTACT = 'ghost@example.com'
 # The rehearsal's clock: Step Functions waits and retries at 1/100, millisecond Wix delays.
 CLOCK_SCALE = 0.01
 CLIENT_READ_TIMEOUT_S = 1.0  # the Wix client's read timeout while chaos runs
-SLOW_S = 1.6  # the emulator's SLOW answers after this: past the client's timeout
+# The emulator holds a SLOW answer until the client gives up (its read timeout above), however
+# busy the machine; this only bounds the hold should a client never give up.
+SLOW_S = 30.0
+# Hang guards: far above what any scenario needs even on a loaded machine (seconds), so reaching
+# one means something hangs; it is reported as a hang, not as a product verdict.
+HANG_GUARD_S = 300.0
 
 
-def chaos_emulator_settings(*, parse_delay_s: float = 0.05, import_delay_s: float = 0.05) -> EmulatorSettings:
+def chaos_emulator_settings(
+    *, parse_delay_s: float = 0.05, import_delay_s: float = 0.05, parse_starts_on_first_read: bool = False
+) -> EmulatorSettings:
     return EmulatorSettings(
         parse_delay_s=parse_delay_s,
         import_delay_s=import_delay_s,
+        parse_starts_on_first_read=parse_starts_on_first_read,
         unknown_contacts=frozenset({UNKNOWN_CONTACT}),
         slow_s=SLOW_S,
         retry_after_s=1,
@@ -145,8 +153,11 @@ class ChaosStack:
             self._clients[service] = cached
         return cached
 
-    def follow_all(self, drops: list[Drop], *, timeout_s: float, poll_s: float = 0.1) -> None:
-        """Wait until every drop has a final record, a notification and no running execution."""
+    def follow_all(self, drops: list[Drop], *, timeout_s: float, poll_s: float = 0.1) -> list[Drop]:
+        """Wait until every drop has a final record, a notification and no running execution.
+
+        Returns the drops still not there when `timeout_s` (a hang guard) ran out.
+        """
         rehearsal = self.rehearsal
         pending = list(drops)
         deadline = time.monotonic() + timeout_s
@@ -167,6 +178,7 @@ class ChaosStack:
             pending = still
             if pending:
                 time.sleep(poll_s)
+        return pending
 
     @property
     def imports_table(self) -> str:
@@ -219,18 +231,26 @@ class ChaosStack:
     def invocations(self) -> list[Invocation]:
         return self.rehearsal.invocations
 
-    def settle(self, timeout_s: float = 5.0) -> None:
-        """Let in-flight deliveries and executions finish before counting."""
+    def settle(self, timeout_s: float = HANG_GUARD_S) -> bool:
+        """Wait until no delivery and no execution is in flight: nothing can happen after that.
+
+        Only a handler, an S3 delivery or a running execution can act (notify, execute, write), so
+        once all are done a late duplicate would already show. False if `timeout_s` (a hang
+        guard) ran out first.
+        """
         runtime = self.rehearsal.runtime
         deadline = time.monotonic() + timeout_s
-        if runtime is not None:
-            runtime.wait_idle(timeout_s)
-        while time.monotonic() < deadline:
+        while True:
+            remaining = deadline - time.monotonic()
+            if runtime is not None and not runtime.wait_idle(max(0.0, remaining)):
+                return False
             with self.guard():
                 executions = self.rehearsal.executions()
-            running = [e for e in executions if e['status'] == 'RUNNING']
-            if not running:
-                return
+            running = any(e['status'] == 'RUNNING' for e in executions)
+            if not running and (runtime is None or not runtime.busy):
+                return True
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.05)
 
 

@@ -26,6 +26,10 @@ class EmulatorSettings:
     known_contacts: frozenset[str] | None = None
     token_ttl_s: float = DEFAULT_TOKEN_TTL_S
     slow_s: float = 3.0
+    # The parse delay counts from the import's first read (get) instead of its creation, so that
+    # read always finds the file unparsed however long the client took to get there: a client
+    # that looks once and moves on (the importer with ParseWaitSeconds=0) never sees it PARSED.
+    parse_starts_on_first_read: bool = False
     retry_after_s: int = 1
     max_file_bytes: int = MAX_FILE_BYTES
 

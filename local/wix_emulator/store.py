@@ -83,6 +83,7 @@ class _Import:
     revision: int = 1
     updated_at: float = 0.0
     schedule: list[tuple[float, str]] = field(default_factory=list)
+    parse_waits_for_first_read: bool = False
     async_job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     mappings: list[dict[str, Any]] | None = None
     email_index: int = 0
@@ -203,14 +204,26 @@ class Store:
                 file_size=request.file_size if request.file_size is not None else len(content),
                 parsed=parsed,
             )
-            delay = self._settings.parse_delay_s
-            record.schedule = [(now + delay / 2, 'PARSING'), (now + delay, 'PARSE_DONE')]
+            if self._settings.parse_starts_on_first_read:
+                record.parse_waits_for_first_read = True
+            else:
+                self._schedule_parse(record, now)
             self._imports[record.id] = record
             return {'loyaltyImport': record.to_rest()}
 
+    def _schedule_parse(self, record: _Import, start: float) -> None:
+        delay = self._settings.parse_delay_s
+        record.schedule = [(start + delay / 2, 'PARSING'), (start + delay, 'PARSE_DONE')]
+
     def get_import(self, import_id: str | None) -> dict[str, Any]:
         with self._lock:
-            return {'loyaltyImport': self._get(import_id).to_rest()}
+            record = self._get(import_id)
+            answer = {'loyaltyImport': record.to_rest()}
+            if record.parse_waits_for_first_read:
+                # This first read saw the import unparsed; the parse delay counts from here.
+                record.parse_waits_for_first_read = False
+                self._schedule_parse(record, self._clock())
+            return answer
 
     def execute_import(self, body: object) -> dict[str, Any]:
         request = _validate(ExecuteImportRequest, body)

@@ -8,9 +8,6 @@ from __future__ import annotations
 from chaos.runner import ScenarioResult, run_all, summary
 from chaos.scenarios import STACKS, quick_scenarios
 
-# A bound on the run, not a timing assertion: scenarios not started by then count as failures.
-BUDGET_S = 150.0
-
 
 def _violations(results: list[ScenarioResult]) -> dict[str, list[str]]:
     return {result.scenario.id: result.violations for result in results if result.violations}
@@ -24,8 +21,9 @@ def test_quick_chaos_keeps_every_promise_on_both_stacks() -> None:
     scenarios = quick_scenarios()
     assert {scenario.stack for scenario in scenarios} == set(STACKS)
 
-    # WHEN each runs on the rehearsal (the real template, state machine and handlers)
-    results, not_run = run_all(scenarios, budget_s=BUDGET_S)
+    # WHEN each runs on the rehearsal (the real template, state machine and handlers), all of them
+    # however long a busy machine takes (each is bounded only by a generous hang guard)
+    results, not_run = run_all(scenarios)
 
     # THEN every file has one final record and one notification, one Wix import, one execute
     assert not_run == []
@@ -34,7 +32,7 @@ def test_quick_chaos_keeps_every_promise_on_both_stacks() -> None:
     assert totals['files'] == len(scenarios)
     assert totals['imported'] == len(scenarios) - 1  # the refused file ends REJECTED, notified
     assert totals['failed_recorded'] == 1
-    assert totals['lost'] == totals['unnotified'] == 0
+    assert totals['lost'] == totals['unnotified'] == totals['hangs'] == 0
     assert totals['duplicate_wix_imports'] == totals['duplicate_executes'] == 0
     # AND the faults really happened (a scenario whose fault never fired proves nothing)
     assert totals['faults_not_fired'] == 0

@@ -478,6 +478,26 @@ def test_import_goes_initiated_parsing_parsed_with_revisions_and_dates(
     assert 'importResult' not in done
 
 
+def test_a_parse_that_starts_on_first_read_is_unparsed_at_that_read_however_late(
+    clock: FakeClock, wix_contract: dict[str, Any]
+) -> None:
+    # GIVEN an emulator whose parse delay counts from an import's first read
+    settings = EmulatorSettings(parse_delay_s=PARSE_DELAY_S, parse_starts_on_first_read=True)
+    with WixEmulator(settings, clock=clock) as emulator, RawWixApi(emulator, wix_contract) as api:
+        created = api.upload_and_create('balances.csv', csv_bytes(GOOD_ROWS))
+
+        # WHEN the first read comes long after the parse delay, and later ones follow
+        clock.advance(PARSE_DELAY_S * 10)
+        first = api.get_import(created['id'])
+        clock.advance(PARSE_DELAY_S / 2)
+        halfway = api.get_import(created['id'])
+        clock.advance(PARSE_DELAY_S / 2)
+        done = api.get_import(created['id'])
+
+    # THEN the first read still finds it unparsed, and the parse takes its delay from there
+    assert [first['status'], halfway['status'], done['status']] == ['INITIATED', 'PARSING', 'PARSED']
+
+
 def test_get_unknown_import_is_a_wix_404(api: RawWixApi) -> None:
     response = api.call('get_import', params={'loyaltyImportId': 'no-such-import'})
     assert_wix_error(response, 404, ErrorCode.LOYALTY_IMPORT_NOT_FOUND)
