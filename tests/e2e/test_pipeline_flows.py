@@ -1,29 +1,96 @@
-"""The pipeline's other paths through the rehearsed stack: overrides, dry runs, refused credentials,
-a slow parse, a repeated Finalize, S3 events with several (or no) records, metrics, and an outcome
-that cannot be recorded.
+"""The pipeline's other paths, on one rehearsed stack: a dry run, overrides, a repeated Finalize,
+S3 events with several (or no) records, and the metrics the functions emit.
 
-Each test deploys its own stack (tests/e2e/conftest.py); a test that needs a function's answer
-invokes it through Lambda's API, as S3 or a state machine task would.
+These tests share one stack and one Wix emulator for the module (each leaves it as it found it),
+and each asserts on what happened after its own drop: the Wix requests, balances, invocations,
+notifications, executions and records it added. A test that changes its stack (its secret, a
+parameter, a table) is in test_stack_changes.py, on a stack of its own. A test that needs a
+function's answer invokes it through Lambda's API, as S3 or a state machine task would.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import boto3
+import pytest
 
-from rehearsal import Drop, Outcome, Rehearsal, SnsMessage
+from rehearsal import Drop, Outcome, Rehearsal, RehearsalConfig, SnsMessage
 from rehearsal.lambda_runtime import Invocation
 from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import FOLLOW_S, Rehearse
+from tests.e2e.conftest import CLOCK_SCALE, FOLLOW_S
 from tests.e2e.test_imports import failures, follow, outcomes_of
 from wix_emulator import EmulatorSettings, WixEmulator
+from wix_emulator.pytest_plugin import UNKNOWN_CONTACT
 
 REGION = 'us-east-1'
+
+
+@pytest.fixture(scope='module')
+def stack() -> Iterator[Rehearsal]:
+    """One rehearsed stack for the tests that leave it as they found it (the `wix_emulator`
+    fixture's settings: millisecond Wix steps, ghost@example.com unknown)."""
+    settings = EmulatorSettings(
+        parse_delay_s=0.02,
+        import_delay_s=0.02,
+        unknown_contacts=frozenset({UNKNOWN_CONTACT}),
+        retry_after_s=0,
+    )
+    config = RehearsalConfig(clock_scale=CLOCK_SCALE, async_retry_delay_s=0.01)
+    with WixEmulator(settings) as emulator, Rehearsal(config, emulator=emulator) as rehearsal:
+        yield rehearsal
+
+
+@dataclass
+class Since:
+    """What the shared stack holds now, to tell what one test added to it."""
+
+    rehearsal: Rehearsal
+    requests: int = 0
+    invocations: int = 0
+    notifications: int = 0
+    executions: int = 0
+    records: int = 0
+    balances: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.requests = len(self.rehearsal.emulator.requests)
+        self.invocations = len(self.rehearsal.invocations)
+        self.notifications = len(self.rehearsal.notifications())
+        self.executions = len(self.rehearsal.executions())
+        self.records = len(items(self.rehearsal))
+        self.balances = self.rehearsal.emulator.balances
+
+    def new_requests(self) -> list[Any]:
+        return self.rehearsal.emulator.requests[self.requests :]
+
+    def new_invocations(self) -> list[Invocation]:
+        return self.rehearsal.invocations[self.invocations :]
+
+    def new_notifications(self) -> list[SnsMessage]:
+        return self.rehearsal.notifications()[self.notifications :]
+
+    def new_executions(self) -> int:
+        return len(self.rehearsal.executions()) - self.executions
+
+    def new_records(self) -> int:
+        return len(items(self.rehearsal)) - self.records
+
+    def changed_balances(self) -> dict[str, int]:
+        now = self.rehearsal.emulator.balances
+        return {email: points for email, points in now.items() if self.balances.get(email) != points}
+
+
+def items(rehearsal: Rehearsal) -> list[dict[str, Any]]:
+    """Every item of the stack's imports table."""
+    table = rehearsal.resource('ImportsTable')
+    found: list[dict[str, Any]] = boto3.client('dynamodb', region_name=REGION).scan(TableName=table)['Items']
+    return found
 
 
 def invoke(rehearsal: Rehearsal, logical_id: str, event: dict[str, Any]) -> Invocation:
@@ -60,15 +127,16 @@ def only_notification(outcome: Outcome) -> SnsMessage:
 
 
 def test_a_dry_run_records_the_inferred_mapping_without_calling_wix(
-    rehearsal: Rehearsal, shared_dir: Path
+    stack: Rehearsal, shared_dir: Path
 ) -> None:
     # GIVEN a shared sample whose mapping expected.json knows, dropped with x-amz-meta-dry-run: true
     samples = shared_dir / 'samples'
     expected: dict[str, Any] = json.loads((samples / 'expected.json').read_text())
     name = next(name for name, answer in sorted(expected.items()) if 'EMAIL' in answer)
+    since = Since(stack)
 
     # WHEN it is followed to its record
-    outcome = follow(rehearsal, name, (samples / name).read_bytes(), dry_run=True)
+    outcome = follow(stack, name, (samples / name).read_bytes(), dry_run=True)
 
     # THEN the record is DRY_RUN with the expected source columns, one notification, no Wix call
     record = outcome.record
@@ -79,16 +147,18 @@ def test_a_dry_run_records_the_inferred_mapping_without_calling_wix(
         expected[name]['EMAIL'],
         expected[name]['POINTS'],
     )
-    assert rehearsal.emulator.requests == []
+    assert since.new_requests() == []
     assert outcomes_of(outcome) == ['DRY_RUN']
+    assert since.new_notifications() == outcome.notifications
 
 
-def test_metadata_overrides_choose_the_columns(rehearsal: Rehearsal) -> None:
+def test_metadata_overrides_choose_the_columns(stack: Rehearsal) -> None:
     # GIVEN two balance-like columns, and metadata naming the one to use
     content = b'email,points,bonus\r\nann@example.com,7,900\r\n'
+    since = Since(stack)
 
     # WHEN the file is dropped with x-amz-meta-points-column: bonus
-    outcome = follow(rehearsal, 'override.csv', content, points_column='bonus')
+    outcome = follow(stack, 'override.csv', content, points_column='bonus')
 
     # THEN Wix set the balance from the overridden column
     record = outcome.record
@@ -96,87 +166,48 @@ def test_metadata_overrides_choose_the_columns(rehearsal: Rehearsal) -> None:
     assert record.overrides is not None
     assert record.overrides.points_column == 'bonus'
     assert record.status.value == 'IMPORTED'
-    assert rehearsal.emulator.balances == {'ann@example.com': 900}
+    assert since.changed_balances() == {'ann@example.com': 900}
 
 
-# ------------------------------------------------------------------------------------ Wix's answers
-
-
-def test_wix_refusing_the_credentials_ends_failed_and_notified(rehearsal: Rehearsal) -> None:
-    # GIVEN the stack's Wix secret holding a wrong API key
-    boto3.client('secretsmanager', region_name=REGION).put_secret_value(
-        SecretId=rehearsal.resource('WixCredentialsSecret'),
-        SecretString=json.dumps(
-            {'mode': 'api_key', 'api_key': 'wrong', 'site_id': rehearsal.emulator.credentials.site_id}
-        ),
-    )
-
-    # WHEN a file is dropped
-    outcome = follow(rehearsal, 'creds.csv', b'email,points\r\nann@example.com,3\r\n')
-
-    # THEN the record is FAILED with WIX_AUTH_FAILED, nothing was created, one notification says what to check
-    record = outcome.record
-    assert record is not None
-    assert record.status.value == 'FAILED'
-    assert record.error is not None
-    assert record.error.code == 'WIX_AUTH_FAILED'
-    assert rehearsal.emulator.count('create_import') == 0
-    assert 'credentials' in only_notification(outcome).message
-
-
-def test_a_parse_slower_than_the_importer_is_executed_by_the_state_machine(rehearse: Rehearse) -> None:
-    # GIVEN Wix takes 0.3 s to parse and the importer may not wait for it at all (ParseWaitSeconds 0)
-    settings = EmulatorSettings(parse_delay_s=0.3, import_delay_s=0.02)
-    with WixEmulator(settings) as emulator:
-        rehearsal = rehearse(emulator, ParseWaitSeconds='0')
-
-        # WHEN a file is dropped and followed to the end
-        outcome = follow(rehearsal, 'slow.csv', b'email,points\r\nann@example.com,3\r\n')
-
-        # THEN the importer left the import CREATED without executing it...
-        (importer,) = [i for i in rehearsal.invocations if i.logical_id == 'ImporterFunction']
-        assert [o['status'] for o in importer.result['outcomes']] == ['CREATED']
-        importer_done = importer.started + importer.duration_s
-        executes = [r for r in emulator.requests if r.endpoint == 'execute_import' and r.acted]
-        assert len(executes) == 1
-        assert executes[0].at > importer_done
-        # ...and the state machine's Execute step executed it once, and it finished
-        assert [i.ok for i in rehearsal.invocations if i.logical_id == 'ExecutorFunction'] == [True]
-        assert emulator.count('execute_import') == 1
-        assert outcome.execution_status == 'SUCCEEDED'
-        assert outcome.status == 'IMPORTED'
-        assert outcomes_of(outcome) == ['IMPORTED']
-
-
-def test_a_second_finalize_sends_no_second_notification(rehearsal: Rehearsal) -> None:
+def test_a_second_finalize_sends_no_second_notification(stack: Rehearsal) -> None:
     # GIVEN a finished import
-    outcome = follow(rehearsal, 'again.csv', b'email,points\r\nann@example.com,3\r\n')
+    since = Since(stack)
+    outcome = follow(stack, 'again.csv', b'email,points\r\nann@example.com,3\r\n')
     only_notification(outcome)
-    (finalize,) = [i for i in rehearsal.invocations if i.logical_id == 'FinalizerFunction']
+    (finalize,) = [i for i in since.new_invocations() if i.logical_id == 'FinalizerFunction']
+    notified = since.new_notifications()
 
     # WHEN Step Functions runs Finalize again with the same input
-    again = invoke(rehearsal, 'FinalizerFunction', finalize.event)
+    again = invoke(stack, 'FinalizerFunction', finalize.event)
 
     # THEN it reports the same final status and sends nothing
     assert again.ok, again.error_message
     assert again.result['status'] == 'IMPORTED'
     assert again.result['notified'] is False
-    assert rehearsal.notifications() == outcome.notifications
+    assert notified == outcome.notifications
+    assert since.new_notifications() == notified
 
 
 # --------------------------------------------------------------------------------- the importer's events
 
 
-def test_one_event_with_several_objects_imports_each_and_ignores_results(rehearsal: Rehearsal) -> None:
+def test_one_event_with_several_objects_imports_each_and_ignores_results(stack: Rehearsal) -> None:
     # GIVEN two files in the drop bucket that S3 has not announced yet (the notification is off
     # while they are uploaded)...
+    rehearsal = stack
+    since = Since(rehearsal)
     s3 = boto3.client('s3', region_name=REGION)
     announced = s3.get_bucket_notification_configuration(Bucket=rehearsal.bucket)
     configuration: Any = {key: value for key, value in announced.items() if key != 'ResponseMetadata'}
     s3.put_bucket_notification_configuration(Bucket=rehearsal.bucket, NotificationConfiguration={})
-    first = rehearsal.drop('a.csv', b'email,points\r\nann@example.com,1\r\n')
-    second = rehearsal.drop('b.csv', b'email,points\r\nbob@example.com,2\r\n')
-    s3.put_bucket_notification_configuration(Bucket=rehearsal.bucket, NotificationConfiguration=configuration)
+    try:
+        first = rehearsal.drop('a.csv', b'email,points\r\nann@example.com,1\r\n')
+        second = rehearsal.drop('b.csv', b'email,points\r\nbob@example.com,2\r\n')
+    finally:
+        s3.put_bucket_notification_configuration(
+            Bucket=rehearsal.bucket, NotificationConfiguration=configuration
+        )
+    assert since.new_invocations() == []
     # ...and one S3 event announcing both, with (misconfigured) a key under the results prefix
     event = s3_event(first, second)
     stray = json.loads(json.dumps(event['Records'][0]))
@@ -189,37 +220,40 @@ def test_one_event_with_several_objects_imports_each_and_ignores_results(rehears
     # THEN both files became imports and the results key was left alone
     assert run.ok, run.error_message
     assert [outcome['status'] for outcome in run.result['outcomes']] == ['IMPORTING', 'IMPORTING']
-    assert rehearsal.emulator.count('create_import') == 2
-    assert len(rehearsal.executions()) == 2
+    assert [r.endpoint for r in since.new_requests() if r.acted].count('create_import') == 2
+    assert since.new_executions() == 2
     # AND both end imported (the stack is left with nothing in flight)
     for drop in (first, second):
         assert rehearsal.follow(drop, timeout_s=FOLLOW_S).status == 'IMPORTED', failures(rehearsal)
 
 
-def test_an_event_without_records_is_ignored(rehearsal: Rehearsal) -> None:
+def test_an_event_without_records_is_ignored(stack: Rehearsal) -> None:
     # GIVEN the test event S3 may send when a notification is configured
-    event = {'Service': 'Amazon S3', 'Event': 's3:TestEvent', 'Bucket': rehearsal.bucket}
+    event = {'Service': 'Amazon S3', 'Event': 's3:TestEvent', 'Bucket': stack.bucket}
+    since = Since(stack)
 
     # WHEN the importer is invoked with it
-    run = invoke(rehearsal, 'ImporterFunction', event)
+    run = invoke(stack, 'ImporterFunction', event)
 
-    # THEN it does nothing and does not fail
+    # THEN it does nothing and does not fail: no record, no Wix call, no execution
     assert run.ok, run.error_message
     assert run.result == {'outcomes': []}
-    table = rehearsal.resource('ImportsTable')
-    assert boto3.client('dynamodb', region_name=REGION).scan(TableName=table)['Items'] == []
+    assert since.new_records() == 0
+    assert since.new_requests() == []
+    assert since.new_executions() == 0
 
 
 # ------------------------------------------------------------------------------------- observability
 
 
-def test_the_functions_emit_emf_metrics_for_the_outcome(rehearsal: Rehearsal) -> None:
+def test_the_functions_emit_emf_metrics_for_the_outcome(stack: Rehearsal) -> None:
     # GIVEN a file with one unknown contact, followed to its end
-    follow(rehearsal, 'm.csv', b'email,points\r\nann@example.com,1\r\nghost@example.com,2\r\n')
+    since = Since(stack)
+    follow(stack, 'm.csv', b'email,points\r\nann@example.com,1\r\nghost@example.com,2\r\n')
 
-    # WHEN the functions' output is read as CloudWatch would
+    # WHEN the functions' output for it is read as CloudWatch would
     metrics: dict[str, list[float]] = {}
-    for line in (line for invocation in rehearsal.invocations for line in invocation.log_lines):
+    for line in (line for invocation in since.new_invocations() for line in invocation.log_lines):
         if '"_aws"' not in line:
             continue
         document = json.loads(line)
@@ -239,43 +273,3 @@ def test_the_functions_emit_emf_metrics_for_the_outcome(rehearsal: Rehearsal) ->
     assert metrics['RowsFailed'] == [1]
     assert metrics['MappingConfidence'][0] > 0
     assert metrics['EndToEndDuration'][0] >= 0
-
-
-class _ExecutionEnded(Exception):  # noqa: N818 - a signal, not an error
-    pass
-
-
-def test_when_nothing_can_be_recorded_the_state_machine_still_notifies(rehearsal: Rehearsal) -> None:
-    # GIVEN an import in flight whose imports table becomes unavailable once the state machine
-    # polls Wix (deleted right after the first Poll task, before any Finalize can run)
-    dynamodb = boto3.client('dynamodb', region_name=REGION)
-    assert rehearsal.runtime is not None
-
-    def take_the_table_away(invocation: Invocation) -> None:
-        polls = [i for i in rehearsal.invocations if i.logical_id == 'PollerFunction']
-        if invocation.logical_id == 'PollerFunction' and len(polls) == 1:
-            dynamodb.delete_table(TableName=rehearsal.resource('ImportsTable'))
-
-    rehearsal.runtime.listeners.append(take_the_table_away)
-    drop = rehearsal.drop('lost.csv', b'email,points\r\nann@example.com,1\r\n')
-
-    # WHEN the state machine runs: Finalize and Finalize-without-Wix both fail after their retries
-    def stop_when_ended(_record: object, _mine: list[SnsMessage]) -> None:
-        executions = rehearsal.executions()
-        if executions and all(e['status'] != 'RUNNING' for e in executions):
-            raise _ExecutionEnded
-
-    with contextlib.suppress(_ExecutionEnded):
-        rehearsal.follow(drop, timeout_s=FOLLOW_S, on_poll=stop_when_ended)
-
-    # THEN the execution failed (alarmed) after publishing the state straight to the topic
-    (execution,) = rehearsal.executions()
-    assert execution['status'] == 'FAILED'
-    (notification,) = rehearsal.notifications()
-    assert notification.attributes['outcome'] == 'UNRECORDED'
-    state = json.loads(notification.message)
-    assert state['finalizeError']['Error'] == 'RecordStoreError'
-    started_with = boto3.client('stepfunctions', region_name=REGION).describe_execution(
-        executionArn=execution['executionArn']
-    )['input']
-    assert state['importId'] == json.loads(started_with)['importId']
