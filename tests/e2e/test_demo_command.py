@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from rehearsal.__main__ import DEFAULT_SAMPLE, main
+from tests.e2e.conftest import FOLLOW_S
 
-# Millisecond Wix steps and Step Functions waits at 1/100: the same flow as the demo, faster.
-FAST = ['--wix-delay-s', '0.02', '--clock-scale', '0.01', '--timeout', '60']
+# Millisecond Wix steps and Step Functions waits at 1/100: the same flow as the demo, faster. The
+# follow timeout is the conftest's hang guard: a busy machine makes the demo slower, not failed.
+FAST = ['--wix-delay-s', '0.02', '--clock-scale', '0.01', '--timeout', str(FOLLOW_S)]
 
 
 def last_line(output: str) -> dict[str, object]:

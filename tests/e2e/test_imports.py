@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
+from typing import Any
 
 import boto3
 
-from loyalty_import.pipeline.models import ImportRecord
-from rehearsal import Outcome, Rehearsal, SnsMessage
+from rehearsal import Outcome, Rehearsal
 from tests.e2e.conftest import FOLLOW_S, Rehearse
 from wix_emulator import EmulatorSettings, Fault, WixEmulator
 from wix_emulator.pytest_plugin import UNKNOWN_CONTACT
@@ -206,19 +207,26 @@ def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse:
     settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=0.5, retry_after_s=0)
     with WixEmulator(settings) as emulator:
         rehearsal = rehearse(emulator)
-        drop = rehearsal.drop('outage.csv', csv_bytes(CUSTOMERS))
         injected: list[bool] = []
+        execute = emulator.store.execute_import
 
-        def outage_once_executing(record: ImportRecord | None, _messages: list[SnsMessage]) -> None:
-            if not injected and record is not None and record.status.value == 'IMPORTING':
-                emulator.faults.script('get_import', [Fault.HTTP_503] * 8)
-                injected.append(True)
+        def execute_then_outage(body: object) -> dict[str, Any]:
+            # Scripted the moment Wix accepts the execute, before anyone hears back: the 503s meet
+            # the state machine's first polls however fast the machine is (the importer reads no
+            # status after a successful execute).
+            executed = execute(body)
+            emulator.faults.script('get_import', [Fault.HTTP_503] * 8)
+            injected.append(True)
+            return executed
+
+        emulator.store.execute_import = execute_then_outage  # type: ignore[method-assign]
+        drop = rehearsal.drop('outage.csv', csv_bytes(CUSTOMERS))
 
         # WHEN the file is followed to the end
-        outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S, on_poll=outage_once_executing)
+        outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S)
 
     # THEN the poller failed with WixUnavailable, the ASL's Retry ran it again, and it completed
-    assert injected
+    assert injected == [True]
     assert outcome.finished
     assert outcome.status == 'IMPORTED'
     poller_errors = {
@@ -240,10 +248,11 @@ def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse:
 
 
 def test_an_import_stuck_in_importing_past_the_deadline_ends_timed_out(rehearse: Rehearse) -> None:
-    # GIVEN a Wix import that stays IMPORTING far longer than the deadline. The template's
-    # ImportDeadlineSeconds has MinValue 300; moto does not check parameter constraints, which lets
-    # the rehearsal shrink the deadline to one second instead of waiting five minutes.
-    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=120.0)
+    # GIVEN a Wix import that stays IMPORTING for ever (so however long the machine takes to reach
+    # the deadline, the import cannot finish first). The template's ImportDeadlineSeconds has
+    # MinValue 300; moto does not check parameter constraints, which lets the rehearsal shrink the
+    # deadline to one second instead of waiting five minutes.
+    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=math.inf)
     with WixEmulator(settings) as emulator:
         rehearsal = rehearse(emulator, ImportDeadlineSeconds='1')
 

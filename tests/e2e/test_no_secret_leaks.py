@@ -18,8 +18,7 @@ import pytest
 
 from chaos.scenarios import good_csv
 from chaos.stack import ChaosStack, StackOptions
-
-FOLLOW_S = 60.0
+from tests.e2e.conftest import FOLLOW_S
 
 
 class SecretTap:
