@@ -62,6 +62,7 @@ class OutputWriter:
         column in C (`quoted_block`); csv.writer does only the rows neither can.
 
         `single_line`: the reader saw one physical line per row, so no cell holds a line break.
+        The rows are spent: a cell needing quotes may hold its quoted form afterwards.
         """
         block = self._block(rows, width, single_line)
         if block is None:
@@ -155,9 +156,10 @@ def quote_cells(joined: str) -> str:
 def quoted_block(rows: list[list[str]], width: int, columns: list[int], single_line: bool) -> str | None:
     """The rows as csv.writer writes them, `columns` quoted in bulk; None if another column needs it.
 
-    The quoted cells go into the rows only while they are joined (the rows are the caller's).
-    Every ',', '"' and line break of the block is then accounted for by the separators and the
-    quoted columns, or some other cell holds one and this block is not the answer.
+    The quoted cells are set into the rows to join them, and left there when the block is the
+    answer (putting the old ones back costs as much as setting them): the caller's rows are spent.
+    Every ',', '"' and line break of the block is accounted for by the separators and the quoted
+    columns, or some other cell holds one: then the rows get their own cells back and this is None.
     """
     n = len(rows)
     # Without line breaks in any cell (`single_line`), only commas and quotes need accounting for.
@@ -175,14 +177,12 @@ def quoted_block(rows: list[list[str]], width: int, columns: list[int], single_l
         quoted.append((index, cells, text.split('\x00')))
     for index, _, new in quoted:
         deque(map(setitem, rows, repeat(index, n), new), maxlen=0)
-    try:
-        block = '\r\n'.join(chain(map(','.join, rows), ('',)))
-    finally:
-        for index, old, _ in quoted:
-            deque(map(setitem, rows, repeat(index, n), old), maxlen=0)
+    block = '\r\n'.join(chain(map(','.join, rows), ('',)))
     separators = {',': n * (width - 1), '"': 0, '\n': n, '\r': n}
     if all(block.count(char) == separators[char] + expected[char] for char in checked):
         return block
+    for index, old, _ in quoted:
+        deque(map(setitem, rows, repeat(index, n), old), maxlen=0)
     return None
 
 

@@ -153,7 +153,7 @@ class _Pass:
         result.invalid_rows += len(bad)
         if len(result.sample_rows) < 5:
             result.sample_rows.extend(self._project(list(row)) for row in rows[: 5 - len(result.sample_rows)])
-        result.last_row = rows[-1]
+        result.last_row = list(rows[-1])  # a copy: writing may leave quoted cells in the rows
         if self.writer is not None:
             out = rows if self.keep is None else list(map(self._project, rows))
             self.writer.write_block(out, len(plan.keep), single_line=one_line)
