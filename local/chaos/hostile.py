@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chaos.stack import UNKNOWN_CONTACT, ChaosStack, StackOptions, quiet_logs
+from chaos.stack import HANG_GUARD_S, UNKNOWN_CONTACT, ChaosStack, StackOptions, quiet_logs
 from loyalty_import.inspection import RefusalCode
 
 MiB = 1024 * 1024
@@ -308,15 +308,15 @@ def no_decompression() -> Iterator[list[str]]:
         gzip.decompress = originals[2]
 
 
-def run_case(stack: ChaosStack, case: HostileCase, *, timeout_s: float = 60.0) -> HostileOutcome:
+def run_case(stack: ChaosStack, case: HostileCase, *, timeout_s: float = HANG_GUARD_S) -> HostileOutcome:
     started = time.monotonic()
     content = case.build()
     invocations_before = len(stack.invocations())
     dlq_before = stack.dlq_messages()
     with stack.guard():
         drop = stack.rehearsal.drop(case.name, content)
-    stack.follow_all([drop], timeout_s=timeout_s)
-    stack.settle()
+    hung = stack.follow_all([drop], timeout_s=timeout_s)
+    settled = stack.settle()
     record = stack.record(drop)
     invocations = stack.invocations()[invocations_before:]
     outcome = HostileOutcome(
@@ -332,6 +332,9 @@ def run_case(stack: ChaosStack, case: HostileCase, *, timeout_s: float = 60.0) -
         elapsed_s=time.monotonic() - started,
     )
     outcome.problems = judge(outcome, results_prefix=stack.rehearsal.parameter('ResultsPrefix', 'results/'))
+    if hung or not settled:
+        # The guard is far above what any case needs on a loaded machine: reaching it is a hang.
+        outcome.problems.insert(0, f'hang: not finished after the {timeout_s:.0f} s guard')
     if (
         record is not None
         and record.report
