@@ -1,9 +1,10 @@
 """Importer Lambda: S3 ObjectCreated under the incoming prefix -> one Wix import per object version.
 
-Thin on purpose: parse the event, hand each object to `loyalty_import.pipeline.steps.importer` through the
-idempotent service. A refused or broken FILE never raises (it is recorded and notified); a
-transient AWS or Wix failure does, after the other objects of the event are processed, so Lambda's
-async retry and the on-failure DLQ apply (the retry is idempotent per object version).
+Thin on purpose: parse the event, hand its objects to the idempotent importer service
+(`loyalty_import.pipeline.wiring.ImporterService.import_all`). A refused or broken FILE never raises
+(it is recorded and notified); a transient AWS or Wix failure does, after the other objects of the
+event are processed, so Lambda's async retry and the on-failure DLQ apply (the retry is idempotent
+per object version).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, SourceEvent
-from loyalty_import.pipeline.observability import capture_lambda_handler, logger, metrics, unbind_import
+from loyalty_import.pipeline.models import ImporterResponse, SourceEvent
+from loyalty_import.pipeline.observability import capture_lambda_handler, logger, metrics
 from loyalty_import.pipeline.settings import ImporterSettings, load_settings
 
 if TYPE_CHECKING:
@@ -39,30 +40,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Powertools' parser models load every event schema (~0.1 s): only when an event arrives.
     from aws_lambda_powertools.utilities.parser.models import S3Model  # noqa: PLC0415
 
-    s3_event = S3Model.model_validate(event)
-    settings = load_settings(ImporterSettings)
-    importer = service()
-    outcomes: list[ImporterOutcome] = []
-    transient: Exception | None = None
-    for s3_record in s3_event.Records:
-        unbind_import()
-        source = SourceEvent.from_s3_record(s3_record)
-        key = source.ref.key
-        # Results are written under their own prefix; never treat them (or folder markers) as input.
-        if (
-            key.endswith('/')
-            or not key.startswith(settings.incoming_prefix)
-            or key.startswith(settings.results_prefix)
-        ):
-            logger.info('ignoring object outside the incoming prefix', key=key)
-            continue
-        try:
-            outcomes.append(importer.process(source, context))
-        except Exception as exc:  # noqa: BLE001 - finish the other objects first; re-raised below
-            logger.exception(
-                'object not processed; the event will be retried', source_id=source.ref.source_id
-            )
-            transient = transient or exc
-    if transient is not None:
-        raise transient
-    return ImporterResponse(outcomes=outcomes).to_wire()
+    sources = [SourceEvent.from_s3_record(s3_record) for s3_record in S3Model.model_validate(event).Records]
+    return service().import_all(sources, context).to_wire()

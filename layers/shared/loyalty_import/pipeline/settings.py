@@ -65,6 +65,14 @@ class DropBucketVariables(FromEnvironment):
             raise ValueError('RESULTS_PREFIX must be a prefix of its own, outside INCOMING_PREFIX')
         return self
 
+    def is_input(self, key: str) -> bool:
+        """A dropped file to import: under the incoming prefix, not a result, not a folder marker."""
+        return (
+            not key.endswith('/')
+            and key.startswith(self.incoming_prefix)
+            and not key.startswith(self.results_prefix)
+        )
+
 
 # ---------------------------------------------------------------------------- one model per function
 

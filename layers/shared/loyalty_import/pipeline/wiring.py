@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from loyalty_import.pipeline.models import ImporterOutcome, RecordStatus, SourceEvent
-from loyalty_import.pipeline.observability import logger
+from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, RecordStatus, SourceEvent
+from loyalty_import.pipeline.observability import logger, unbind_import
 from loyalty_import.pipeline.settings import (
     ExecutorSettings,
     FinalizerSettings,
@@ -196,6 +196,34 @@ class ImporterService:
         from loyalty_import.pipeline.steps.importer import import_object  # noqa: PLC0415 - lazy
 
         return import_object(source, self.deps, self._remaining)
+
+    def import_all(
+        self, sources: Iterable[SourceEvent], context: LambdaContext | None = None
+    ) -> ImporterResponse:
+        """Every object of one S3 event, in order.
+
+        A refused or broken file never raises (it is recorded and notified); a transient AWS or Wix
+        failure is raised after the other objects are processed, so Lambda's async retry and the
+        on-failure DLQ apply (the retry is idempotent per object version).
+        """
+        outcomes: list[ImporterOutcome] = []
+        transient: Exception | None = None
+        for source in sources:
+            unbind_import()
+            # Results are written under their own prefix; never treat them (or folder markers) as input.
+            if not self.deps.settings.is_input(source.ref.key):
+                logger.info('ignoring object outside the incoming prefix', key=source.ref.key)
+                continue
+            try:
+                outcomes.append(self.process(source, context))
+            except Exception as exc:  # noqa: BLE001 - finish the other objects first; re-raised below
+                logger.exception(
+                    'object not processed; the event will be retried', source_id=source.ref.source_id
+                )
+                transient = transient or exc
+        if transient is not None:
+            raise transient
+        return ImporterResponse(outcomes=outcomes)
 
     def process(self, source: SourceEvent, context: LambdaContext | None = None) -> ImporterOutcome:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415 - lazy

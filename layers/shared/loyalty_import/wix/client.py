@@ -451,60 +451,60 @@ class WixClient:
         With OAuth, a 401 gets one fresh token and one more try within the same attempt: Wix
         rejected the token, not the request, so nothing was done.
         """
+        request = {
+            'params': params,
+            'json': json,
+            'content': content,
+            'follow_redirects': follow_redirects,
+        }
         token_refreshed = False
         while True:
             request_headers = dict(headers or {})
             token = self._authorize(request_headers) if authed else None
-            started = time.perf_counter()
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    content=content,
-                    headers=request_headers,
-                    follow_redirects=follow_redirects,
-                )
-            except httpx.TimeoutException as exc:
-                self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
-                # A connect or pool timeout means the request never left.
-                sent = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
-                raise _Transient(type(exc).__name__, maybe_acted=sent) from exc
-            except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
-                raise _Transient(
-                    type(exc).__name__, maybe_acted=not isinstance(exc, httpx.ConnectError)
-                ) from exc
-            except httpx.TransportError as exc:  # bad URL, proxy or local protocol errors: not transient
-                self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
-                raise WixError(
-                    f'Wix {endpoint} request failed: {type(exc).__name__}', endpoint=endpoint
-                ) from exc
-            self._log_attempt(endpoint, method, attempt, started, status=response.status_code)
+            response = self._request_once(
+                endpoint, method, url, attempt=attempt, headers=request_headers, request=request
+            )
             if response.is_success:
                 return response
-            status = response.status_code
-            if (
-                status == 401
-                and token is not None
-                and not token_refreshed
-                and isinstance(self._auth, OAuthAppAuth)
-            ):
-                self._auth.invalidate(token)
+            if self._refresh_rejected_token(response.status_code, token, already=token_refreshed):
                 token_refreshed = True
                 continue
-            body = _error_body(response)
-            if status in RETRYABLE_STATUSES:
-                raise _Transient(
-                    f'HTTP {status}',
-                    # A 429 is refused before any work; a 5xx may come after the work was done.
-                    maybe_acted=status != 429,
-                    status_code=status,
-                    retry_after_s=parse_retry_after(response.headers.get('Retry-After')),
-                    code=_error_code(body),
-                )
-            raise _typed_error(endpoint, status, body)
+            raise _failure(endpoint, response)
+
+    def _request_once(
+        self,
+        endpoint: str,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        attempt: int,
+        headers: dict[str, str],
+        request: Mapping[str, Any],
+    ) -> httpx.Response:
+        """One HTTP exchange, its transport errors sorted into retryable (`_Transient`) or not."""
+        started = time.perf_counter()
+        try:
+            response = self._http.request(method, url, headers=headers, **request)
+        except httpx.TimeoutException as exc:
+            self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
+            # A connect or pool timeout means the request never left.
+            sent = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise _Transient(type(exc).__name__, maybe_acted=sent) from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
+            raise _Transient(type(exc).__name__, maybe_acted=not isinstance(exc, httpx.ConnectError)) from exc
+        except httpx.TransportError as exc:  # bad URL, proxy or local protocol errors: not transient
+            self._log_attempt(endpoint, method, attempt, started, error=type(exc).__name__)
+            raise WixError(f'Wix {endpoint} request failed: {type(exc).__name__}', endpoint=endpoint) from exc
+        self._log_attempt(endpoint, method, attempt, started, status=response.status_code)
+        return response
+
+    def _refresh_rejected_token(self, status: int, token: str | None, *, already: bool) -> bool:
+        """Whether a 401 was Wix rejecting our OAuth token (now invalidated: one more try gets a new one)."""
+        if status != 401 or token is None or already or not isinstance(self._auth, OAuthAppAuth):
+            return False
+        self._auth.invalidate(token)
+        return True
 
     def _authorize(self, headers: dict[str, str]) -> str | None:
         if isinstance(self._auth, ApiKeyAuth):
@@ -594,6 +594,22 @@ def _query_body(
     except ValidationError as exc:
         raise _refused_before_sending('query_imports', exc) from None
     return QueryImportsRequest(query=query).to_wire()
+
+
+def _failure(endpoint: str, response: httpx.Response) -> Exception:
+    """What a non-2xx response means: `_Transient` (retry it) or a typed `WixError` (don't)."""
+    status = response.status_code
+    body = _error_body(response)
+    if status in RETRYABLE_STATUSES:
+        return _Transient(
+            f'HTTP {status}',
+            # A 429 is refused before any work; a 5xx may come after the work was done.
+            maybe_acted=status != 429,
+            status_code=status,
+            retry_after_s=parse_retry_after(response.headers.get('Retry-After')),
+            code=_error_code(body),
+        )
+    return _typed_error(endpoint, status, body)
 
 
 def _refused_before_sending(endpoint: str, exc: ValidationError) -> WixValidationError:
