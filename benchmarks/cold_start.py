@@ -21,14 +21,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from benchmarks.template_env import function_environments
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / 'functions'
 MINIMAL = Path(__file__).resolve().parent / 'minimal'
 PROBE = Path(__file__).resolve().parent / 'probe.py'
 ROUNDS = 5
+PARSE_DELAY_S = 2.5
 TARGET = 1.5
 REGION = 'us-east-1'
 BUCKET = 'loyalty-import-drop-123456789012-us-east-1'
@@ -36,9 +40,19 @@ SAMPLE = ROOT / 'local' / 'rehearsal' / 'samples' / 'loyaltylion-export.csv'
 STEPS = ('importer', 'poller', 'executor', 'finalizer')
 
 
+@dataclass
+class Stack:
+    aws: dict[str, str]  # endpoint, fake credentials, region
+    functions: dict[str, dict[str, str]]  # each function's variables, by folder name
+    emulator: Any
+
+    def environment(self, function: str) -> dict[str, str]:
+        return {**self.aws, **RUNTIME, **self.functions[function], 'AWS_LAMBDA_FUNCTION_NAME': function}
+
+
 @contextmanager
-def edges() -> Iterator[tuple[dict[str, str], Any]]:
-    """moto and the Wix emulator on 127.0.0.1, the stack's resources in them: (environment, emulator)."""
+def edges() -> Iterator[Stack]:
+    """moto and the Wix emulator on 127.0.0.1, with the stack's resources in them."""
     import logging  # noqa: PLC0415
 
     from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only the benchmark needs Flask
@@ -49,13 +63,13 @@ def edges() -> Iterator[tuple[dict[str, str], Any]]:
     logging.getLogger('werkzeug').setLevel(logging.ERROR)  # one access-log line per AWS call otherwise
     server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)
     server.start()
-    # Wix parses and imports in a tenth of a second: the rounds wait for it, the handlers do not.
-    emulator = WixEmulator(EmulatorSettings(parse_delay_s=0.1, import_delay_s=0.1)).start()
+    # Wix parses after the importer's first event is over (so the executor has one to handle) and
+    # imports in a tenth of a second: the rounds wait for it, the handlers do not.
+    emulator = WixEmulator(EmulatorSettings(parse_delay_s=PARSE_DELAY_S, import_delay_s=0.1)).start()
     try:
         host, port = server.get_host_and_port()
-        env = _aws_environment(f'http://{host}:{port}')
-        env.update(_create_stack(env, emulator))
-        yield env, emulator
+        aws = _aws_environment(f'http://{host}:{port}')
+        yield Stack(aws, _create_stack(aws, emulator), emulator)
     finally:
         emulator.stop()
         server.stop()
@@ -82,7 +96,9 @@ def _client(env: dict[str, str], name: str) -> Any:
     return session.client(name, endpoint_url=env['AWS_ENDPOINT_URL'])  # type: ignore[call-overload]
 
 
-def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, str]:
+def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str]]:
+    """The stack's resources in moto; each function's environment from template.yaml, resolved to them."""
+
     def client(name: str) -> Any:
         return _client(env, name)
 
@@ -105,34 +121,31 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, str]:
     machine = client('stepfunctions').create_state_machine(
         name='import', definition=json.dumps(definition), roleArn='arn:aws:iam::123456789012:role/sfn'
     )['stateMachineArn']
-    return {
-        # What template.yaml gives every function (Globals) and the importer alone.
-        'POWERTOOLS_SERVICE_NAME': 'loyalty-import',
-        'POWERTOOLS_METRICS_NAMESPACE': 'LoyaltyImport',
-        'POWERTOOLS_LOG_LEVEL': 'INFO',
-        'POWERTOOLS_TRACER_CAPTURE_RESPONSE': 'false',
-        'POWERTOOLS_LOGGER_LOG_EVENT': 'false',
-        'IMPORTS_TABLE': 'imports',
-        'IDEMPOTENCY_TABLE': 'idempotency',
-        'NOTIFICATION_TOPIC_ARN': topic,
-        'WIX_SECRET_ID': secret_arn,
-        'WIX_BASE_URL': emulator.base_url,
-        'WIX_OAUTH_TOKEN_URL': emulator.oauth_token_url,
-        'DROP_BUCKET': BUCKET,
-        'INCOMING_PREFIX': 'incoming/',
-        'RESULTS_PREFIX': 'results/',
-        'MAX_FILE_BYTES': str(10 * 1024 * 1024),
-        'IMPORT_DEADLINE_SECONDS': '21600',
-        # The importer hands the parse wait to the state machine, so every function gets an event.
-        'PARSE_WAIT_SECONDS': '0',
-        'STATE_MACHINE_ARN': machine,
-        # What the Lambda runtime sets (X-Ray active, as Tracing: Active gives it; no daemon listens).
-        'AWS_EXECUTION_ENV': 'AWS_Lambda_python3.13',
-        'AWS_LAMBDA_FUNCTION_MEMORY_SIZE': '512',
-        'AWS_LAMBDA_FUNCTION_VERSION': '$LATEST',
-        '_X_AMZN_TRACE_ID': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
-        'LAMBDA_TASK_ROOT': str(FUNCTIONS),
+    resources = {
+        'ImportsTable': 'imports',
+        'IdempotencyTable': 'idempotency',
+        'NotificationTopic': topic,
+        'WixCredentialsSecret': secret_arn,
+        'ImportStateMachine': machine,
+        'DropBucket': BUCKET,
     }
+    parameters = {
+        'WixBaseUrl': emulator.base_url,
+        'WixOAuthTokenUrl': emulator.oauth_token_url,
+        # The importer hands the parse wait to the state machine, so every function gets an event.
+        'ParseWaitSeconds': '0',
+    }
+    return function_environments(resources, parameters)
+
+
+# What the Lambda runtime sets beside the function's own variables (X-Ray active, as the template's
+# Tracing: Active has it; no daemon listens on 127.0.0.1:2000, its UDP datagrams go nowhere).
+RUNTIME = {
+    'AWS_EXECUTION_ENV': 'AWS_Lambda_python3.13',
+    'AWS_LAMBDA_FUNCTION_MEMORY_SIZE': '512',
+    'AWS_LAMBDA_FUNCTION_VERSION': '$LATEST',
+    '_X_AMZN_TRACE_ID': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+}
 
 
 def _probe(
@@ -141,21 +154,23 @@ def _probe(
     spec = tmp / 'spec.json'
     out = tmp / 'out.json'
     spec.write_text(json.dumps({'folder': str(folder), 'event': event, 'out': str(out)}))
-    environ = {**os.environ, **env, 'AWS_LAMBDA_FUNCTION_NAME': f'loyalty-import-{function}'}
+    environ = {**os.environ, **env}
     probe = [sys.executable, str(PROBE), str(spec)]
     completed = subprocess.run(probe, env=environ, capture_output=True, text=True, check=False)  # noqa: S603
     if completed.returncode != 0 or not out.exists():
-        last = completed.stderr.strip().splitlines()[-1:] or ['no output']
-        raise RuntimeError(f'{function} probe failed: {last[0]}')
+        # The exception's own lines (a pydantic error ends with a link, not the message).
+        lines = [line for line in completed.stderr.strip().splitlines() if not line.startswith(' ')]
+        raise RuntimeError(f'{function} probe failed: {" | ".join(lines[-3:]) or "no output"}')
     result: dict[str, Any] = json.loads(out.read_text())
     out.unlink()
     return result
 
 
 def _measure(
-    function: str, event: dict[str, Any], env: dict[str, str], tmp: Path, best: dict[str, list[float]]
+    function: str, event: dict[str, Any], stack: Stack, tmp: Path, best: dict[str, list[float]]
 ) -> dict[str, Any]:
     """The handler's first event, then the minimal handler replaying it; keeps the best of each."""
+    env = stack.environment(function)
     product = _probe(FUNCTIONS / function, function, event, env, tmp)
     replay = tmp / 'replay.json'
     replay.write_text(json.dumps({'clients': product['clients'], 'calls': product['calls']}))
@@ -163,7 +178,8 @@ def _measure(
     row = best.setdefault(function, [float('inf')] * 4)
     figures = (product['import_s'], product['first_event_s'], minimal['import_s'], minimal['first_event_s'])
     best[function] = [min(a, b) for a, b in zip(row, figures, strict=True)]
-    best.setdefault(f'{function} calls', [len(product['clients']), len(product['calls'])])
+    own = [c for c in product['clients'] if not c['by_xray_sdk']]
+    best.setdefault(f'{function} calls', [len(own), len(product['calls'])])
     return dict(product['response'])
 
 
@@ -176,40 +192,39 @@ def _s3_event(key: str, version: str, size: int) -> dict[str, Any]:
 
 def _wait_for(emulator: Any, import_id: str, wanted: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
-    while emulator.imports[import_id]['status'] != wanted:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f'Wix never reached {wanted}')
+    while (status := emulator.imports[import_id]['status']) != wanted:
+        if time.monotonic() > deadline or status in ('FAILED', 'IMPORTED'):
+            raise RuntimeError(f'Wix import {import_id} is {status}, never {wanted}')
         time.sleep(0.05)
 
 
-def one_round(
-    index: int, env: dict[str, str], emulator: Any, tmp: Path, best: dict[str, list[float]]
-) -> None:
-    s3 = _client(env, 's3')
+def one_round(index: int, stack: Stack, tmp: Path, best: dict[str, list[float]]) -> None:
+    s3 = _client(stack.aws, 's3')
     key = f'incoming/round-{index}.csv'
     data = SAMPLE.read_bytes()
     version = s3.put_object(Bucket=BUCKET, Key=key, Body=data)['VersionId']
-    _measure('importer', _s3_event(key, version, len(data)), env, tmp, best)
-    sfn = _client(env, 'stepfunctions')
-    executions = sfn.list_executions(stateMachineArn=env['STATE_MACHINE_ARN'])['executions']
+    _measure('importer', _s3_event(key, version, len(data)), stack, tmp, best)
+    sfn = _client(stack.aws, 'stepfunctions')
+    machine = stack.functions['importer']['STATE_MACHINE_ARN']
+    executions = sfn.list_executions(stateMachineArn=machine)['executions']
     started = max(executions, key=lambda e: e['startDate'])
     task = json.loads(sfn.describe_execution(executionArn=started['executionArn'])['input'])
     task['error'] = None  # the state machine's Start state adds it
-    _wait_for(emulator, task['importId'], 'PARSED')
-    poll = _measure('poller', task, env, tmp, best)
-    _measure('executor', {**task, 'poll': poll}, env, tmp, best)
-    _wait_for(emulator, task['importId'], 'IMPORTED')
-    poll = _measure('poller', task, env, tmp, best)
-    _measure('finalizer', {**task, 'poll': poll}, env, tmp, best)
+    _wait_for(stack.emulator, task['importId'], 'PARSED')
+    poll = _measure('poller', task, stack, tmp, best)
+    _measure('executor', {**task, 'poll': poll}, stack, tmp, best)
+    _wait_for(stack.emulator, task['importId'], 'IMPORTED')
+    poll = _measure('poller', task, stack, tmp, best)
+    _measure('finalizer', {**task, 'poll': poll}, stack, tmp, best)
 
 
 def main() -> None:
     best: dict[str, list[float]] = {}
     failures: list[str] = []
-    with edges() as (env, emulator), tempfile.TemporaryDirectory() as tmp:
+    with edges() as stack, tempfile.TemporaryDirectory() as tmp:
         for index in range(ROUNDS):
             try:
-                one_round(index, env, emulator, Path(tmp), best)
+                one_round(index, stack, Path(tmp), best)
             except RuntimeError as exc:  # a broken handler must not hide the others' figures
                 failures.append(str(exc))
     report(best)

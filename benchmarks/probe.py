@@ -21,10 +21,10 @@ import importlib.abc  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
-from types import ModuleType  # noqa: E402
+from types import FrameType, ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
-CLIENTS: list[str] = []
+CLIENTS: list[dict[str, Any]] = []
 CALLS: list[dict[str, Any]] = []
 
 
@@ -40,12 +40,22 @@ def _jsonable(value: Any) -> Any:
     return str(value)  # never read a file-like Body here: the real call still needs it
 
 
+def _called_from(package: str) -> bool:
+    """Whether code of `package` is on the stack (the X-Ray SDK creates clients of its own)."""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        if f'/{package}/' in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _patch_botocore_session(module: ModuleType) -> None:
     create_client = module.Session.create_client
 
     @functools.wraps(create_client)
     def recorded(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
-        CLIENTS.append(service_name)
+        CLIENTS.append({'service': service_name, 'by_xray_sdk': _called_from('aws_xray_sdk')})
         return create_client(self, service_name, *args, **kwargs)
 
     module.Session.create_client = recorded

@@ -1,11 +1,12 @@
 """The minimal handler a cold start is measured against: the same boto3 clients, the same calls.
 
 It creates (at import, as a plain Lambda does) the boto3 clients the product's handler created in
-the run just before, then replays that run's AWS and Wix calls in order with the same parameters:
-AWS through those clients, Wix over the standard library's http.client (one kept-alive connection
-per host, as httpx keeps). An error answer (the import already exists, the item was already
-written) costs the same round trip and is ignored. What it lacks is the product itself: its
-imports, wiring, models, logging, tracing and the work between the calls.
+the run just before (as many of each service; not the two the X-Ray SDK makes for itself, which
+are the cost of the product's tracing), then replays that run's AWS and Wix calls in order with
+the same parameters: AWS through those clients, Wix over the standard library's http.client (one
+kept-alive connection per host, as httpx keeps). An error answer (the import already exists, the
+item was already written) costs the same round trip and is ignored. What it lacks is the product
+itself: its imports, wiring, models, logging, tracing and the work between the calls.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ import botocore.exceptions
 with open(os.environ['BENCH_REPLAY'], encoding='utf-8') as _plan:
     _PLAN = json.load(_plan)
 CLIENTS: dict[str, Any] = {}
-for _name in _PLAN['clients']:
-    CLIENTS.setdefault(_name, boto3.client(_name))
+_ALL = [boto3.client(c['service']) for c in _PLAN['clients'] if not c['by_xray_sdk']]
+for _client in _ALL:
+    CLIENTS.setdefault(_client.meta.service_model.service_name, _client)
 _CONNECTIONS: dict[str, http.client.HTTPConnection] = {}
 _SKIPPED_HEADERS = {'host', 'content-length', 'connection', 'accept-encoding'}
 
