@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -19,7 +20,7 @@ from loyalty_import.wix import (
     WixNotFound,
     WixValidationError,
 )
-from loyalty_import.wix.flow import upload_and_create, wait_for_status
+from loyalty_import.wix.flow import upload_and_create
 from wix_emulator import Fault, WixEmulator
 
 UNKNOWN_CONTACT = 'ghost@example.com'
@@ -83,7 +84,14 @@ def connect(wix_emulator: WixEmulator) -> Iterator[Callable[[ApiKeyAuth | OAuthA
 
 
 def wait_until(client: WixClient, import_id: str, status: ImportStatus) -> LoyaltyImport:
-    return wait_for_status(client, import_id, {status}, timeout_s=10.0, poll_s=0.02)
+    """The import once it reaches `status` or a terminal one (waiting longer could not change that)."""
+    give_up_at = time.monotonic() + 10.0
+    while True:
+        current = client.get_import(import_id)
+        if current.status is status or current.status.is_terminal:
+            return current
+        assert time.monotonic() < give_up_at, f'import {import_id} still {current.status}, awaited {status}'
+        time.sleep(0.02)
 
 
 def run_full_flow(client: WixClient) -> tuple[LoyaltyImport, bytes]:

@@ -327,5 +327,4 @@ class FakeInspector:
             preflight={'rows': len(rows) - 1, 'columns': len(header)},
             normalized_content=data,
             normalized_header=header,
-            normalized_sample_rows=rows[1:6],
         )

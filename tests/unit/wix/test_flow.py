@@ -1,12 +1,11 @@
-"""upload_and_create and wait_for_status."""
+"""upload_and_create: upload through a fresh URL, then create the import."""
 
 from __future__ import annotations
 
 import pytest
 
 from loyalty_import.wix import ImportStatus, WixClient, WixUnavailable
-from loyalty_import.wix.flow import WaitTimedOut, upload_and_create, wait_for_status
-from tests.fakes.clock import FakeClock
+from loyalty_import.wix.flow import upload_and_create
 from tests.fakes.wix import LOST, FakeWix
 
 CSV = b'email,points\na@example.com,10\n'
@@ -70,52 +69,3 @@ def test_upload_rounds_are_bounded(client: WixClient, fake_wix: FakeWix) -> None
     # THEN two rounds were tried, and nothing was created
     assert fake_wix.count('create_upload_url') == 2
     assert fake_wix.count('create_import') == 0
-
-
-def test_wait_polls_until_a_target_status(client: WixClient, fake_wix: FakeWix, clock: FakeClock) -> None:
-    # GIVEN an import that becomes PARSED on the third read
-    record = fake_wix.add_import('PARSING')
-    statuses = iter(['PARSING', 'PARSING', 'PARSED'])
-
-    def sleep(seconds: float) -> None:
-        clock.sleep(seconds)
-        record['status'] = next(statuses)
-
-    # WHEN waiting for PARSED
-    done = wait_for_status(
-        client, record['id'], {ImportStatus.PARSED}, timeout_s=60, poll_s=2, sleep=sleep, clock=clock
-    )
-    # THEN it returned the PARSED import after polling every 2 seconds
-    assert done.status is ImportStatus.PARSED
-    assert clock.sleeps == [2, 2, 2]
-    assert fake_wix.count('get_import') == 4
-
-
-def test_wait_stops_on_a_terminal_status_that_is_not_awaited(
-    client: WixClient, fake_wix: FakeWix, clock: FakeClock
-) -> None:
-    # GIVEN an import whose parsing failed
-    record = fake_wix.add_import('FAILED', parseResult={'parseErrorReason': 'not a CSV'})
-    # WHEN waiting for PARSED
-    done = wait_for_status(
-        client, record['id'], {ImportStatus.PARSED}, timeout_s=60, poll_s=2, sleep=clock.sleep, clock=clock
-    )
-    # THEN it returns at once with the failure
-    assert done.status is ImportStatus.FAILED
-    assert done.parse_result is not None
-    assert done.parse_result.parse_error_reason == 'not a CSV'
-    assert clock.sleeps == []
-
-
-def test_wait_times_out_with_the_last_import(client: WixClient, fake_wix: FakeWix, clock: FakeClock) -> None:
-    # GIVEN an import that stays PARSING
-    record = fake_wix.add_import('PARSING')
-    # WHEN waiting 5 seconds for PARSED, polling every 2
-    with pytest.raises(WaitTimedOut) as raised:
-        wait_for_status(
-            client, record['id'], {ImportStatus.PARSED}, timeout_s=5, poll_s=2, sleep=clock.sleep, clock=clock
-        )
-    # THEN it gave up at the deadline, with the last import seen
-    assert raised.value.last.status is ImportStatus.PARSING
-    assert sum(clock.sleeps) == 5
-    assert clock.sleeps == [2, 2, 1]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from loyalty_import.wix import ImportStatus, WixClient, WixUnavailable, WixValidationError
+from loyalty_import.wix.client import ADOPTION_CLOCK_SKEW
 from tests.fakes.wix import (
     ACTED_500,
     ACTED_502,
@@ -229,6 +230,23 @@ def test_find_created_import_for_a_caller_that_lost_track(client: WixClient, fak
     assert found.id == recent['id'] != older['id']
     assert missing is None
     assert fake_wix.count('create_import') == 0
+
+
+def test_a_later_run_allows_for_the_same_clock_skew_as_a_retry_within_the_call(
+    client: WixClient, fake_wix: FakeWix
+) -> None:
+    # GIVEN an import Wix stamped a minute before the caller's own record of its create attempt
+    made = fake_wix.add_import('PARSED')
+    attempted_at = fake_wix.now + timedelta(minutes=1)
+    # WHEN a later run looks for it from that attempt time, and from just past the skew
+    found = client.find_created_import('balances.csv', 42, attempted_at)
+    too_late = client.find_created_import(
+        'balances.csv', 42, fake_wix.now + ADOPTION_CLOCK_SKEW + timedelta(seconds=1)
+    )
+    # THEN the one adoption window (ADOPTION_CLOCK_SKEW before the attempt) finds it, and only it
+    assert found is not None
+    assert found.id == made['id']
+    assert too_late is None
 
 
 def test_the_lookup_follows_the_cursor(make_client: ClientFactory) -> None:

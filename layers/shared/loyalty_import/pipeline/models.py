@@ -357,4 +357,3 @@ class InspectionOutcome(BaseModel):
     preflight: dict[str, Any]
     normalized_content: bytes = Field(repr=False)
     normalized_header: list[str]
-    normalized_sample_rows: list[list[str]]

@@ -70,16 +70,16 @@ def bind_import(import_id: str | None = None, *, source_id: str | None = None) -
     """Tag every following log line of this invocation with the import (and source object)."""
     if import_id:
         logger.set_correlation_id(import_id)
-        logger.append_keys(import_id=import_id)
+        logger.append_keys(**{CORRELATION_KEY: import_id})
         if _tracer is not None:  # searchable in X-Ray; never creates the tracer just for this
-            _tracer.put_annotation(key='import_id', value=import_id)
+            _tracer.put_annotation(key=CORRELATION_KEY, value=import_id)
     if source_id:
         logger.append_keys(source_id=source_id)
 
 
 def unbind_import() -> None:
     """Forget the previous object's keys (the importer handles several records per event)."""
-    logger.remove_keys(['import_id', 'source_id'])
+    logger.remove_keys([CORRELATION_KEY, 'source_id'])
     logger.set_correlation_id(None)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from loyalty_import.wix.auth import ApiKeyAuth, OAuthAppAuth, auth_from_secret
 from loyalty_import.wix.client import WixClient
 from loyalty_import.wix.errors import (
-    WaitTimedOut,
     WixAuthError,
     WixError,
     WixNotFound,
@@ -31,7 +30,6 @@ __all__ = [
     'QueryPage',
     'RetryPolicy',
     'UploadUrl',
-    'WaitTimedOut',
     'WixAuthError',
     'WixClient',
     'WixError',

@@ -58,9 +58,10 @@ logger = logging.getLogger(__name__)
 # 10 MB upload chunk on a slow link.
 DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=3.0, read=20.0, write=30.0, pool=5.0)
 RETRYABLE_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
-# How far before our first create attempt an import Wix stamped may still be ours (clock skew
-# between this machine and Wix).
-DEFAULT_ADOPTION_SKEW_S: Final = 60.0
+# How far before a create attempt (by our clock) an import Wix stamped may still be ours: the clock
+# skew between this machine and Wix. The one window of every lost-create lookup, whether the client
+# retries within a call or a later run (an importer retry) looks for what an earlier one created.
+ADOPTION_CLOCK_SKEW: Final = timedelta(minutes=2)
 # Pages of query results read when looking for a create whose response was lost.
 _MAX_ADOPTION_PAGES: Final = 10
 # Statuses an import only reaches through an execute.
@@ -139,14 +140,12 @@ class WixClient:
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Callable[[], datetime] | None = None,
-        adoption_skew_s: float = DEFAULT_ADOPTION_SKEW_S,
     ) -> None:
         self._base_url = base_url.rstrip('/')
         self._auth = auth
         self._oauth_token_url = oauth_token_url
         self._retry = retry or RetryPolicy()
         self._wall_clock = wall_clock or _utc_now
-        self._adoption_skew = timedelta(seconds=adoption_skew_s)
         # No default headers: the Authorization header is added per request, so it never reaches
         # the upload URL or a download URL, and redirects are not followed (they could carry it
         # to another host).
@@ -233,8 +232,7 @@ class WixClient:
         def attempt(number: int) -> LoyaltyImport:
             nonlocal first_sent_at, maybe_created
             if maybe_created and first_sent_at is not None:
-                since = first_sent_at - self._adoption_skew
-                adopted = self._find_created_import(file_url, file_name, file_size, since, number)
+                adopted = self._find_created_import(file_url, file_name, file_size, first_sent_at, number)
                 if adopted is not None:
                     logger.info(
                         'wix create adopted',
@@ -323,26 +321,28 @@ class WixClient:
     ) -> LoyaltyImport | None:
         """The oldest import of this file (name and size) created since `created_since`, if any.
 
-        For a caller that may have created an import in an earlier run whose outcome it never
-        learnt (e.g. a Lambda retried after a `WixUnavailable` from `create_import`): look before
-        creating again.
+        `created_since` is when the caller began creating, by its own clock (the lookup allows for
+        Wix's clock: `ADOPTION_CLOCK_SKEW`). For a caller that may have created an import in an
+        earlier run whose outcome it never learnt (e.g. a Lambda retried after a `WixUnavailable`
+        from `create_import`): look before creating again.
         """
-        since = _as_utc(created_since)
         return self._retrying(
             'query_imports',
-            lambda number: self._find_created_import(file_url, file_name, file_size, since, number),
+            lambda number: self._find_created_import(file_url, file_name, file_size, created_since, number),
         )
 
     # ---- non-idempotent helpers ----------------------------------------------------------------
 
     def _find_created_import(
-        self, file_url: str | None, file_name: str, file_size: int, since: datetime, attempt: int
+        self, file_url: str | None, file_name: str, file_size: int, attempted_at: datetime, attempt: int
     ) -> LoyaltyImport | None:
         """The import a lost create made: same file name and size, created since our first attempt.
 
-        Only createdDate is filterable on Wix's side, so name, size (and URL, when Wix echoes it)
-        are matched here. The oldest match wins: it is the first create that took effect.
+        The one lost-create adoption, within a call and across runs (`ADOPTION_CLOCK_SKEW` before
+        `attempted_at`). Only createdDate is filterable on Wix's side, so name, size (and URL, when
+        Wix echoes it) are matched here. The oldest match wins: it is the first create that took effect.
         """
+        since = _as_utc(attempted_at) - ADOPTION_CLOCK_SKEW
         body = _query_body(
             {'createdDate': {'$gte': _rfc3339(since)}},
             [Sorting(field_name='createdDate', order='ASC')],

@@ -8,11 +8,6 @@ is permanent for the request that was sent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from loyalty_import.wix.models import LoyaltyImport
-
 
 class WixError(Exception):
     """A Wix call failed. `code` and `message` come from Wix's `applicationError` when it sent one."""
@@ -70,11 +65,3 @@ class WixRateLimited(WixUnavailable):
     ) -> None:
         super().__init__(message, status_code=status_code, code=code, endpoint=endpoint)
         self.retry_after_s = retry_after_s
-
-
-class WaitTimedOut(Exception):  # noqa: N818 - the contract's name
-    """The import did not reach the awaited status in time; `last` is the last state seen."""
-
-    def __init__(self, message: str, last: LoyaltyImport) -> None:
-        super().__init__(message)
-        self.last = last

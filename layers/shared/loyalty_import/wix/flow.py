@@ -1,19 +1,14 @@
-"""The Wix import flow built from the client's calls: upload then create, and wait for a status."""
+"""The Wix import flow built from the client's calls: upload a file, then create its import."""
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Set
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from loyalty_import.wix.errors import WaitTimedOut, WixUnavailable
-from loyalty_import.wix.models import ImportStatus, LoyaltyImport, UploadUrl
+from loyalty_import.wix.errors import WixUnavailable
+from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 
-if TYPE_CHECKING:  # the client (and httpx) is only needed to call these, not to import them
-    from loyalty_import.wix.client import WixClient
-
-__all__ = ['WaitTimedOut', 'upload_and_create', 'wait_for_status']
+__all__ = ['upload_and_create']
 
 logger = logging.getLogger(__name__)
 
@@ -47,32 +42,3 @@ def upload_and_create(
             continue
         return client.create_import(upload.file_path, file_name, len(content))
     raise ValueError('upload_rounds must be at least 1')
-
-
-def wait_for_status(
-    client: WixClient,
-    import_id: str,
-    targets: Set[ImportStatus],
-    *,
-    timeout_s: float,
-    poll_s: float,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> LoyaltyImport:
-    """Poll until the import's status is one of `targets` or terminal (IMPORTED/FAILED).
-
-    A terminal status ends the wait even when it is not a target (e.g. FAILED while waiting for
-    PARSED): waiting longer could not change it. Raises `WaitTimedOut` carrying the last import.
-    """
-    deadline = clock() + timeout_s
-    while True:
-        current = client.get_import(import_id)
-        if current.status in targets or current.status.is_terminal:
-            return current
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimedOut(
-                f'import {import_id} still {current.status} after {timeout_s}s (awaited {sorted(targets)})',
-                current,
-            )
-        sleep(min(poll_s, remaining))

@@ -13,7 +13,6 @@ transient infrastructure failures do raise, so Lambda's async retries and the DL
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import math
 from collections.abc import Callable, Mapping
@@ -59,8 +58,6 @@ from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 # Keep this much of the invocation for executing, recording and starting the state machine.
 SAFETY_MARGIN_S = 20.0
-# Wix's clock and ours may differ: look this far before our own record of the create attempt.
-CREATE_CLOCK_SKEW = dt.timedelta(minutes=2)
 EMAIL_COLUMN_METADATA = 'email-column'
 POINTS_COLUMN_METADATA = 'points-column'
 DRY_RUN_METADATA = 'dry-run'
@@ -307,14 +304,15 @@ def _import_created_by_an_earlier_attempt(
 
     The client already adopts an import whose create response was lost within one call; this covers
     the gap it cannot see: an invocation that ended (WixUnavailable, a crash, a timeout) after Wix
-    accepted the create. Same normalized file name and size, created since that attempt began.
+    accepted the create. Same lookup (`WixClient.find_created_import`, one clock-skew window): same
+    normalized file name and size, created since that attempt began.
     """
     if record.create_attempted_at is None:
         return None
     found = deps.wix().find_created_import(
         wix_file_name(record),
         normalized_size,
-        record.create_attempted_at - CREATE_CLOCK_SKEW,
+        record.create_attempted_at,  # the client allows for Wix's clock (ADOPTION_CLOCK_SKEW)
     )
     if found is not None:
         logger.info('adopting the Wix import an earlier attempt created', import_id=found.id)

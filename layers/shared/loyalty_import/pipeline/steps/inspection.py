@@ -76,5 +76,4 @@ def inspect_file(data: bytes, overrides: Overrides) -> InspectionOutcome:
         preflight=bounded_preflight(inspection.to_json_dict()),
         normalized_content=normalized.content,
         normalized_header=[str(cell) for cell in normalized.header],
-        normalized_sample_rows=[[str(cell) for cell in row] for row in normalized.sample_rows],
     )
