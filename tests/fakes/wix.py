@@ -1,9 +1,19 @@
-"""A small recording fake of Wix behind httpx.MockTransport (what the Wix client unit tests talk to)."""
+"""The one fake Wix of the unit tests: its imports in memory, every call kept, failures scripted.
+
+Two doors onto the same imports. `transport()` is Wix's HTTP API behind httpx.MockTransport: the
+Wix client's tests talk to it. The WixPort methods (`create_upload_url` ... `download`) are what
+the pipeline's steps call on a Wix client: the pipeline's tests hand the fake itself to the steps.
+
+An import a test puts in place (`add_import`) stays where the test puts it (`status_after_execute`
+once executed). An import created through either door goes the way Wix takes a file: INITIATED,
+PARSING until it has been read `parse_after` times, then PARSED (or FAILED with `parse_error`),
+with `header` and `sample_rows` as what Wix read of the file; executed, it is IMPORTED at once with
+`success_count` and `failure_count`.
+"""
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,6 +22,8 @@ from typing import Any
 import httpx
 
 from loyalty_import.wix import OAuthAppAuth, WixClient
+from loyalty_import.wix.errors import WixError, WixNotFound
+from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 from tests.fakes.clock import FakeClock
 
 BASE_URL = 'https://wix.test/_api/loyalty-imports'
@@ -40,14 +52,17 @@ ROUTES = {
 #   DROP: the connection drops before anything is done;
 #   CONNECT: the connection cannot be opened;
 #   (status, headers): answer that status with those headers;
-#   ACTED_500 / ACTED_502 / ...: do the action, then answer that 5xx.
+#   ACTED_500 / ACTED_502 / ...: do the action, then answer that 5xx;
+#   an exception: raise it (through the WixPort door: what the client would have raised).
 LOST = 'lost'
 DROP = 'drop'
 CONNECT = 'connect'
 ACTED_500 = 'acted:500'
 ACTED_502 = 'acted:502'
 ACTED_504 = 'acted:504'
-Outcome = int | str | tuple[int, dict[str, str]]
+Outcome = int | str | tuple[int, dict[str, str]] | Exception
+UPLOAD_FILE_PATH = 'loyalty-imports/uploads/f1'
+ERROR_FILE_URL = 'https://files.test/errors.csv?token=file-token-SECRET'
 
 
 @dataclass
@@ -62,16 +77,17 @@ class Seen:
 
 @dataclass
 class FakeWix:
-    """Just enough of Wix to exercise the client: imports in memory, scripted faults, every request kept."""
+    """Wix for unit tests: see the module's docstring for its two doors and how imports move."""
 
-    requests: list[Seen] = field(default_factory=list)
-    imports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Seen] = field(default_factory=list)  # what came through the HTTP door
+    calls: list[str] = field(default_factory=list)  # every call through either door, by endpoint
+    imports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by id, in Wix's REST shape
     script: dict[str, list[Outcome]] = field(default_factory=dict)
     valid_tokens: set[str] = field(default_factory=set)
     token_ttl_s: float = 14400
     issued_tokens: list[str] = field(default_factory=list)
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
-    # What get_import reports right after an execute took effect.
+    # What get_import reports right after an execute of an import a test put in place took effect.
     status_after_execute: str = 'IMPORTING'
     error_body: dict[str, Any] = field(
         default_factory=lambda: {
@@ -79,12 +95,28 @@ class FakeWix:
             'details': {'applicationError': {'code': 'SCRIPTED', 'description': 'scripted failure'}},
         }
     )
+    # What Wix makes of a file it is given (imports created through either door).
+    header: list[str] = field(default_factory=lambda: ['email', 'points'])
+    sample_rows: list[list[str]] = field(default_factory=lambda: [['ann@example.com', '10']])
+    parse_after: int = 0
+    success_count: int = 1
+    failure_count: int = 0
+    parse_error: str | None = None
+    error_file: bytes = (
+        b'Row,Status,Error reason,email,points\r\n1,FAILED,CONTACT_NOT_FOUND,ghost@example.com,5\r\n'
+    )
+    uploads: list[bytes] = field(default_factory=list)
+    executed_with: list[tuple[str, int, int]] = field(default_factory=list)  # (id, email, points)
+    # Reads of each created import so far (the imports that move on their own).
+    reads: dict[str, int] = field(default_factory=dict)
 
-    def transport(self) -> httpx.MockTransport:
-        return httpx.MockTransport(self.handle)
+    @property
+    def errors(self) -> dict[str, list[Outcome]]:
+        """The script, under the name the pipeline's tests give it (they script exceptions)."""
+        return self.script
 
     def count(self, endpoint: str) -> int:
-        return sum(1 for seen in self.requests if seen.endpoint == endpoint)
+        return self.calls.count(endpoint)
 
     def of(self, endpoint: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.endpoint == endpoint]
@@ -92,16 +124,131 @@ class FakeWix:
     def add_import(self, status: str = 'PARSED', **overrides: Any) -> dict[str, Any]:
         self.now += timedelta(seconds=1)
         record: dict[str, Any] = {
-            'id': str(uuid.uuid4()),
+            'id': f'imp-{len(self.imports) + 1}',
             'status': status,
             'revision': '1',
             'createdDate': self.now.isoformat().replace('+00:00', 'Z'),
             'updatedDate': self.now.isoformat().replace('+00:00', 'Z'),
-            'fileMetadata': {'name': 'balances.csv', 'size': 42, 'url': 'loyalty-imports/uploads/f1'},
+            'fileMetadata': {'name': 'balances.csv', 'size': 42, 'url': UPLOAD_FILE_PATH},
         }
         record.update(overrides)
         self.imports[record['id']] = record
         return record
+
+    def set_status(self, import_id: str, status: str) -> None:
+        self._stored(import_id)['status'] = status
+
+    # -- what both doors do ---------------------------------------------------------------------
+
+    def _create(self, file_url: str, file_name: str | None, file_size: int | None) -> dict[str, Any]:
+        record = self.add_import(
+            'INITIATED', fileMetadata={'name': file_name, 'size': file_size, 'url': file_url}
+        )
+        self.reads[record['id']] = 0
+        return self._view(record['id'])
+
+    def _read(self, import_id: str) -> dict[str, Any]:
+        record = self._stored(import_id)
+        if import_id in self.reads:
+            self.reads[import_id] += 1
+            if record['status'] in {'INITIATED', 'PARSING'}:
+                parsed = self.reads[import_id] > self.parse_after
+                record['status'] = ('FAILED' if self.parse_error else 'PARSED') if parsed else 'PARSING'
+        return self._view(import_id)
+
+    def _execute(self, import_id: str, mapping: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Execute; None (and nothing done) unless the import is PARSED."""
+        record = self._stored(import_id)
+        if record['status'] != 'PARSED':
+            return None
+        record['status'] = 'IMPORTED' if import_id in self.reads else self.status_after_execute
+        if mapping is not None:
+            record['fileMetadata']['headerMappingInfo'] = mapping
+        return self._view(import_id)
+
+    def _stored(self, import_id: str) -> dict[str, Any]:
+        if import_id not in self.imports:
+            raise WixNotFound('no such import', status_code=404)
+        return self.imports[import_id]
+
+    def _view(self, import_id: str) -> dict[str, Any]:
+        """The import as Wix answers it (a created one with what Wix read of its file)."""
+        view: dict[str, Any] = json.loads(json.dumps(self.imports[import_id]))
+        status = view['status']
+        if import_id in self.reads and status in {'PARSED', 'IMPORTING', 'IMPORTED', 'FAILED'}:
+            view['fileMetadata'].update(
+                header={'values': self.header}, sampleDataRows=[{'values': row} for row in self.sample_rows]
+            )
+            view['parseResult'] = {'parsedRowCount': self.success_count + self.failure_count}
+            if self.parse_error and status == 'FAILED':
+                view['parseResult'] = {'parseErrorReason': self.parse_error}
+            if status == 'IMPORTED':
+                view['importResult'] = {
+                    'successCount': self.success_count,
+                    'failureCount': self.failure_count,
+                    'errorFileExists': self.failure_count > 0,
+                }
+        return view
+
+    # -- the WixPort door (what the pipeline's steps call) -------------------------------------
+
+    def _call(self, endpoint: str) -> None:
+        self.calls.append(endpoint)
+        pending = self.script.get(endpoint)
+        outcome = pending.pop(0) if pending else None
+        if isinstance(outcome, Exception):
+            raise outcome
+        assert outcome is None, f'{endpoint}: only exceptions can be scripted for a WixPort call'
+
+    def create_upload_url(self) -> UploadUrl:
+        self._call('create_upload_url')
+        return UploadUrl(
+            file_path=UPLOAD_FILE_PATH, upload_url=f'https://{UPLOAD_HOST}/up/f1?token={UPLOAD_TOKEN}'
+        )
+
+    def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None:
+        self._call('upload_file')
+        self.uploads.append(content)
+
+    def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport:
+        self._call('create_import')
+        return LoyaltyImport.model_validate(self._create(file_url, file_name, file_size))
+
+    def find_created_import(
+        self, file_name: str, file_size: int, created_since: datetime, file_url: str | None = None
+    ) -> LoyaltyImport | None:
+        self._call('find_created_import')
+        for import_id, record in self.imports.items():
+            if record['fileMetadata'].get('name') == file_name:
+                return LoyaltyImport.model_validate(self._view(import_id))
+        return None
+
+    def get_import(self, import_id: str) -> LoyaltyImport:
+        self._call('get_import')
+        return LoyaltyImport.model_validate(self._read(import_id))
+
+    def execute_import(self, import_id: str, email_index: int, points_index: int) -> LoyaltyImport:
+        self._call('execute_import')
+        executed = self._execute(import_id)
+        if executed is None:
+            status = self.imports[import_id]['status']
+            raise WixError(f'cannot execute an import in {status}', status_code=400)
+        self.executed_with.append((import_id, email_index, points_index))
+        return LoyaltyImport.model_validate(executed)
+
+    def get_error_file_url(self, import_id: str) -> str:
+        self._call('get_error_file_url')
+        self._stored(import_id)
+        return ERROR_FILE_URL
+
+    def download(self, url: str) -> bytes:
+        self._call('download')
+        return self.error_file
+
+    # -- the HTTP door (what the Wix client talks to) -------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         endpoint = (
@@ -113,8 +260,11 @@ class FakeWix:
             endpoint = 'download'
         assert endpoint is not None, f'unexpected request {request.method} {request.url.path}'
         self.requests.append(Seen(endpoint, request))
+        self.calls.append(endpoint)
         scripted = self.script.get(endpoint)
         outcome = scripted.pop(0) if scripted else None
+        if isinstance(outcome, Exception):
+            raise outcome
         if outcome == DROP:
             raise httpx.RemoteProtocolError(
                 'Server disconnected without sending a response.', request=request
@@ -157,36 +307,30 @@ class FakeWix:
             return httpx.Response(
                 200,
                 json={
-                    'filePath': 'loyalty-imports/uploads/f1',
+                    'filePath': UPLOAD_FILE_PATH,
                     'uploadUrl': f'https://{UPLOAD_HOST}/up/f1?token={UPLOAD_TOKEN}',
                 },
             )
-        if endpoint in ('upload_file', 'download'):
-            return httpx.Response(200, content=b'row,reason\n')
+        if endpoint == 'upload_file':
+            self.uploads.append(request.content)
+            return httpx.Response(200, content=b'')
+        if endpoint == 'download':
+            return httpx.Response(200, content=self.error_file)
         if endpoint == 'create_import':
             body = json.loads(request.content)
-            record = self.add_import(
-                'INITIATED',
-                fileMetadata={
-                    'name': body.get('fileName'),
-                    'size': body.get('fileSize'),
-                    'url': body['fileUrl'],
-                },
-            )
-            return httpx.Response(200, json={'loyaltyImport': record})
+            created = self._create(body['fileUrl'], body.get('fileName'), body.get('fileSize'))
+            return httpx.Response(200, json={'loyaltyImport': created})
         if endpoint in ('get_import', 'get_error_file_url'):
-            record_or_none = self.imports.get(request.url.params.get('loyaltyImportId', ''))
-            if record_or_none is None:
+            import_id = request.url.params.get('loyaltyImportId', '')
+            if import_id not in self.imports:
                 return httpx.Response(404, json={'message': 'no such import'})
             if endpoint == 'get_error_file_url':
-                return httpx.Response(
-                    200, json={'url': 'https://files.test/errors.csv?token=file-token-SECRET'}
-                )
-            return httpx.Response(200, json={'loyaltyImport': record_or_none})
+                return httpx.Response(200, json={'url': ERROR_FILE_URL})
+            return httpx.Response(200, json={'loyaltyImport': self._read(import_id)})
         if endpoint == 'execute_import':
             body = json.loads(request.content)
-            record = self.imports[body['loyaltyImportId']]
-            if record['status'] != 'PARSED':
+            executed = self._execute(body['loyaltyImportId'], body['headerMappingInfo'])
+            if executed is None:
                 return httpx.Response(
                     400,
                     json={
@@ -196,12 +340,10 @@ class FakeWix:
                         },
                     },
                 )
-            record['status'] = self.status_after_execute
-            record['fileMetadata']['headerMappingInfo'] = body['headerMappingInfo']
-            return httpx.Response(200, json={'loyaltyImport': record})
+            return httpx.Response(200, json={'loyaltyImport': executed})
         # query_imports: a single page, filter on createdDate >= only (enough for the client's use)
         body = json.loads(request.content)
-        items = list(self.imports.values())
+        items = [self._view(import_id) for import_id in self.imports]
         since = (body['query'].get('filter') or {}).get('createdDate', {}).get('$gte')
         if since is not None:
             bound = datetime.fromisoformat(since.replace('Z', '+00:00'))

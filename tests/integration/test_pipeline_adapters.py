@@ -43,13 +43,13 @@ from loyalty_import.pipeline.steps.importer import ImporterDeps
 from loyalty_import.pipeline.wiring import ImporterService
 from rehearsal.template import load_template
 from tests.conftest import REPO_ROOT
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.fakes import (
-    FakeClock,
     FakeInspector,
     FakeNotifier,
     FakeRecords,
     FakeStorage,
-    FakeWix,
     FakeWorkflow,
     csv_bytes,
     make_settings,

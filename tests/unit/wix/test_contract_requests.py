@@ -212,7 +212,7 @@ def test_download_sends_no_credentials(client: WixClient, fake_wix: FakeWix) -> 
     content = client.download('https://files.test/errors.csv?token=file-token-SECRET')
     # THEN the bytes come back and no Authorization header left the client
     (seen,) = fake_wix.of('download')
-    assert content == b'row,reason\n'
+    assert content == fake_wix.error_file
     assert 'Authorization' not in seen.request.headers
     assert seen.request.url.params['token'] == 'file-token-SECRET'
 
