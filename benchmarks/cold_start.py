@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ def edges() -> Iterator[Stack]:
     try:
         host, port = server.get_host_and_port()
         aws = _aws_environment(f'http://{host}:{port}')
+        # moto's backends live in this process: a second server here would see the first one's stack.
+        reset = urllib.request.Request(f'{aws["AWS_ENDPOINT_URL"]}/moto-api/reset', method='POST')  # noqa: S310
+        urllib.request.urlopen(reset).close()  # noqa: S310 - http://127.0.0.1, ours
         yield Stack(aws, _create_stack(aws, emulator), emulator)
     finally:
         emulator.stop()

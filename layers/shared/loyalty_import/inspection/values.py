@@ -8,9 +8,20 @@ from dataclasses import dataclass
 
 from loyalty_import.inspection.models import MAX_POINTS, IssueKind
 
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u00a1-\uffff]+"
-_LABEL = r'[A-Za-z0-9\u00a1-\uffff](?:[A-Za-z0-9\u00a1-\uffff\-]*[A-Za-z0-9\u00a1-\uffff])?'
-EMAIL_PATTERN = rf'{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z\u00a1-\uffff]{{2,}}'
+# The character classes are written as complements: [^...] of what is NOT allowed in the Basic
+# Multilingual Plane, plus everything beyond it. re compiles a range such as \u00a1-\uffff with a
+# Python loop over its 65,000 code points (11 ms of every cold start for this pattern); the
+# complement compiles in a fraction of a millisecond and matches exactly the same characters
+# (tests/unit/inspection/test_patterns.py checks every code point).
+_BEYOND_BMP = r'\U00010000-\U0010ffff'
+# [A-Za-z0-9!#$%&'*+/=?^_`{|}~-] and \u00a1-\uffff
+_ATOM_CHAR = rf'[^\x00- "(),.:;<>@\[\\\]\x7f-\xa0{_BEYOND_BMP}]'
+_ALNUM = rf'[^\x00-/:-@\[-`{{-\xa0{_BEYOND_BMP}]'  # [A-Za-z0-9] and \u00a1-\uffff
+_ALNUM_DASH = rf'[^\x00-,./:-@\[-`{{-\xa0{_BEYOND_BMP}]'  # the same and '-'
+_ALPHA = rf'[^\x00-@\[-`{{-\xa0{_BEYOND_BMP}]'  # [A-Za-z] and \u00a1-\uffff
+_ATOM = rf'{_ATOM_CHAR}+'
+_LABEL = rf'{_ALNUM}(?:{_ALNUM_DASH}*{_ALNUM})?'
+EMAIL_PATTERN = rf'{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+{_ALPHA}{{2,}}'
 _EMAIL = re.compile(EMAIL_PATTERN)
 _MAX_EMAIL = 254
 SPACES = ' \t\u00a0\u202f\u2007'
