@@ -5,12 +5,9 @@ import pytest
 from loyalty_import.pipeline.errors import FileRefused, InvalidCredentials, NotificationError
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.pipeline.results import results_key
-from loyalty_import.pipeline.steps.importer import (
-    execution_name,
-    import_object,
-    overrides_from_metadata,
-    wix_file_name,
-)
+from loyalty_import.pipeline.steps.dropped_file import overrides_from_metadata, wix_file_name
+from loyalty_import.pipeline.steps.handover import execution_name
+from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
 from loyalty_import.wix.models import LoyaltyImport
 from tests.unit.pipeline.conftest import World

@@ -14,8 +14,7 @@ transient infrastructure failures do raise, so Lambda's async retries and the DL
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loyalty_import.pipeline import transitions
@@ -29,9 +28,8 @@ from loyalty_import.pipeline.errors import (
     RecordStoreError,
     SourceNotFound,
 )
-from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked
+from loyalty_import.pipeline.execution import ExecutorDeps
 from loyalty_import.pipeline.models import (
-    ExecutionInput,
     ImporterOutcome,
     ImportRecord,
     InspectionOutcome,
@@ -51,17 +49,19 @@ from loyalty_import.pipeline.ports import (
 )
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import ImporterSettings
+from loyalty_import.pipeline.steps.dropped_file import (
+    overrides_from_metadata,
+    rejection_report,
+    wix_file_name,
+)
+from loyalty_import.pipeline.steps.handover import hand_over
 from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload_and_create
-from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+from loyalty_import.wix.models import LoyaltyImport
 
 # Keep this much of the invocation for executing, recording and starting the state machine.
 SAFETY_MARGIN_S = 20.0
-EMAIL_COLUMN_METADATA = 'email-column'
-POINTS_COLUMN_METADATA = 'points-column'
-DRY_RUN_METADATA = 'dry-run'
-_TRUE = {'true', '1', 'yes', 'on'}
 
 
 @dataclass
@@ -82,29 +82,6 @@ class ImporterDeps:
     @property
     def executor(self) -> ExecutorDeps:
         return ExecutorDeps(records=self.records, notifier=self.notifier, wix=self.wix, clock=self.clock)
-
-
-def execution_name(import_id: str) -> str:
-    """The state machine execution of a Wix import: one name per import, so a redelivery cannot start
-    a second one (names: at most 80 of [A-Za-z0-9-_])."""
-    safe = ''.join(char if char.isalnum() or char in '-_' else '-' for char in import_id)
-    return f'import-{safe}'[:80]
-
-
-def overrides_from_metadata(metadata: Mapping[str, str]) -> tuple[Overrides, bool]:
-    """Column overrides and dry run from the object's user metadata (x-amz-meta-email-column, ...)."""
-    lowered = {name.lower(): value.strip() for name, value in metadata.items()}
-
-    def column(name: str) -> str | int | None:
-        value = lowered.get(name)
-        if not value:
-            return None
-        return int(value) if value.isdigit() else value
-
-    overrides = Overrides(
-        email_column=column(EMAIL_COLUMN_METADATA), points_column=column(POINTS_COLUMN_METADATA)
-    )
-    return overrides, lowered.get(DRY_RUN_METADATA, '').lower() in _TRUE
 
 
 def import_object(
@@ -131,7 +108,7 @@ def import_object(
     if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
         return _outcome(record)
     bind_import(record.wix_import_id, source_id=ref.source_id)
-    return _drive_to_execution(record, deps, remaining_s)
+    return _outcome(hand_over(record, deps, remaining_s))
 
 
 def _outcome(record: ImportRecord, *, duplicate: bool = False) -> ImporterOutcome:
@@ -260,41 +237,10 @@ def _reject(
     report = deps.storage.write(
         record.bucket,
         results_key(deps.settings, record, 'rejected.txt'),
-        _rejection_report(record, refusal).encode('utf-8'),
+        rejection_report(record, refusal).encode('utf-8'),
         content_type='text/plain; charset=utf-8',
     )
     return _finish(record, deps, *facts, transitions.rejected(refusal.code, refusal.message, report=report))
-
-
-def _rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
-    lines = [
-        f'File: {record.source_uri}',
-        f'Version: {record.version_id or record.etag or "-"}',
-        'Outcome: REJECTED (nothing was sent to Wix)',
-        f'Reason ({refusal.code}): {refusal.message}',
-    ]
-    if refusal.candidates:
-        lines.append(
-            'Candidates considered: ' + '; '.join(str(candidate) for candidate in refusal.candidates[:10])
-        )
-    lines += [
-        '',
-        'What to do: fix the file and upload it again, or name the columns with S3 object metadata',
-        'x-amz-meta-email-column and x-amz-meta-points-column (header name or 0-based column index).',
-    ]
-    return '\n'.join(lines) + '\n'
-
-
-def wix_file_name(record: ImportRecord) -> str:
-    """The name the file gets at Wix: the merchant's name plus a tag of this object version.
-
-    Finding an import that an earlier attempt created (client or importer retry) matches on name and
-    size; the tag keeps two versions of `customers.csv` of the same size, dropped within moments,
-    from adopting each other's import. The merchant still recognises the name in Wix.
-    """
-    stem = record.file_name[:-4] if record.file_name.lower().endswith('.csv') else record.file_name
-    version_tag = hashlib.sha256(record.pk.encode('utf-8')).hexdigest()[:10]
-    return f'{stem}.{version_tag}.csv'
 
 
 def _import_created_by_an_earlier_attempt(
@@ -317,64 +263,3 @@ def _import_created_by_an_earlier_attempt(
     if found is not None:
         logger.info('adopting the Wix import an earlier attempt created', import_id=found.id)
     return found
-
-
-def _drive_to_execution(
-    record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[], float]
-) -> ImporterOutcome:
-    """Wait (bounded) for PARSED, cross-check and execute; then hand the import to the state machine.
-
-    From here on the Wix import exists, so the state machine owns its end: whatever happens while
-    waiting or executing (a slow parse, a Wix fault), it is started and its Poll/Execute steps carry on.
-    """
-    import_id = record.wix_import_id
-    if import_id is None:  # pragma: no cover - callers pass a created import
-        raise ValueError('no Wix import to drive')
-    if record.executed_at is None:
-        try:
-            parsed = _wait_for_parse(deps.wix(), import_id, deps, remaining_s)
-            if parsed is not None and parsed.status is ImportStatus.PARSED:
-                record = execute_checked(record, parsed, deps.executor)
-        except WixError as exc:
-            logger.warning('Wix call failed before execute; the state machine takes over', error=str(exc))
-        if record.is_final:  # e.g. Wix parsed a different header: ended and notified, nothing to poll
-            return _outcome(record)
-    return _start_workflow(record, import_id, deps)
-
-
-def _wait_for_parse(
-    wix: WixImports, import_id: str, deps: ImporterDeps, remaining_s: Callable[[], float]
-) -> LoyaltyImport | None:
-    """The import once Wix is done parsing (PARSED, or FAILED...), or None when the budget ran out."""
-    budget = min(deps.settings.parse_wait_seconds, remaining_s() - deps.safety_margin_s)
-    clock = deps.clock
-    give_up_at = clock.monotonic() + max(0.0, budget)
-    pause = deps.first_poll_s
-    while True:
-        current = wix.get_import(import_id)
-        if current.status not in {ImportStatus.INITIATED, ImportStatus.PARSING, ImportStatus.UNKNOWN}:
-            return current
-        left = give_up_at - clock.monotonic()
-        if left <= 0:
-            logger.info(
-                'Wix is still parsing; the state machine will execute', wix_status=current.status.value
-            )
-            return None
-        clock.sleep(min(pause, left))
-        pause = min(pause * 2, deps.max_poll_s)
-
-
-def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) -> ImporterOutcome:
-    name = execution_name(import_id)
-    deadline = math.ceil(record.created_at.timestamp()) + deps.settings.import_deadline_seconds
-    payload = ExecutionInput(
-        import_id=import_id,
-        source_id=record.pk,
-        deadline=deadline,
-        wait=deps.settings.poll_first_wait_seconds,
-    ).to_wire()
-    arn = deps.workflow.start(name, payload)
-    logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
-    if record.execution_name != name or (arn and record.execution_arn != arn):
-        record = transitions.advance(record, transitions.execution_started(name, arn), records=deps.records)
-    return _outcome(record)

@@ -1,0 +1,86 @@
+"""The importer's second half: once the Wix import exists, wait (bounded) for Wix to parse it,
+cross-check and execute it if it did, and hand it to the state machine (importer-only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from loyalty_import.pipeline import transitions
+from loyalty_import.pipeline.execution import execute_checked
+from loyalty_import.pipeline.models import ExecutionInput, ImportRecord
+from loyalty_import.pipeline.observability import logger
+from loyalty_import.pipeline.ports import WixImports
+from loyalty_import.wix.errors import WixError
+from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+
+if TYPE_CHECKING:
+    from loyalty_import.pipeline.steps.importer import ImporterDeps
+
+
+def execution_name(import_id: str) -> str:
+    """The state machine execution of a Wix import: one name per import, so a redelivery cannot start
+    a second one (names: at most 80 of [A-Za-z0-9-_])."""
+    safe = ''.join(char if char.isalnum() or char in '-_' else '-' for char in import_id)
+    return f'import-{safe}'[:80]
+
+
+def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[], float]) -> ImportRecord:
+    """Wait (bounded) for PARSED, cross-check and execute; then hand the import to the state machine.
+
+    From here on the Wix import exists, so the state machine owns its end: whatever happens while
+    waiting or executing (a slow parse, a Wix fault), it is started and its Poll/Execute steps carry on.
+    """
+    import_id = record.wix_import_id
+    if import_id is None:  # pragma: no cover - callers pass a created import
+        raise ValueError('no Wix import to drive')
+    if record.executed_at is None:
+        try:
+            parsed = _wait_for_parse(deps.wix(), import_id, deps, remaining_s)
+            if parsed is not None and parsed.status is ImportStatus.PARSED:
+                record = execute_checked(record, parsed, deps.executor)
+        except WixError as exc:
+            logger.warning('Wix call failed before execute; the state machine takes over', error=str(exc))
+        if record.is_final:  # e.g. Wix parsed a different header: ended and notified, nothing to poll
+            return record
+    return _start_workflow(record, import_id, deps)
+
+
+def _wait_for_parse(
+    wix: WixImports, import_id: str, deps: ImporterDeps, remaining_s: Callable[[], float]
+) -> LoyaltyImport | None:
+    """The import once Wix is done parsing (PARSED, or FAILED...), or None when the budget ran out."""
+    budget = min(deps.settings.parse_wait_seconds, remaining_s() - deps.safety_margin_s)
+    clock = deps.clock
+    give_up_at = clock.monotonic() + max(0.0, budget)
+    pause = deps.first_poll_s
+    while True:
+        current = wix.get_import(import_id)
+        if current.status not in {ImportStatus.INITIATED, ImportStatus.PARSING, ImportStatus.UNKNOWN}:
+            return current
+        left = give_up_at - clock.monotonic()
+        if left <= 0:
+            logger.info(
+                'Wix is still parsing; the state machine will execute', wix_status=current.status.value
+            )
+            return None
+        clock.sleep(min(pause, left))
+        pause = min(pause * 2, deps.max_poll_s)
+
+
+def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) -> ImportRecord:
+    name = execution_name(import_id)
+    deadline = math.ceil(record.created_at.timestamp()) + deps.settings.import_deadline_seconds
+    payload = ExecutionInput(
+        import_id=import_id,
+        source_id=record.pk,
+        deadline=deadline,
+        wait=deps.settings.poll_first_wait_seconds,
+    ).to_wire()
+    arn = deps.workflow.start(name, payload)
+    logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
+    if record.execution_name != name or (arn and record.execution_arn != arn):
+        record = transitions.advance(record, transitions.execution_started(name, arn), records=deps.records)
+    return record
