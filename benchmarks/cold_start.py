@@ -48,7 +48,10 @@ class Stack:
     emulator: Any
 
     def environment(self, function: str) -> dict[str, str]:
-        return {**self.aws, **RUNTIME, **self.functions[function], 'AWS_LAMBDA_FUNCTION_NAME': function}
+        # LAMBDA_TASK_ROOT tells the X-Ray SDK it runs in Lambda (sampling then comes with the
+        # invocation: no sampler of its own, no xray clients).
+        runtime = {'AWS_LAMBDA_FUNCTION_NAME': function, 'LAMBDA_TASK_ROOT': str(FUNCTIONS / function)}
+        return {**self.aws, **RUNTIME, **self.functions[function], **runtime}
 
 
 @contextmanager
