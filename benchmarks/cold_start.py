@@ -2,11 +2,18 @@
 
 The edges are emulated on 127.0.0.1: AWS by moto's ThreadedMotoServer (S3, DynamoDB, SNS, Step
 Functions, Secrets Manager, reached through AWS_ENDPOINT_URL), Wix by the project's WixEmulator.
-Each round follows one file through the functions, each in its own fresh interpreter: the importer
-gets the S3 event, the poller the state machine's input (Wix has PARSED the file), the executor
-the poller's answer, the poller again (IMPORTED), the finalizer its answer. Right after each, the
-minimal handler (benchmarks/minimal/app.py) runs in a fresh interpreter too, with the same boto3
-clients and the same AWS and Wix calls, replayed. Each figure is the best of several rounds.
+Each function runs with the variables template.yaml gives it and those the Lambda runtime sets
+(X-Ray active). Each round follows one file through the functions, each in its own fresh
+interpreter: the importer gets the S3 event, the poller the state machine's input (Wix has PARSED
+the file), the executor the poller's answer, the poller again (IMPORTED), the finalizer its
+answer. Right after each, the minimal handler (benchmarks/minimal/app.py) runs in a fresh
+interpreter too, with the same boto3 clients and the same AWS and Wix calls, replayed. Each figure
+is the best of several rounds; both are timed from the probe's first line (interpreter start-up,
+the same for both, is left out).
+
+Not like a deploy: the emulator speaks plain http, so neither side pays for TLS to Wix, except
+that httpx builds its TLS context anyway (about 40 ms of the product's figure that a minimal
+https client would pay too); and moto answers in milliseconds, as AWS in-region roughly does.
 
 Target (issue 9): each first invocation at most 1.5x the minimal handler's.
 """
