@@ -237,6 +237,8 @@ def test_wix_unavailable_to_the_poller_is_retried_by_the_state_machine(rehearse:
     assert outcomes_of(outcome) == ['IMPORTED']
     # AND only that error was retried, every scripted 503 was served, and the run ended without error
     assert poller_errors == {'WixUnavailable'}
+    failed = {(i.logical_id, i.error_type) for i in rehearsal.invocations if not i.ok}
+    assert failed == {('PollerFunction', 'WixUnavailable')}
     unavailable = [r for r in emulator.requests if r.endpoint == 'get_import' and r.fault is Fault.HTTP_503]
     assert len(unavailable) == 8
     assert outcome.record is not None
