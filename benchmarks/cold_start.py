@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / 'functions'
 MINIMAL = Path(__file__).resolve().parent / 'minimal'
 PROBE = Path(__file__).resolve().parent / 'probe.py'
+SHARED_LAYER = ROOT / 'layers' / 'shared'
+PYTHON = [sys.executable, 'this interpreter']  # set by main(): lambda_python()
 ROUNDS = 5
 PARSE_DELAY_S = 2.5
 TARGET = 1.5
@@ -162,14 +164,29 @@ RUNTIME = {
 }
 
 
+def lambda_python() -> tuple[str, str]:
+    """The interpreter the probes run, and what it is.
+
+    As the Lambda has it: a venv of requirements/runtime.txt alone (the dependencies layer), with
+    the shared layer's source on PYTHONPATH. The dev venv holds more (Flask's click, pytest's
+    pygments and rich...), which httpx then imports too; it is only the fallback.
+    """
+    try:
+        from rehearsal.runtime_env import ensure_runtime_env  # noqa: PLC0415
+
+        return str(ensure_runtime_env()), 'a venv of requirements/runtime.txt alone, as the layers hold'
+    except Exception as exc:  # noqa: BLE001 - the figures are still worth having, marked
+        return sys.executable, f'the dev venv (no runtime venv: {exc}); it holds more than the layers'
+
+
 def _probe(
     folder: Path, function: str, event: dict[str, Any], env: dict[str, str], tmp: Path
 ) -> dict[str, Any]:
     spec = tmp / 'spec.json'
     out = tmp / 'out.json'
     spec.write_text(json.dumps({'folder': str(folder), 'event': event, 'out': str(out)}))
-    environ = {**os.environ, **env}
-    probe = [sys.executable, str(PROBE), str(spec)]
+    environ = {**os.environ, **env, 'PYTHONPATH': str(SHARED_LAYER)}
+    probe = [PYTHON[0], str(PROBE), str(spec)]
     completed = subprocess.run(probe, env=environ, capture_output=True, text=True, check=False)  # noqa: S603
     if completed.returncode != 0 or not out.exists():
         # The exception's own lines (a pydantic error ends with a link, not the message).
@@ -239,6 +256,7 @@ def one_round(index: int, stack: Stack, tmp: Path, best: dict[str, list[float]])
 
 
 def main() -> None:
+    PYTHON[:] = lambda_python()
     best: dict[str, list[float]] = {}
     failures: list[str] = []
     with edges() as stack, tempfile.TemporaryDirectory() as tmp:
@@ -248,6 +266,7 @@ def main() -> None:
             except RuntimeError as exc:  # a broken handler must not hide the others' figures
                 failures.append(str(exc))
     report(best)
+    print(f'  interpreter: {PYTHON[1]}')
     for failure in dict.fromkeys(failures):
         print(f'  ROUND FAILED: {failure}')
 
