@@ -183,3 +183,12 @@ def test_a_rewrite_exactly_at_the_limit_keeps_every_column() -> None:
     inspection = inspect_csv(data, max_file_bytes=len(full))
     assert inspection.normalized.content == full
     assert inspection.normalized.dropped_columns == []
+
+
+def test_rows_of_different_widths_are_still_written_as_csv_writer_writes_them() -> None:
+    # GIVEN rows the pass never hands over (widths differ), one needing quotes
+    rows = [['a@example.com', '1,5'], ['b@example.com', '2', 'x']]
+    # WHEN written / THEN csv.writer's bytes
+    writer = OutputWriter()
+    writer.write_block([list(row) for row in rows], 2)
+    assert writer.getvalue() == _csv_writer_bytes([rows])

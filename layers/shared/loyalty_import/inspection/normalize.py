@@ -78,10 +78,18 @@ class OutputWriter:
     def _block(self, rows: list[list[str]], width: int, single_line: bool) -> str | None:
         if not self._quoted_columns:
             block = _plain_block(rows, width, self._comma_free, single_line)
-        else:
+            if block is not None:
+                return block
+        try:
+            return self._quoted(rows, width, single_line)
+        except (IndexError, ValueError):
+            return None  # rows of different widths (the pass never writes them): csv.writer's turn
+
+    def _quoted(self, rows: list[list[str]], width: int, single_line: bool) -> str | None:
+        if self._quoted_columns:
             block = quoted_block(rows, width, self._quoted_columns, single_line)
-        if block is not None:
-            return block
+            if block is not None:
+                return block
         found = columns_needing_quotes(rows)
         if found is None:
             return None  # a cell holds a NUL: csv.writer writes the block
