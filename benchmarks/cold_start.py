@@ -259,6 +259,11 @@ def main() -> None:
     PYTHON[:] = lambda_python()
     best: dict[str, list[float]] = {}
     failures: list[str] = []
+    try:
+        import flask  # noqa: F401, PLC0415 - what moto's server needs (moto[server])
+    except ImportError:
+        print('\nCold start skipped: moto[server] is not installed (flask, flask-cors: requirements/dev.txt)')
+        return
     with edges() as stack, tempfile.TemporaryDirectory() as tmp:
         for index in range(ROUNDS):
             try:
