@@ -149,9 +149,15 @@ def main() -> None:
         clean.write_bytes(export(target).encode('utf-8'))
         legacy = Path(tmp) / 'export_cp1252_semicolon.csv'
         legacy.write_bytes(cp1252_export(int(target * 0.9)))
+        # The same export at Wix's limit: its UTF-8 rewrite (3 bytes for each euro sign or curly
+        # quote) outgrows it, so the upload is cut to EMAIL and POINTS, re-read from the rewrite
+        # (it was a second validation pass over the file).
+        large = Path(tmp) / 'export_cp1252_semicolon_10mb.csv'
+        large.write_bytes(cp1252_export(target))
         results = [
             scenario('1. UTF-8 comma export (uploaded as is)', clean, 'utf-8', ','),
             scenario('2. cp1252 ; export, € ’ „…“ (rewritten)', legacy, 'cp1252', ';'),  # noqa: RUF001
+            scenario('3. same at 10 MB (rewrite too large: cut)', large, 'cp1252', ';'),
         ]
     table(results)
     cold_start.main()
