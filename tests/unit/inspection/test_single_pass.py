@@ -11,6 +11,8 @@ import pytest
 
 import loyalty_import.inspection as inspection_module
 from loyalty_import.inspection import inspect_csv
+from loyalty_import.inspection.decoding import Encoding
+from loyalty_import.inspection.dialect import Dialect
 from loyalty_import.inspection.normalize import OutputWriter, quote_cells
 from loyalty_import.inspection.validation import run_pass
 from tests.unit.inspection.helpers import PEOPLE
@@ -192,3 +194,37 @@ def test_rows_of_different_widths_are_still_written_as_csv_writer_writes_them() 
     writer = OutputWriter()
     writer.write_block([list(row) for row in rows], 2)
     assert writer.getvalue() == _csv_writer_bytes([rows])
+
+
+@pytest.mark.parametrize('projected_too_large', [True, False])
+def test_the_cut_upload_is_the_same_whether_the_pass_wrote_it_or_read_the_rewrite_back(
+    monkeypatch: pytest.MonkeyPatch, projected_too_large: bool
+) -> None:
+    # GIVEN a cp1252 export whose rewrite is well over the limit (so the head projects it)
+    data = _german_export(1500)
+    limit = len(data) + 16
+    full = inspect_csv(data)
+    assert len(full.normalized.content) > limit
+    # AND the projection made, or forced off (the rewrite is then read back)
+    if not projected_too_large:
+        monkeypatch.setattr(inspection_module, '_may_outgrow', lambda *args: False)
+    passes = _count_passes(monkeypatch)
+    # WHEN inspected with that limit
+    inspection = inspect_csv(data, max_file_bytes=limit)
+    # THEN one pass, and the upload is EMAIL and POINTS exactly as csv.writer writes them
+    assert passes == [1]
+    expected = [[row[1], row[2]] for row in _decoded_rows(data)]
+    assert inspection.normalized.content == _csv_writer_bytes([expected])
+    assert inspection.normalized.sample_rows == expected[1:6]
+    assert inspection.validation == full.validation
+
+
+def test_the_head_projects_a_rewrite_too_large_and_not_one_that_fits() -> None:
+    # GIVEN a cp1252 export whose UTF-8 rewrite is about a tenth larger than the file
+    data = _german_export(1500)
+    size = len(inspect_csv(data).normalized.content)
+    encoding = Encoding('cp1252', 0, ascii_compatible=True)
+    dialect = Dialect(delimiter=';', skip_lines=0, line_end='\r\n')
+    # WHEN projected against limits around it / THEN too large below the rewrite's size only
+    assert inspection_module._may_outgrow(data, 'cp1252', encoding, dialect, len(data) + 16)
+    assert not inspection_module._may_outgrow(data, 'cp1252', encoding, dialect, size * 2)

@@ -64,6 +64,7 @@ _HEAD_CELLS = 200_000
 _SNIFF_BYTES = 1024 * 1024 + 4
 _DECODE_CHUNK = 128 * 1024
 _CP1252_ONLY = bytes(range(0x80, 0xA0))  # the bytes cp1252 reads differently from latin-1
+_ESTIMATE_BYTES = 256 * 1024  # how much of the head projects the size of the rewrite
 
 
 class _NotUtf8(Exception):  # noqa: N818 - control flow: restart with a legacy code page
@@ -257,6 +258,8 @@ def _inspect_rows(
         check_cells=check_cells,
         comma_free=cells_hold_no_comma(data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible),
     )
+    if plan.write and _may_outgrow(data, codec, encoding, dialect, max_file_bytes):
+        plan.narrow = [c for c in plan.keep if c in (email.column, points.column)]
     result = run_pass(body, reader, plan)
     _refuse_unterminated_quote(data, encoding, result)
     if refusal_rows(result):
@@ -310,6 +313,23 @@ def _inspect_rows(
     )
 
 
+def _may_outgrow(data: bytes, codec: str, encoding: Encoding, dialect: Dialect, max_file_bytes: int) -> bool:
+    """Whether the UTF-8 rewrite is projected larger than Wix takes, from its first 256 KB.
+
+    Only a bet on time: writing EMAIL and POINTS beside the rewrite costs about a tenth of reading
+    the rewrite back, so it is made when the projection says the cut will be needed. When it says
+    no and the rewrite is too large after all, `_reduced` reads the rewrite back: the same bytes.
+    """
+    if len(data) * 3 <= max_file_bytes:
+        return False  # not even every byte turning into a 3-byte character would reach it
+    head = data[encoding.bom_bytes : encoding.bom_bytes + _ESTIMATE_BYTES]
+    grown = len(head.decode(codec, 'replace').encode('utf-8', 'replace'))
+    grown += head.count(b'\n') + head.count(b'\r') - 2 * head.count(b'\r\n')  # line ends become CRLF
+    if dialect.delimiter != ',':
+        grown += 2 * head.count(b',')  # a cell holding a comma gets quotes
+    return len(data) * grown > max_file_bytes * max(len(head), 1)
+
+
 def _reduced(
     data: bytes,
     codec: str,
@@ -322,16 +342,22 @@ def _reduced(
 ) -> PassResult:
     """The result with only EMAIL and POINTS uploaded, cut from the rewrite the pass already wrote.
 
-    The rewrite is valid UTF-8 CSV quoted by csv.writer, so reading it back gives the very cells
-    that were written: no second validation pass over the source. A file uploaded as is (never the
-    case, since it fits) would take that second pass.
+    The pass wrote that file too when the rewrite was projected too large (`_may_outgrow`);
+    otherwise the rewrite, valid UTF-8 CSV quoted by csv.writer, is read back: it gives the very
+    cells that were written, with no second validation pass over the source. A file uploaded as
+    is (never the case, since it fits) would take that second pass.
     """
     keep = plan.keep
     plan.keep = [c for c in keep if c in (plan.email, plan.points)]
     if result.content is None:
+        plan.narrow = None
         return _second_pass(data, codec, encoding, dialect, skip_rows=skip_rows, plan=plan)
     positions = [keep.index(c) for c in plan.keep]
-    result.content = reduced_content(result.content, positions, comma_free=plan.comma_free)
+    if result.narrow_content is not None and plan.narrow == plan.keep:
+        result.content = result.narrow_content  # written beside the full rewrite (_may_outgrow)
+    else:
+        result.content = reduced_content(result.content, positions, comma_free=plan.comma_free)
+    result.narrow_content = None
     result.sample_rows = [[row[i] for i in positions] for row in result.sample_rows]
     return result
 
