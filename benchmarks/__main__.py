@@ -150,8 +150,8 @@ def main() -> None:
         legacy = Path(tmp) / 'export_cp1252_semicolon.csv'
         legacy.write_bytes(cp1252_export(int(target * 0.9)))
         # The same export at Wix's limit: its UTF-8 rewrite (3 bytes for each euro sign or curly
-        # quote) outgrows it, so the upload is cut to EMAIL and POINTS, re-read from the rewrite
-        # (it was a second validation pass over the file).
+        # quote) outgrows it, so the upload is cut to EMAIL and POINTS, which the pass writes beside
+        # the rewrite (it was a second validation pass over the file).
         large = Path(tmp) / 'export_cp1252_semicolon_10mb.csv'
         large.write_bytes(cp1252_export(target))
         results = [
