@@ -333,13 +333,26 @@ class LambdaFaults:
 
 @contextlib.contextmanager
 def client_timeout(read_s: float) -> Iterator[None]:
-    """Scale the Wix client's default timeouts (read past `read_s` = "slower than the client")."""
-    from loyalty_import.wix import client as wix_client  # noqa: PLC0415 - patched only while running
+    """Scale the Wix client's default timeouts (read past `read_s` = "slower than the client").
 
-    original = wix_client.DEFAULT_TIMEOUT
+    Each Lambda function imports its own copy of `loyalty_import` (the rehearsal keeps layer
+    modules per function), so patching this process's `DEFAULT_TIMEOUT` reached no handler: their
+    clients kept the 20 s read timeout. Every copy hands the same default to `httpx.Client`, a
+    module all share, so the default is swapped where the client is built.
+    """
+    from loyalty_import.wix import client as wix_client  # noqa: PLC0415 - only its default is read
+
+    product_default = wix_client.DEFAULT_TIMEOUT
     scaled = httpx.Timeout(connect=read_s, read=read_s, write=max(read_s, 5.0), pool=read_s)
-    setattr(wix_client, 'DEFAULT_TIMEOUT', scaled)  # noqa: B010 - a Final constant, on purpose
+    original_init = httpx.Client.__init__
+
+    def init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get('timeout') == product_default:
+            kwargs['timeout'] = scaled
+        original_init(self, *args, **kwargs)
+
+    httpx.Client.__init__ = init  # type: ignore[method-assign]
     try:
         yield
     finally:
-        setattr(wix_client, 'DEFAULT_TIMEOUT', original)  # noqa: B010
+        httpx.Client.__init__ = original_init  # type: ignore[method-assign]
