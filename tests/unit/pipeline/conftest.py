@@ -11,13 +11,13 @@ from loyalty_import.pipeline.steps.executor import ExecutorDeps
 from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
 from loyalty_import.pipeline.steps.importer import ImporterDeps
 from loyalty_import.pipeline.steps.poller import PollerDeps
+from tests.fakes.clock import FakeClock
+from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.fakes import (
-    FakeClock,
     FakeInspector,
     FakeNotifier,
     FakeRecords,
     FakeStorage,
-    FakeWix,
     FakeWorkflow,
     make_settings,
     settings_of,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
-from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.errors import (
     ConcurrentUpdate,
     FileRefused,
@@ -28,12 +26,9 @@ from loyalty_import.pipeline.models import (
 )
 from loyalty_import.pipeline.ports import StoredObject
 from loyalty_import.pipeline.settings import FromEnvironment, ImporterSettings
-from loyalty_import.wix.errors import WixError, WixNotFound
-from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 from rehearsal.template import load_template
 from tests.conftest import REPO_ROOT
 
-START = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 BUCKET = 'drop-bucket'
 S = TypeVar('S', bound=FromEnvironment)
 
@@ -72,30 +67,6 @@ def settings_of(model: type[S], **overrides: Any) -> S:
 
 def make_settings(**overrides: Any) -> ImporterSettings:
     return settings_of(ImporterSettings, **overrides)
-
-
-class FakeClock:
-    """Time that only moves when slept (or advanced) — tests never really wait."""
-
-    def __init__(self, start: dt.datetime = START) -> None:
-        self.current = start
-        self.slept: list[float] = []
-
-    def now(self) -> dt.datetime:
-        return self.current
-
-    def monotonic(self) -> float:
-        return self.current.timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.advance(seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.current += dt.timedelta(seconds=seconds)
-
-    def as_clock(self) -> Clock:
-        return Clock(now=self.now, sleep=self.sleep, monotonic=self.monotonic)
 
 
 class FakeRecords:
@@ -184,111 +155,6 @@ class FakeWorkflow:
             return None
         self.executions[name] = payload
         return f'arn:aws:states:us-east-1:123456789012:execution:import:{name}'
-
-
-@dataclass
-class FakeWix:
-    """A scripted Wix: imports parse after `parse_after` reads and finish right after execute."""
-
-    header: list[str] = field(default_factory=lambda: ['email', 'points'])
-    sample_rows: list[list[str]] = field(default_factory=lambda: [['ann@example.com', '10']])
-    parse_after: int = 0
-    success_count: int = 1
-    failure_count: int = 0
-    parse_error: str | None = None
-    errors: dict[str, list[Exception]] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-    imports: dict[str, dict[str, Any]] = field(default_factory=dict)
-    executed_with: list[tuple[str, int, int]] = field(default_factory=list)
-    uploads: list[bytes] = field(default_factory=list)
-    error_file: bytes = (
-        b'Row,Status,Error reason,email,points\r\n1,FAILED,CONTACT_NOT_FOUND,ghost@example.com,5\r\n'
-    )
-
-    def _call(self, name: str) -> None:
-        self.calls.append(name)
-        pending = self.errors.get(name)
-        if pending:
-            raise pending.pop(0)
-
-    def count(self, name: str) -> int:
-        return self.calls.count(name)
-
-    def create_upload_url(self) -> UploadUrl:
-        self._call('create_upload_url')
-        return UploadUrl(file_path='/files/upload-1', upload_url='http://upload.invalid/u1?token=secret')
-
-    def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None:
-        self._call('upload_file')
-        self.uploads.append(content)
-
-    def create_import(self, file_url: str, file_name: str, file_size: int) -> LoyaltyImport:
-        self._call('create_import')
-        import_id = f'imp-{len(self.imports) + 1}'
-        self.imports[import_id] = {'id': import_id, 'status': 'PARSING', 'reads': 0, 'file_name': file_name}
-        return self._view(import_id)
-
-    def find_created_import(
-        self, file_name: str, file_size: int, created_since: dt.datetime, file_url: str | None = None
-    ) -> LoyaltyImport | None:
-        self._call('find_created_import')
-        for import_id, state in self.imports.items():
-            if state['file_name'] == file_name:
-                return self._view(import_id)
-        return None
-
-    def get_import(self, import_id: str) -> LoyaltyImport:
-        self._call('get_import')
-        state = self._state(import_id)
-        state['reads'] += 1
-        if state['status'] == 'PARSING' and state['reads'] > self.parse_after:
-            state['status'] = 'FAILED' if self.parse_error else 'PARSED'
-        return self._view(import_id)
-
-    def execute_import(self, import_id: str, email_index: int, points_index: int) -> LoyaltyImport:
-        self._call('execute_import')
-        state = self._state(import_id)
-        if state['status'] != 'PARSED':
-            raise WixError(f'cannot execute an import in {state["status"]}', status_code=400)
-        self.executed_with.append((import_id, email_index, points_index))
-        state['status'] = 'IMPORTED'
-        return self._view(import_id)
-
-    def get_error_file_url(self, import_id: str) -> str:
-        self._call('get_error_file_url')
-        return f'http://files.invalid/{import_id}/errors.csv'
-
-    def download(self, url: str) -> bytes:
-        self._call('download')
-        return self.error_file
-
-    def set_status(self, import_id: str, status: str) -> None:
-        self._state(import_id)['status'] = status
-
-    def _state(self, import_id: str) -> dict[str, Any]:
-        if import_id not in self.imports:
-            raise WixNotFound('no such import', status_code=404)
-        return self.imports[import_id]
-
-    def _view(self, import_id: str) -> LoyaltyImport:
-        state = self.imports[import_id]
-        body: dict[str, Any] = {'id': import_id, 'status': state['status']}
-        if state['status'] in {'PARSED', 'IMPORTING', 'IMPORTED', 'FAILED'}:
-            body['fileMetadata'] = {
-                'name': state['file_name'],
-                'header': {'values': self.header},
-                'sampleDataRows': [{'values': row} for row in self.sample_rows],
-            }
-            body['parseResult'] = {'parsedRowCount': self.success_count + self.failure_count}
-            if self.parse_error and state['status'] == 'FAILED':
-                body['parseResult'] = {'parseErrorReason': self.parse_error}
-        if state['status'] == 'IMPORTED':
-            body['importResult'] = {
-                'successCount': self.success_count,
-                'failureCount': self.failure_count,
-                'errorFileExists': self.failure_count > 0,
-            }
-        return LoyaltyImport.model_validate(body)
 
 
 def csv_bytes(rows: list[list[str]]) -> bytes:

@@ -10,11 +10,11 @@ from loyalty_import.pipeline.steps.handover import execution_name
 from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
 from loyalty_import.wix.models import LoyaltyImport
+from tests.fakes.clock import START
+from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
     BUCKET,
-    START,
-    FakeWix,
     csv_bytes,
     make_settings,
 )

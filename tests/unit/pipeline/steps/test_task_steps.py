@@ -23,12 +23,12 @@ from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.pipeline.steps.poller import next_wait, poll_import
 from loyalty_import.pipeline.transitions import advance
 from loyalty_import.wix.errors import WixUnavailable
+from tests.fakes.clock import START
+from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
     BUCKET,
-    START,
     FakeNotifier,
-    FakeWix,
     csv_bytes,
 )
 
