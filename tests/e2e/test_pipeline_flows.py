@@ -93,17 +93,6 @@ def items(rehearsal: Rehearsal) -> list[dict[str, Any]]:
     return found
 
 
-def invoke(rehearsal: Rehearsal, logical_id: str, event: dict[str, Any]) -> Invocation:
-    """Invoke one of the stack's functions synchronously (RequestResponse) and return its run."""
-    assert rehearsal.runtime is not None
-    before = len(rehearsal.invocations)
-    boto3.client('lambda', region_name=REGION).invoke(
-        FunctionName=rehearsal.resource(logical_id), Payload=json.dumps(event)
-    )
-    (run,) = [i for i in rehearsal.invocations[before:] if i.logical_id == logical_id]
-    return run
-
-
 def s3_event(*drops: Drop) -> dict[str, Any]:
     """The event S3 sends for these uploads (events/s3_put.json, one record per object)."""
     template = json.loads((REPO_ROOT / 'events' / 's3_put.json').read_text())['Records'][0]
@@ -178,7 +167,7 @@ def test_a_second_finalize_sends_no_second_notification(stack: Rehearsal) -> Non
     notified = since.new_notifications()
 
     # WHEN Step Functions runs Finalize again with the same input
-    again = invoke(stack, 'FinalizerFunction', finalize.event)
+    again = stack.invoke('FinalizerFunction', finalize.event)
 
     # THEN it reports the same final status and sends nothing
     assert again.ok, again.error_message
@@ -215,7 +204,7 @@ def test_one_event_with_several_objects_imports_each_and_ignores_results(stack: 
     event['Records'].insert(1, stray)
 
     # WHEN the importer handles it
-    run = invoke(rehearsal, 'ImporterFunction', event)
+    run = rehearsal.invoke('ImporterFunction', event)
 
     # THEN both files became imports and the results key was left alone
     assert run.ok, run.error_message
@@ -233,7 +222,7 @@ def test_an_event_without_records_is_ignored(stack: Rehearsal) -> None:
     since = Since(stack)
 
     # WHEN the importer is invoked with it
-    run = invoke(stack, 'ImporterFunction', event)
+    run = stack.invoke('ImporterFunction', event)
 
     # THEN it does nothing and does not fail: no record, no Wix call, no execution
     assert run.ok, run.error_message
