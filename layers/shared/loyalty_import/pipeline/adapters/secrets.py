@@ -18,9 +18,16 @@ class WixCredentialsSource:
     ) -> None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider  # noqa: PLC0415 - lazy
 
+        if client is None:
+            import boto3  # noqa: PLC0415 - lazy
+
+            # boto3's default session, which the other adapters' clients share: a SecretsProvider
+            # left to build its own client makes a second boto3 Session, loading endpoint data and
+            # service models again (about 35 ms CPU of every cold start; make bench).
+            client = boto3.client('secretsmanager')
         self._secret_id = secret_id
         self._max_age = max_age
-        self._provider = SecretsProvider(boto3_client=client) if client is not None else SecretsProvider()
+        self._provider = SecretsProvider(boto3_client=client)
 
     def get(self) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415 - lazy
