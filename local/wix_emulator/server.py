@@ -233,23 +233,26 @@ class _Handler(BaseHTTPRequestHandler):
             return values[0] if values else None
 
         path = urlsplit(self.path).path
-        if endpoint == 'oauth_token':
-            return _json(200, emulator.authenticator.issue_token(_parse_json(body)))
+        # Endpoints whose whole input is a JSON body, and those that name one import in the query.
+        by_body: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            'oauth_token': emulator.authenticator.issue_token,
+            'create_import': store.create_import,
+            'execute_import': store.execute_import,
+            'query_imports': store.query,
+        }
+        by_import_id: dict[str, Callable[[str], dict[str, Any]]] = {
+            'get_import': store.get_import,
+            'get_error_file_url': store.error_file_url,
+        }
+        if endpoint in by_body:
+            return _json(200, by_body[endpoint](_parse_json(body)))
+        if endpoint in by_import_id:
+            return _json(200, by_import_id[endpoint](_required(param('loyaltyImportId'), 'loyaltyImportId')))
         if endpoint == 'create_upload_url':
             _parse_json(body, allow_empty=True)
             return _json(200, store.create_upload_url())
         if endpoint == 'upload_file':
             return self._upload(path.removeprefix(UPLOAD_PATH_PREFIX), param, body, too_large)
-        if endpoint == 'create_import':
-            return _json(200, store.create_import(_parse_json(body)))
-        if endpoint == 'get_import':
-            return _json(200, store.get_import(_required(param('loyaltyImportId'), 'loyaltyImportId')))
-        if endpoint == 'execute_import':
-            return _json(200, store.execute_import(_parse_json(body)))
-        if endpoint == 'get_error_file_url':
-            return _json(200, store.error_file_url(_required(param('loyaltyImportId'), 'loyaltyImportId')))
-        if endpoint == 'query_imports':
-            return _json(200, store.query(_parse_json(body)))
         if endpoint == 'download_error_file':
             content = store.error_file(path.removeprefix(ERROR_FILE_PATH_PREFIX), param('token'))
             return _Response(200, content, content_type='text/csv; charset=utf-8')

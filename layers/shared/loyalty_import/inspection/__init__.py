@@ -10,6 +10,7 @@ import csv
 import gc
 import io
 from collections import Counter
+from dataclasses import dataclass
 
 from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
 from loyalty_import.inspection.dialect import Dialect, refuse_other_formats, sample_text, sniff
@@ -123,11 +124,7 @@ def _inspect(
     reader = _rows(data, codec, encoding.bom_bytes, dialect)
     try:
         return _inspect_rows(
-            data=data,
-            encoding=encoding,
-            codec=codec,
-            dialect=dialect,
-            reader=reader,
+            _Source(data, encoding, codec, dialect, reader),
             check_cells=check_cells,
             formula_starts=starts,
             email_column=email_column,
@@ -200,20 +197,89 @@ def _read_head(reader: RowReader, skip: int) -> tuple[list[tuple[int, list[str]]
     return head, blank
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The file as read: its bytes, how to decode and split them, and how to re-read its rows."""
+
+    data: bytes
+    encoding: Encoding
+    codec: str
+    dialect: Dialect
+    reader: RowReader
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What the head of the file says about its shape."""
+
+    header: list[str] | None
+    body: list[tuple[int, list[str]]]  # the head's data rows, with their line numbers
+    width: int
+    preamble: int  # title lines above the table
+    blank_lines: bool
+
+    @property
+    def skip_rows(self) -> int:
+        return self.preamble + (self.header is not None)
+
+
 def _inspect_rows(
+    source: _Source,
     *,
-    data: bytes,
-    encoding: Encoding,
-    codec: str,
-    dialect: Dialect,
-    reader: RowReader,
     check_cells: bool,
     formula_starts: FormulaStarts | None,
     email_column: str | int | None,
     points_column: str | int | None,
     max_file_bytes: int,
 ) -> Inspection:
-    head, blank_lines = _read_head(reader, dialect.skip_lines)
+    table = _table(source)
+    evidence = analyse(table.header, [row for _, row in table.body], table.width)
+    email, points = _roles(table, evidence, email_column, points_column)
+    plan = _pass_plan(source, table, evidence, email, points, check_cells=check_cells)
+    if plan.write and _may_outgrow(
+        source.data, source.codec, source.encoding, source.dialect, max_file_bytes
+    ):
+        plan.narrow = [c for c in plan.keep if c in (email.column, points.column)]
+    result = _validated(source, table, plan, email, points)
+    content = source.data if result.content is None else result.content
+    if len(content) > max_file_bytes:
+        result = _reduced(
+            source.data,
+            source.codec,
+            source.encoding,
+            source.dialect,
+            skip_rows=table.skip_rows,
+            plan=plan,
+            result=result,
+        )
+        content = result.content or b''
+        if len(content) > max_file_bytes:
+            raise Refusal(
+                RefusalCode.FILE_TOO_LARGE, 'Even reduced to EMAIL and POINTS, the file is too large for Wix.'
+            )
+    summary = result.summary()
+    if source.encoding.ascii_compatible and not plan.check_cells:
+        emails = summary.rows - summary.count(IssueKind.BLANK_EMAIL) - summary.count(IssueKind.INVALID_EMAIL)
+        summary = _with_formulas(
+            summary, source.data, source.encoding, source.dialect, emails=emails, starts=formula_starts
+        )
+    return Inspection(
+        mapping=Mapping(email=email.column, points=points.column),
+        confidence=round(min(email.confidence, points.confidence), 2),
+        encoding=source.encoding.name,
+        delimiter=source.dialect.delimiter,
+        has_header=table.header is not None,
+        rows=result.rows,
+        columns=_column_reports(evidence, email, points),
+        email=email,
+        points=points,
+        validation=summary,
+        normalized=_normalized(content, plan, result, width=table.width, email=email, points=points),
+    )
+
+
+def _table(source: _Source) -> _Table:
+    head, blank_lines = _read_head(source.reader, source.dialect.skip_lines)
     if not head:
         raise Refusal(RefusalCode.EMPTY_FILE, 'The file holds no rows.')
     preamble = count_preamble([row for _, row in head])
@@ -224,8 +290,14 @@ def _inspect_rows(
     if not body:
         raise Refusal(RefusalCode.EMPTY_FILE, 'The file holds a header but no customer rows.')
     width = len(header) if header is not None else Counter(len(r) for _, r in body).most_common(1)[0][0]
-    evidence = analyse(header, [row for _, row in body], width)
+    return _Table(header, body, width, preamble, blank_lines)
 
+
+def _roles(
+    table: _Table, evidence: list[Evidence], email_column: str | int | None, points_column: str | int | None
+) -> tuple[RoleChoice, RoleChoice]:
+    """The EMAIL and POINTS columns: an override when one is given, else the inference's choice."""
+    header, width = table.header, table.width
     email = _override(Role.EMAIL, email_column, header, width, evidence) or choose(
         Role.EMAIL, evidence, exclude=None
     )
@@ -234,34 +306,53 @@ def _inspect_rows(
     )
     if email.column == points.column:
         raise Refusal(RefusalCode.BAD_OVERRIDE, 'EMAIL and POINTS cannot be the same column.')
+    return email, points
 
+
+def _pass_plan(
+    source: _Source,
+    table: _Table,
+    evidence: list[Evidence],
+    email: RoleChoice,
+    points: RoleChoice,
+    *,
+    check_cells: bool,
+) -> PassPlan:
+    """What the one pass over the rows does: validate only, or also write the normalized file."""
+    encoding, dialect, width = source.encoding, source.dialect, table.width
     clean_shape = (
         encoding.name == 'utf-8'
         and not encoding.bom_bytes
         and dialect.delimiter == ','
         and not dialect.skip_lines
         and dialect.line_end != '\r'
-        and has_header
-        and not preamble
-        and not blank_lines
+        and table.header is not None
+        and not table.preamble
+        and not table.blank_lines
         and width <= MAX_COLUMNS
-        and all(len(cell) <= MAX_CELL_CHARS for cell in head[0][1])
+        and all(len(cell) <= MAX_CELL_CHARS for cell in table.header)
     )
-    plan = PassPlan(
+    return PassPlan(
         width=width,
         email=email.column,
         points=points.column,
         number_format=evidence[points.column].number_format,
         write=not clean_shape,
         keep=columns_to_keep(width, email.column, points.column, set()),
-        header_out=output_header(header, width, email.column, points.column),
+        header_out=output_header(table.header, width, email.column, points.column),
         check_cells=check_cells,
-        comma_free=cells_hold_no_comma(data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible),
+        comma_free=cells_hold_no_comma(
+            source.data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible
+        ),
     )
-    if plan.write and _may_outgrow(data, codec, encoding, dialect, max_file_bytes):
-        plan.narrow = [c for c in plan.keep if c in (email.column, points.column)]
-    result = run_pass(body, reader, plan)
-    _refuse_unterminated_quote(data, encoding, result)
+
+
+def _validated(
+    source: _Source, table: _Table, plan: PassPlan, email: RoleChoice, points: RoleChoice
+) -> PassResult:
+    """The pass over every row; refused when most rows are unusable, rewritten when not clean after all."""
+    result = run_pass(table.body, source.reader, plan)
+    _refuse_unterminated_quote(source.data, source.encoding, result)
     if refusal_rows(result):
         raise Refusal(
             RefusalCode.TOO_MANY_INVALID_ROWS,
@@ -272,24 +363,18 @@ def _inspect_rows(
     if (plan.write is False and result.dirty) or result.oversized_columns:
         # Rewrite: the file was not clean after all, or a column must go (a cell Wix cannot take).
         plan.write = True
-        plan.keep = columns_to_keep(width, email.column, points.column, result.oversized_columns)
-        result = _second_pass(data, codec, encoding, dialect, skip_rows=preamble + has_header, plan=plan)
-    content = data if result.content is None else result.content
-    if len(content) > max_file_bytes:
-        result = _reduced(
-            data, codec, encoding, dialect, skip_rows=preamble + has_header, plan=plan, result=result
+        plan.keep = columns_to_keep(table.width, email.column, points.column, result.oversized_columns)
+        result = _second_pass(
+            source.data, source.codec, source.encoding, source.dialect, skip_rows=table.skip_rows, plan=plan
         )
-        content = result.content or b''
-        if len(content) > max_file_bytes:
-            raise Refusal(
-                RefusalCode.FILE_TOO_LARGE, 'Even reduced to EMAIL and POINTS, the file is too large for Wix.'
-            )
-    summary = result.summary()
-    if encoding.ascii_compatible and not plan.check_cells:
-        emails = summary.rows - summary.count(IssueKind.BLANK_EMAIL) - summary.count(IssueKind.INVALID_EMAIL)
-        summary = _with_formulas(summary, data, encoding, dialect, emails=emails, starts=formula_starts)
+    return result
+
+
+def _normalized(
+    content: bytes, plan: PassPlan, result: PassResult, *, width: int, email: RoleChoice, points: RoleChoice
+) -> NormalizedFile:
     keep = plan.keep
-    normalized = NormalizedFile(
+    return NormalizedFile(
         content=content,
         email_index=keep.index(email.column),
         points_index=keep.index(points.column),
@@ -297,19 +382,6 @@ def _inspect_rows(
         sample_rows=result.sample_rows,
         unchanged=result.content is None,
         dropped_columns=[i for i in range(width) if i not in keep],
-    )
-    return Inspection(
-        mapping=Mapping(email=email.column, points=points.column),
-        confidence=round(min(email.confidence, points.confidence), 2),
-        encoding=encoding.name,
-        delimiter=dialect.delimiter,
-        has_header=has_header,
-        rows=result.rows,
-        columns=_column_reports(evidence, email, points),
-        email=email,
-        points=points,
-        validation=summary,
-        normalized=normalized,
     )
 
 

@@ -109,32 +109,9 @@ def number_stats(values: list[str]) -> NumberStats:
             stats.leading_zero += len(raw) > 1 and raw[0] == '0'
             continue
         value = clean_number(raw)
-        if not value:
-            continue
-        stats.nonblank += 1
-        if value[0] in _CURRENCY or value[-1] in _CURRENCY:
-            stats.currency += 1
-            continue
-        if value[0] in '-\u2212':
-            stats.negative += 1
-            value = value[1:]
-        if not value[:1].isdigit() or not value[-1:].isdigit():
-            continue  # text, a date with a trailing zone, an email...: not a number at all
-        if value.isascii() and value.isdigit():
-            stats.plain += 1
-            if len(value) > 1 and value[0] == '0':
-                stats.leading_zero += 1
-            continue
-        sep = next((s for s, pattern in _GROUPED.items() if s in value and pattern.fullmatch(value)), None)
-        if sep is not None:
-            grouped_by[sep] = grouped_by.get(sep, 0) + 1
-            continue
-        decimal = _DECIMAL.fullmatch(value)
-        if decimal:
-            decimal_seps.add(decimal.group(2))
-            stats.decimal += 1
-            if set(decimal.group(3)) == {'0'}:
-                stats.zero_fraction += 1
+        if value:
+            stats.nonblank += 1
+            _count_written_number(stats, value, grouped_by, decimal_seps)
     if grouped_by:
         # One separator, never also used as a decimal point in the same column.
         sep, count = max(grouped_by.items(), key=lambda item: item[1])
@@ -144,6 +121,35 @@ def number_stats(values: list[str]) -> NumberStats:
         else:
             stats.decimal += sum(grouped_by.values())
     return stats
+
+
+def _count_written_number(
+    stats: NumberStats, value: str, grouped_by: dict[str, int], decimal_seps: set[str]
+) -> None:
+    """One non-blank cell that is not plain ASCII digits: currency, sign, grouping or decimals."""
+    if value[0] in _CURRENCY or value[-1] in _CURRENCY:
+        stats.currency += 1
+        return
+    if value[0] in '-\u2212':
+        stats.negative += 1
+        value = value[1:]
+    if not value[:1].isdigit() or not value[-1:].isdigit():
+        return  # text, a date with a trailing zone, an email...: not a number at all
+    if value.isascii() and value.isdigit():
+        stats.plain += 1
+        if len(value) > 1 and value[0] == '0':
+            stats.leading_zero += 1
+        return
+    sep = next((s for s, pattern in _GROUPED.items() if s in value and pattern.fullmatch(value)), None)
+    if sep is not None:
+        grouped_by[sep] = grouped_by.get(sep, 0) + 1
+        return
+    decimal = _DECIMAL.fullmatch(value)
+    if decimal:
+        decimal_seps.add(decimal.group(2))
+        stats.decimal += 1
+        if set(decimal.group(3)) == {'0'}:
+            stats.zero_fraction += 1
 
 
 def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
