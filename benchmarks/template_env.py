@@ -11,35 +11,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+from rehearsal.template import load_template
 
 TEMPLATE = Path(__file__).resolve().parent.parent / 'template.yaml'
 PSEUDO = {'AWS::StackName': 'loyalty-import', 'AWS::AccountId': '123456789012', 'AWS::Region': 'us-east-1'}
 
 
-class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """SafeLoader with CloudFormation's short tags (!Ref, !Sub, !GetAtt...), on this subclass only."""
-
-
-def _intrinsic(loader: _CfnLoader, suffix: str, node: Any) -> dict[str, Any]:
-    key = suffix if suffix in ('Ref', 'Condition') else f'Fn::{suffix}'
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-        if suffix == 'GetAtt':
-            value = str(value).split('.', 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {key: value}
-
-
-_CfnLoader.add_multi_constructor('!', _intrinsic)
-
-
 def function_environments(resources: dict[str, str], parameters: dict[str, str]) -> dict[str, dict[str, str]]:
     """{function folder name: its variables}; `resources` and `parameters` resolve the !Refs."""
-    template = yaml.load(TEMPLATE.read_text(encoding='utf-8'), Loader=_CfnLoader)  # noqa: S506 - SafeLoader
+    template = load_template(TEMPLATE)  # the rehearsal's reader: CloudFormation's short tags
     defaults = {name: str(spec.get('Default', '')) for name, spec in template.get('Parameters', {}).items()}
     values = {**PSEUDO, **defaults, **parameters, **resources}
     shared = template.get('Globals', {}).get('Function', {}).get('Environment', {}).get('Variables', {})
