@@ -21,9 +21,10 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from rehearsal.runtime_env import RUNTIME_REQUIREMENTS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_CODE = (REPO_ROOT / 'functions', REPO_ROOT / 'layers' / 'shared')
-RUNTIME_REQUIREMENTS = REPO_ROOT / 'requirements' / 'runtime.txt'
 # The interpreter the layer is built for (template.yaml: python3.13 on arm64).
 LAMBDA_MARKERS: dict[str, str] = {
     **{key: str(value) for key, value in default_environment().items()},

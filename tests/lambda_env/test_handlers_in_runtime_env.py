@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 import layer_check
 from rehearsal import Drop, Outcome, Rehearsal, RehearsalConfig
@@ -114,19 +115,6 @@ def test_each_handler_handles_its_sample_event(imported: Imported, logical_id: s
     assert imported.rehearsal.emulator.count('execute_import') == 1
 
 
-def _requirement_names(path: Path) -> set[str]:
-    names = set()
-    for line in path.read_text(encoding='utf-8').splitlines():
-        spec = line.split('#', 1)[0].strip()
-        if spec:
-            names.add(_normalized(spec.split('==', 1)[0].split('[', 1)[0]))
-    return names
-
-
-def _normalized(name: str) -> str:
-    return name.lower().replace('_', '-')
-
-
 def test_the_runtime_requirements_are_what_the_handlers_import(imported: Imported) -> None:
     # GIVEN the functions' warm workers, after they handled the import
     runtime = imported.rehearsal.runtime
@@ -143,12 +131,13 @@ def test_the_runtime_requirements_are_what_the_handlers_import(imported: Importe
     providers = _packages_distributions(site_packages)
     # What the code imports only on some inputs (charset-normalizer breaks an encoding tie) counts too.
     imported_anywhere = third_party | layer_check.third_party(layer_check.product_imports())
-    used = {_normalized(dist) for name in imported_anywhere for dist in providers.get(name, [])}
+    used = {canonicalize_name(dist) for name in imported_anywhere for dist in providers.get(name, [])}
     # THEN nothing came from anywhere else (a dev virtualenv), every third-party module belongs to an
     # installed distribution, and each requirement of runtime.txt is really used by a handler
     assert elsewhere == []
     assert sorted(name for name in imported_anywhere if name not in providers) == []
-    assert _requirement_names(RUNTIME_REQUIREMENTS) - used == set()
+    required = {canonicalize_name(r.name) for r in layer_check.requirements_of(RUNTIME_REQUIREMENTS)}
+    assert required - used == set()
 
 
 def _place(file: str | None, site_packages: Path) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from layer_check import RUNTIME_REQUIREMENTS, _imports_of, check_layers, requirements_of
+from layer_check import _imports_of, check_layers, requirements_of
+from rehearsal.runtime_env import RUNTIME_REQUIREMENTS
 
 # What the pinned distributions require, as their METADATA says (only what the check follows).
 REQUIRES = {
