@@ -21,6 +21,7 @@ from loyalty_import.inspection.values import (
     clean_number,
     is_email,
     number_stats,
+    whole_digits,
 )
 from loyalty_import.inspection.vocabulary import (
     EmailHeader,
@@ -133,11 +134,7 @@ def _score_email(
 
 def _score_points(evidence: Evidence, has_header: bool, values: list[str], stats: NumberStats) -> None:
     header_class, word = classify_points_header(evidence.name) if has_header else (PointsHeader.NONE, '')
-    named_points = header_class in (PointsHeader.BALANCE, PointsHeader.UNIT)
-    fmt = NumberFormat(
-        thousands=stats.thousands,
-        zero_fraction=named_points and stats.decimal > 0 and stats.zero_fraction == stats.decimal,
-    )
+    fmt = NumberFormat(thousands=stats.thousands, zero_fraction=_integral_decimals(header_class, stats))
     evidence.number_format = fmt
     share = stats.int_share(fmt)
     if stats.nonblank and share >= MIN_INT_SHARE:
@@ -161,6 +158,17 @@ def _score_points(evidence: Evidence, has_header: bool, values: list[str], stats
         notes.append(problem)
     evidence.points_score = round(base * share * penalty, 3)
     evidence.points_why = '; '.join(notes)
+
+
+def _integral_decimals(header_class: PointsHeader, stats: NumberStats) -> bool:
+    """Whether the column's decimals are whole numbers as exports write them ('120.0', '1,234.00').
+
+    Nearly every decimal must have a zero fraction (money has cents). Two places ('150.00') are
+    money's way too: they count only under a header that names points.
+    """
+    if not stats.zero_fraction or (stats.decimal - stats.zero_fraction) * 50 > stats.nonblank:
+        return False
+    return not stats.cents or header_class in (PointsHeader.BALANCE, PointsHeader.UNIT)
 
 
 def _points_header_note(header_class: PointsHeader, word: str) -> str:
@@ -223,18 +231,8 @@ def _content_penalty(ints: list[int], stats: NumberStats, *, strict: bool) -> tu
 
 
 def _as_int(value: str, fmt: NumberFormat) -> int | None:
-    text = clean_number(value)
-    if text.isascii() and text.isdigit():
-        return int(text[:12])
-    if fmt.thousands:
-        digits = text.replace(fmt.thousands, '')
-        if digits.isascii() and digits.isdigit():
-            return int(digits[:12])
-    if fmt.zero_fraction:
-        head = text.replace(',', '.').split('.', 1)[0]
-        if head.isascii() and head.isdigit():
-            return int(head[:12])
-    return None
+    digits = whole_digits(clean_number(value), fmt)
+    return None if digits is None else int(digits[:12])
 
 
 # --- choosing ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from loyalty_import.inspection.models import MAX_POINTS, IssueKind
 
@@ -30,6 +30,8 @@ SPACES = ' \t\u00a0\u202f\u2007'
 THOUSANDS = (',', '.', ' ', "'")
 _GROUPED = {sep: re.compile(rf'\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+') for sep in THOUSANDS}
 _DECIMAL = re.compile(r'(\d+)([.,])(\d+)')
+# A grouped whole part with a fraction, as spreadsheets export: '1,234.00', '1.234,00', '1 234,00'.
+_GROUPED_DECIMAL = re.compile(r"(\d{1,3}(?:([,. '])\d{3})(?:\2\d{3})*)([.,])(\d+)")
 _CURRENCY = frozenset('$€£¥₪₩₹¢')
 
 
@@ -71,7 +73,7 @@ class NumberFormat:
     """How a column writes its whole numbers."""
 
     thousands: str | None = None  # the grouping separator, if the column uses one
-    zero_fraction: bool = False  # '150.00' counts as 150 (only for columns named points)
+    zero_fraction: bool = False  # integral decimals ('120.0', '1,234.00') count as whole numbers
 
 
 @dataclass
@@ -83,7 +85,8 @@ class NumberStats:
     grouped: int = 0
     negative: int = 0
     decimal: int = 0
-    zero_fraction: int = 0
+    zero_fraction: int = 0  # decimals whose fraction is all zeros: '120.0', '1,234.00'
+    cents: int = 0  # of those, written with two or more places ('150.00': money's way, or points')
     currency: int = 0
     leading_zero: int = 0
     thousands: str | None = None
@@ -97,10 +100,18 @@ class NumberStats:
         return ints / self.nonblank
 
 
+@dataclass
+class _Separators:
+    """The separators one column's numbers use: grouping (without and with a fraction), decimal points."""
+
+    grouped_by: dict[str, int] = field(default_factory=dict)  # '1,234': a whole number
+    grouped_fraction_by: dict[str, int] = field(default_factory=dict)  # '1,234.00': grouping ','
+    decimal_seps: set[str] = field(default_factory=set)
+
+
 def number_stats(values: list[str]) -> NumberStats:
     stats = NumberStats()
-    grouped_by: dict[str, int] = {}
-    decimal_seps: set[str] = set()
+    seps = _Separators()
     for raw in values:
         if raw.isdigit() and raw.isascii():
             # What the general path below concludes for plain ASCII digits, without its calls.
@@ -111,21 +122,23 @@ def number_stats(values: list[str]) -> NumberStats:
         value = clean_number(raw)
         if value:
             stats.nonblank += 1
-            _count_written_number(stats, value, grouped_by, decimal_seps)
-    if grouped_by:
+            _count_written_number(stats, value, seps)
+    grouped_by = seps.grouped_by
+    if grouped_by or seps.grouped_fraction_by:
         # One separator, never also used as a decimal point in the same column.
-        sep, count = max(grouped_by.items(), key=lambda item: item[1])
-        if sep not in decimal_seps:
+        uses = {
+            s: grouped_by.get(s, 0) + seps.grouped_fraction_by.get(s, 0) for s in (*grouped_by, *THOUSANDS)
+        }
+        sep = max(uses, key=lambda s: uses[s])
+        if sep not in seps.decimal_seps:
             stats.thousands = sep
-            stats.grouped = count
+            stats.grouped = grouped_by.get(sep, 0)
         else:
             stats.decimal += sum(grouped_by.values())
     return stats
 
 
-def _count_written_number(
-    stats: NumberStats, value: str, grouped_by: dict[str, int], decimal_seps: set[str]
-) -> None:
+def _count_written_number(stats: NumberStats, value: str, seps: _Separators) -> None:
     """One non-blank cell that is not plain ASCII digits: currency, sign, grouping or decimals."""
     if value[0] in _CURRENCY or value[-1] in _CURRENCY:
         stats.currency += 1
@@ -142,14 +155,30 @@ def _count_written_number(
         return
     sep = next((s for s, pattern in _GROUPED.items() if s in value and pattern.fullmatch(value)), None)
     if sep is not None:
-        grouped_by[sep] = grouped_by.get(sep, 0) + 1
+        seps.grouped_by[sep] = seps.grouped_by.get(sep, 0) + 1
         return
+    fraction = _fraction(value, seps)
+    if fraction is None:
+        return
+    stats.decimal += 1
+    if set(fraction) == {'0'}:
+        stats.zero_fraction += 1
+        stats.cents += len(fraction) >= 2
+
+
+def _fraction(value: str, seps: _Separators) -> str | None:
+    """The digits after the decimal point of '12.5', '1,234.00' (noting the separators), else None."""
     decimal = _DECIMAL.fullmatch(value)
     if decimal:
-        decimal_seps.add(decimal.group(2))
-        stats.decimal += 1
-        if set(decimal.group(3)) == {'0'}:
-            stats.zero_fraction += 1
+        seps.decimal_seps.add(decimal.group(2))
+        return decimal.group(3)
+    grouped = _GROUPED_DECIMAL.fullmatch(value)
+    if grouped is None or grouped.group(2) == grouped.group(3):
+        return None
+    sep = grouped.group(2)
+    seps.grouped_fraction_by[sep] = seps.grouped_fraction_by.get(sep, 0) + 1
+    seps.decimal_seps.add(grouped.group(3))
+    return grouped.group(4)
 
 
 def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
@@ -159,17 +188,9 @@ def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
         return IssueKind.BLANK_POINTS, value
     negative = text[0] in '-\u2212' or (text[0] == '(' and text[-1] == ')')
     body = text.strip('()').lstrip('-\u2212+').strip(SPACES)
-    if body.isascii() and body.isdigit():
-        digits = body
-    elif fmt.thousands and _GROUPED[fmt.thousands].fullmatch(body):
-        digits = body.replace(fmt.thousands, '')
-    else:
-        decimal = _DECIMAL.fullmatch(body)
-        if not (fmt.zero_fraction and decimal and set(decimal.group(3)) == {'0'}):
-            return IssueKind.NON_INTEGER_POINTS, value
-        digits = decimal.group(1)
-        if fmt.thousands and decimal.group(2) == fmt.thousands:
-            return IssueKind.NON_INTEGER_POINTS, value
+    digits = whole_digits(body, fmt)
+    if digits is None:
+        return IssueKind.NON_INTEGER_POINTS, value
     if len(digits.lstrip('0')) > len(str(MAX_POINTS)):
         return IssueKind.OVERFLOW_POINTS, value  # never int() a megabyte of digits
     number = int(digits)
@@ -178,3 +199,23 @@ def parse_points(value: str, fmt: NumberFormat) -> tuple[IssueKind | None, str]:
     if number > MAX_POINTS:
         return IssueKind.OVERFLOW_POINTS, value
     return None, str(number)
+
+
+def whole_digits(text: str, fmt: NumberFormat) -> str | None:
+    """The plain digits of an unsigned whole number written the column's way ('1,234.00' -> '1234')."""
+    if text.isascii() and text.isdigit():
+        return text
+    sep = fmt.thousands
+    if sep and _GROUPED[sep].fullmatch(text):
+        return text.replace(sep, '')
+    if not fmt.zero_fraction:
+        return None
+    point = max(text.rfind('.'), text.rfind(','))
+    whole, mark, fraction = text[:point], text[point : point + 1], text[point + 1 :]
+    if point <= 0 or mark == sep or not (fraction.isascii() and fraction.isdigit()) or fraction.strip('0'):
+        return None
+    if whole.isascii() and whole.isdigit():
+        return whole
+    if sep and _GROUPED[sep].fullmatch(whole):
+        return whole.replace(sep, '')
+    return None
