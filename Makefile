@@ -11,7 +11,7 @@ WIX_EMULATOR_PORT ?= 8765
 .DEFAULT_GOAL := help
 .PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo
 .PHONY: template-lint validate build deploy
-.PHONY: chaos load
+.PHONY: chaos load eval
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -75,6 +75,10 @@ chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fa
 
 load: $(INSTALLED)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
 	$(BIN)/python -m chaos.load
+
+# The inspection's auto / review / refuse decisions against every labelled corpus (local/evaluation).
+eval: $(INSTALLED)  ## score the inspection's decisions over every labelled corpus and adversarial variants; table + JSON line
+	$(BIN)/python -m evaluation
 
 # --- AWS: build, deploy, template checks -------------------------------------------------------
 # SAM CLI and checkov pin their own versions of boto3, pydantic and friends, so each lives in its own
