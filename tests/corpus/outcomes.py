@@ -43,6 +43,8 @@ class Outcome:
     points: int | None = None
     code: str | None = None
     message: str = ''
+    # For a mapping: 'auto' (imported on its own) or 'review' (a proposal a person must confirm).
+    decision: str = ''
     # Problems with the shape of the answer (to_dict / to_json_dict / normalized file).
     problems: list[str] = field(default_factory=list)
     # Lower-cased JSON of to_json_dict()['validation'], to look for the issue's words in.
@@ -50,9 +52,14 @@ class Outcome:
     # Non-ASCII source cells (names, cities) not found intact in the normalized file: a wrong decoding.
     missing_texts: list[str] = field(default_factory=list)
 
+    @property
+    def imports(self) -> bool:
+        """Whether the product would import the file on its own with this mapping."""
+        return self.kind == 'mapping' and self.decision == 'auto'
+
     def describe(self) -> str:
         if self.kind == 'mapping':
-            return f'mapping EMAIL={self.email} POINTS={self.points}'
+            return f'{self.decision} mapping EMAIL={self.email} POINTS={self.points}'
         if self.kind == 'refusal':
             return f'refusal {self.code}: {self.message[:160]}'
         return f'error {self.code}: {self.message[:300]}'
@@ -90,7 +97,12 @@ def inspect_bytes(
     except Exception as exc:  # noqa: BLE001 - any other exception is the failure being reported
         return Outcome(kind='error', code=type(exc).__name__, message=str(exc))
 
-    outcome = Outcome(kind='mapping', email=inspection.mapping.email, points=inspection.mapping.points)
+    outcome = Outcome(
+        kind='mapping',
+        email=inspection.mapping.email,
+        points=inspection.mapping.points,
+        decision=str(inspection.decision),
+    )
     try:
         as_json = inspection.to_json_dict()
         json.dumps(as_json)  # the CLI prints it: it must serialize

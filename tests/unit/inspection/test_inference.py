@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from loyalty_import.inspection import Refusal, RefusalCode
+from loyalty_import.inspection.models import Decision, ReviewCode, Role
 from tests.unit.inspection.helpers import BALANCES, REDEEMED, inspect_rows, people_rows
 
 
@@ -101,8 +102,12 @@ def test_a_headerless_file_is_mapped_by_content() -> None:
     assert inspection.confidence < 0.9
 
 
-def test_a_headerless_file_with_two_number_columns_is_refused() -> None:
+def test_a_headerless_file_with_two_number_columns_is_put_to_a_person_with_both() -> None:
+    # GIVEN no header, and two columns of whole numbers either of which could be the balance
     rows = people_rows(['Name', 'Email', 'A', 'B'], {'A': BALANCES, 'B': REDEEMED})[1:]
-    with pytest.raises(Refusal) as refused:
-        inspect_rows(rows)
-    assert refused.value.code is RefusalCode.AMBIGUOUS_POINTS
+    # WHEN inspected
+    inspection = inspect_rows(rows)
+    # THEN a person decides (never an import on its own), choosing between the two
+    assert inspection.decision is Decision.REVIEW
+    assert sorted(inspection.choices[Role.POINTS][:2]) == [2, 3]
+    assert {reason.code for reason in inspection.reasons} >= {ReviewCode.NO_HEADER, ReviewCode.CLOSE_CALL}

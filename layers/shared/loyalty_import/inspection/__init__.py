@@ -1,6 +1,7 @@
 """CSV intelligence: decode any real export, infer EMAIL and POINTS, validate every row, normalize.
 
 inspection = inspect_csv(data, email_column=None, points_column=None)   # raises Refusal
+inspection.decision: 'auto' (import it) or 'review' (a person confirms `mapping` or picks from `choices`)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 
+from loyalty_import.inspection.decision import decide
 from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
 from loyalty_import.inspection.dialect import Dialect, refuse_other_formats, sample_text, sniff
 from loyalty_import.inspection.header import count_preamble, is_header
@@ -21,6 +23,7 @@ from loyalty_import.inspection.models import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
     ColumnReport,
+    Decision,
     Inspection,
     Issue,
     IssueKind,
@@ -38,6 +41,7 @@ from loyalty_import.inspection.normalize import (
     output_header,
     reduced_content,
 )
+from loyalty_import.inspection.repeats import find_repeats
 from loyalty_import.inspection.validation import (
     FormulaStarts,
     PassPlan,
@@ -52,6 +56,7 @@ from loyalty_import.inspection.validation import (
 
 __all__ = [
     'MAX_FILE_BYTES',
+    'Decision',
     'Inspection',
     'Refusal',
     'RefusalCode',
@@ -78,8 +83,12 @@ def inspect_csv(
     email_column: str | int | None = None,
     points_column: str | int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
+    points_names: tuple[str, ...] = (),
 ) -> Inspection:
-    """Inspect `data`; raise Refusal when it cannot be imported safely."""
+    """Inspect `data`; raise Refusal when it cannot be imported safely.
+
+    `points_names`: what this program calls its points ('Stars'): headers with them name points.
+    """
     if len(data) > max_file_bytes:
         raise Refusal(
             RefusalCode.FILE_TOO_LARGE,
@@ -96,10 +105,10 @@ def inspect_csv(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _inspect(data, encoding, email_column, points_column, max_file_bytes)
+        return _inspect(data, encoding, (email_column, points_column), max_file_bytes, points_names)
     except _NotUtf8:
         legacy = Encoding(pick_legacy(data), 0, ascii_compatible=True)
-        return _inspect(data, legacy, email_column, points_column, max_file_bytes)
+        return _inspect(data, legacy, (email_column, points_column), max_file_bytes, points_names)
     finally:
         if collecting:
             gc.enable()
@@ -108,9 +117,9 @@ def inspect_csv(
 def _inspect(
     data: bytes,
     encoding: Encoding,
-    email_column: str | int | None,
-    points_column: str | int | None,
+    overrides: tuple[str | int | None, str | int | None],
     max_file_bytes: int,
+    points_names: tuple[str, ...],
 ) -> Inspection:
     dialect = _sniff(data, encoding)
     newline = b'\r' if dialect.line_end == '\r' else b'\n'
@@ -127,9 +136,9 @@ def _inspect(
             _Source(data, encoding, codec, dialect, reader),
             check_cells=check_cells,
             formula_starts=starts,
-            email_column=email_column,
-            points_column=points_column,
+            overrides=overrides,
             max_file_bytes=max_file_bytes,
+            points_names=points_names,
         )
     except UnicodeDecodeError as exc:
         if encoding.name == 'utf-8' and not encoding.bom_bytes:
@@ -228,13 +237,13 @@ def _inspect_rows(
     *,
     check_cells: bool,
     formula_starts: FormulaStarts | None,
-    email_column: str | int | None,
-    points_column: str | int | None,
+    overrides: tuple[str | int | None, str | int | None],
     max_file_bytes: int,
+    points_names: tuple[str, ...],
 ) -> Inspection:
     table = _table(source)
-    evidence = analyse(table.header, [row for _, row in table.body], table.width)
-    email, points = _roles(table, evidence, email_column, points_column)
+    evidence = analyse(table.header, [row for _, row in table.body], table.width, points_names)
+    email, points = _roles(table, evidence, *overrides)
     plan = _pass_plan(source, table, evidence, email, points, check_cells=check_cells)
     if plan.write and _may_outgrow(
         source.data, source.codec, source.encoding, source.dialect, max_file_bytes
@@ -263,6 +272,22 @@ def _inspect_rows(
         summary = _with_formulas(
             summary, source.data, source.encoding, source.dialect, emails=emails, starts=formula_starts
         )
+    normalized = _normalized(content, plan, result, width=table.width, email=email, points=points)
+    repeats = None
+    if summary.count(IssueKind.DUPLICATE_EMAIL):
+        repeats, merged = find_repeats(content, normalized.email_index, normalized.points_index)
+        if merged is not content:
+            normalized = normalized.model_copy(
+                update={'content': merged, 'unchanged': False, 'merged_rows': repeats.merged_rows}
+            )
+    verdict = decide(
+        has_header=table.header is not None,
+        evidence=evidence,
+        email=email,
+        points=points,
+        validation=summary,
+        repeats=repeats,
+    )
     return Inspection(
         mapping=Mapping(email=email.column, points=points.column),
         confidence=round(min(email.confidence, points.confidence), 2),
@@ -274,7 +299,10 @@ def _inspect_rows(
         email=email,
         points=points,
         validation=summary,
-        normalized=_normalized(content, plan, result, width=table.width, email=email, points=points),
+        normalized=normalized,
+        decision=verdict.decision,
+        choices=verdict.choices,
+        reasons=verdict.reasons,
     )
 
 

@@ -38,6 +38,7 @@ _POINTS_BASE = {
     PointsHeader.BALANCE: 0.95,
     PointsHeader.UNIT: 0.9,
     PointsHeader.BALANCE_WORD: 0.85,
+    PointsHeader.OTHER_UNIT: 0.6,  # a balance in stamps, coins...: a person decides
 }
 _HEADERLESS_POINTS_BASE = 0.5
 _NAMED = (PointsHeader.BALANCE, PointsHeader.UNIT, PointsHeader.BALANCE_WORD)
@@ -58,6 +59,12 @@ class Evidence:
     number_format: NumberFormat = field(default_factory=NumberFormat)
     email_keys: tuple[str, ...] = ()
     points_keys: tuple[int | None, ...] = ()
+    # What the decision reads (inspection.decision): the header's class for each role (NONE when
+    # the file has no header), the share of valid addresses, and a doubt about the numbers.
+    email_header: EmailHeader = EmailHeader.NONE
+    points_header: PointsHeader = PointsHeader.NONE
+    email_share: float = 0.0
+    points_doubt: str = ''
 
 
 def column_name(header: list[str] | None, index: int) -> str:
@@ -66,11 +73,16 @@ def column_name(header: list[str] | None, index: int) -> str:
     return f'column {index + 1}'
 
 
-def analyse(header: list[str] | None, sample: list[list[str]], width: int) -> list[Evidence]:
-    return [_analyse_column(header, sample, index) for index in range(width)]
+def analyse(
+    header: list[str] | None, sample: list[list[str]], width: int, points_names: tuple[str, ...] = ()
+) -> list[Evidence]:
+    """Every column's case for both roles; `points_names`: what the program calls its points."""
+    return [_analyse_column(header, sample, index, points_names) for index in range(width)]
 
 
-def _analyse_column(header: list[str] | None, sample: list[list[str]], index: int) -> Evidence:
+def _analyse_column(
+    header: list[str] | None, sample: list[list[str]], index: int, points_names: tuple[str, ...]
+) -> Evidence:
     name = column_name(header, index)
     values = [row[index].strip(SPACES) if index < len(row) else '' for row in sample]
     nonblank = [v for v in values if v]
@@ -82,7 +94,7 @@ def _analyse_column(header: list[str] | None, sample: list[list[str]], index: in
     fill = len(nonblank) / len(values)
     _score_email(evidence, header is not None, values, nonblank, fill)
     stats = number_stats(values)
-    _score_points(evidence, header is not None, values, stats)
+    _score_points(evidence, header is not None, values, stats, points_names)
     if evidence.kind == 'text':
         evidence.kind = _content_kind(nonblank, stats)
     return evidence
@@ -111,6 +123,7 @@ def _score_email(
     evidence.kind = 'email'
     evidence.email_keys = tuple(v.lower() for v in values)
     header_class, word = classify_email_header(evidence.name) if has_header else (EmailHeader.NONE, '')
+    evidence.email_header, evidence.email_share = header_class, share
     if header_class is EmailHeader.OTHER_PERSON:
         evidence.email_why = f"header says '{word}': someone else's address, not the customer's"
         return
@@ -132,14 +145,19 @@ def _score_email(
     evidence.email_why = '; '.join(notes)
 
 
-def _score_points(evidence: Evidence, has_header: bool, values: list[str], stats: NumberStats) -> None:
-    header_class, word = classify_points_header(evidence.name) if has_header else (PointsHeader.NONE, '')
+def _score_points(
+    evidence: Evidence, has_header: bool, values: list[str], stats: NumberStats, points_names: tuple[str, ...]
+) -> None:
+    header_class, word = (
+        classify_points_header(evidence.name, points_names) if has_header else (PointsHeader.NONE, '')
+    )
+    evidence.points_header = header_class
     fmt = NumberFormat(thousands=stats.thousands, zero_fraction=_integral_decimals(header_class, stats))
     evidence.number_format = fmt
     share = stats.int_share(fmt)
     if stats.nonblank and share >= MIN_INT_SHARE:
         evidence.kind = 'integer'
-    reason = _points_rejection(header_class, word, has_header, stats, share)
+    reason = _points_rejection(header_class, word, stats, share)
     if reason:
         evidence.points_why = reason
         return
@@ -147,15 +165,19 @@ def _score_points(evidence: Evidence, has_header: bool, values: list[str], stats
     evidence.points_keys = tuple(numbers)
     ints = [n for n in numbers if n is not None]
     base = _POINTS_BASE.get(header_class, _HEADERLESS_POINTS_BASE)
-    notes = [_points_header_note(header_class, word), f'{share:.0%} whole numbers']
+    notes = [_points_header_note(header_class, word, has_header), f'{share:.0%} whole numbers']
     if fmt.thousands:
         notes.append(f"thousands separator '{fmt.thousands}'")
-    penalty, problem = _content_penalty(ints, stats, strict=header_class is PointsHeader.NONE)
+    silent = header_class is PointsHeader.NONE
+    penalty, problem = _content_penalty(ints, stats, strict=silent)
+    if silent and has_header and penalty < 1.0:
+        penalty = 0.0  # a header that names nothing, and numbers that do not read as balances
     if penalty == 0.0:
         evidence.points_why = problem
         return
     if problem:
         notes.append(problem)
+        evidence.points_doubt = problem
     evidence.points_score = round(base * share * penalty, 3)
     evidence.points_why = '; '.join(notes)
 
@@ -171,18 +193,20 @@ def _integral_decimals(header_class: PointsHeader, stats: NumberStats) -> bool:
     return not stats.cents or header_class in (PointsHeader.BALANCE, PointsHeader.UNIT)
 
 
-def _points_header_note(header_class: PointsHeader, word: str) -> str:
+def _points_header_note(header_class: PointsHeader, word: str, has_header: bool) -> str:
     if header_class is PointsHeader.BALANCE:
         return f"header names a current points balance ('{word}')"
     if header_class is PointsHeader.UNIT:
         return f"header names points ('{word}')"
     if header_class is PointsHeader.BALANCE_WORD:
         return f"header names a balance ('{word}')"
-    return 'content only (no header)'
+    if header_class is PointsHeader.OTHER_UNIT:
+        return f"header names a balance in '{word}', not points"
+    return 'content only (the header does not name points)' if has_header else 'content only (no header)'
 
 
 def _points_rejection(
-    header_class: PointsHeader, word: str, has_header: bool, stats: NumberStats, share: float
+    header_class: PointsHeader, word: str, stats: NumberStats, share: float
 ) -> str:
     if header_class is PointsHeader.DECOY:
         return f"header says '{word}': not the current balance"
@@ -198,8 +222,6 @@ def _points_rejection(
         if stats.decimal > stats.nonblank * 0.1:
             return f'decimal numbers ({stats.decimal} of {stats.nonblank}): money, not points'
         return f'only {share:.0%} whole numbers'
-    if has_header and header_class is PointsHeader.NONE:
-        return 'header does not name points or a balance'
     if stats.negative > stats.nonblank * 0.2:
         return 'many negative values: a change, not a balance'
     return ''
@@ -238,20 +260,38 @@ def _as_int(value: str, fmt: NumberFormat) -> int | None:
 # --- choosing ------------------------------------------------------------------------------------
 
 
-def choose(role: Role, evidence: list[Evidence], exclude: int | None) -> RoleChoice:
-    """The winning column for `role`, or a Refusal: none, or two too close to call."""
+def candidates(role: Role, evidence: list[Evidence], exclude: int | None) -> list[Evidence]:
+    """The columns that could hold `role`, best first."""
     score_of = _email_score if role is Role.EMAIL else _points_score
-    why_of = _email_why if role is Role.EMAIL else _points_why
-    ranked = sorted(
+    return sorted(
         (e for e in evidence if e.index != exclude and score_of(e) > 0),
         key=lambda e: (-score_of(e), e.index),
     )
+
+
+def named(role: Role, e: Evidence) -> bool:
+    """Whether the column's header names the role (a points balance, or the customer's email)."""
+    if role is Role.EMAIL:
+        return e.email_header in (EmailHeader.OWN, EmailHeader.QUALIFIED)
+    return e.points_header in _NAMED
+
+
+def choose(role: Role, evidence: list[Evidence], exclude: int | None) -> RoleChoice:
+    """The winning column for `role`, or a Refusal: none, or two named ones too close to call.
+
+    Close candidates that no header names are not refused here: from content alone the
+    decision is a person's anyway (inspection.decision), with every candidate among the choices.
+    """
+    score_of = _email_score if role is Role.EMAIL else _points_score
+    why_of = _email_why if role is Role.EMAIL else _points_why
+    ranked = candidates(role, evidence, exclude)
     if not ranked:
         raise _no_candidate(role, evidence, exclude)
     top = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     if (
         runner is not None
+        and named(role, top)
         and score_of(top) - score_of(runner) < MARGIN - 1e-9
         and not _same(role, top, runner)
     ):

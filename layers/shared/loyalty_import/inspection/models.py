@@ -16,6 +16,10 @@ MAX_SAMPLE_ROWS = 5
 MAX_POINTS = 2**31 - 1
 
 
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
 class RefusalCode(StrEnum):
     EMPTY_FILE = 'EMPTY_FILE'
     FILE_TOO_LARGE = 'FILE_TOO_LARGE'
@@ -26,15 +30,36 @@ class RefusalCode(StrEnum):
     AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
     TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
     BAD_OVERRIDE = 'BAD_OVERRIDE'
+    NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'  # most emails repeat: an order or transaction log
+
+
+class Decision(StrEnum):
+    """What the inspection decided about a file it could map (a refusal is the third decision)."""
+
+    AUTO = 'auto'  # nothing is left to judge: import it
+    REVIEW = 'review'  # a proposal a person must confirm: never imported on its own
+
+
+class ReviewCode(StrEnum):
+    """Why a person must decide (each a `Reason` of a review decision)."""
+
+    NO_HEADER = 'NO_HEADER'  # a role chosen from content alone: headerless file
+    HEADER_SILENT = 'HEADER_SILENT'  # the chosen column's header does not name the role
+    OTHER_UNIT = 'OTHER_UNIT'  # the balance is in stamps, coins, miles...: not points
+    CONTENT_DOUBT = 'CONTENT_DOUBT'  # the values look like something else (flags, IDs, few distinct)
+    CONFLICTING_DUPLICATES = 'CONFLICTING_DUPLICATES'  # one email, several balances
+    MANY_INVALID_ROWS = 'MANY_INVALID_ROWS'  # a large share of rows cannot be imported
+    CLOSE_CALL = 'CLOSE_CALL'  # a runner-up close to the chosen column
+
+
+class Reason(_Frozen):
+    code: ReviewCode
+    message: str
 
 
 class Role(StrEnum):
     EMAIL = 'EMAIL'
     POINTS = 'POINTS'
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Candidate(_Frozen):
@@ -146,6 +171,7 @@ class NormalizedFile(_Frozen):
     sample_rows: list[list[str]]
     unchanged: bool
     dropped_columns: list[int] = []
+    merged_rows: int = 0  # repeats of a row (same email, same points) left out of the upload
 
 
 class Inspection(_Frozen):
@@ -160,11 +186,18 @@ class Inspection(_Frozen):
     points: RoleChoice
     validation: ValidationSummary
     normalized: NormalizedFile
+    decision: Decision
+    # Plausible columns per role, best first (the mapping's first); for a review, what a person picks from.
+    choices: dict[Role, list[int]]
+    reasons: list[Reason]  # why a person must decide (empty for auto)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The `loyalty-import inspect --json` schema: everything but the normalized bytes."""
         return {
+            'decision': str(self.decision),
             'mapping': {'EMAIL': self.mapping.email, 'POINTS': self.mapping.points},
+            'choices': {str(role): columns for role, columns in self.choices.items()},
+            'reasons': [reason.model_dump(mode='json') for reason in self.reasons],
             'confidence': self.confidence,
             'encoding': self.encoding,
             'delimiter': self.delimiter,
@@ -181,5 +214,6 @@ class Inspection(_Frozen):
                 'header': self.normalized.header,
                 'sample_rows': self.normalized.sample_rows,
                 'dropped_columns': self.normalized.dropped_columns,
+                'merged_rows': self.normalized.merged_rows,
             },
         }

@@ -53,7 +53,8 @@ def _compile(terms: str) -> re.Pattern[str]:
 # --- EMAIL ---------------------------------------------------------------------------------------
 _EMAIL = _compile(
     'email|mail=|mails=|почта|емейл|имейл|mail address|mailadres|*mailadresse|courriel|correo|'
-    'correo electronico|posta elettronica|endereco eletronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|'
+    'correo electronico|posta elettronica|endereco eletronico|correio eletronico|'
+    'correio electronico|e postadres|דוא"ל|דואל|דואר אלקטרוני|'
     'אימייל|מייל|メール|メールアドレス|電子メール|eメール'
 )
 # The customer's own address, said explicitly.
@@ -163,7 +164,19 @@ def classify_email_header(name: str) -> tuple[EmailHeader, str]:
 # The unit: what is counted.
 _UNIT = _compile(
     'point|points|pts=|pt=|punkt|*punkte|punten|*punten|punt=|puntos|punto=|pontos|ponto=|punti|'
-    'coins|stamps|kudos|miles|body=|bodu=|балл|бонус|очки|נקודות|נק=|ポイント|pt'
+    'kudos|body=|bodu=|балл|бонус|очки|נקודות|נק=|ポイント|pt'
+)
+# Balances counted in another unit than points (a stamp card, coins, miles): never imported as
+# points on their own. A deployment whose program calls its points so names them (PointsNames).
+_OTHER_UNIT = _compile(
+    'stamp|stamps|coin=|coins|miles|star=|stars=|stempel|*stempel|tampon|timbre|sello|sellos|carimbo|'
+    'selo=|selos|timbri|bollini|bollino|zegel|stempels|znacz|razitk|штамп|марк|בולים|スタンプ|コイン|マイル'
+)
+# A header that is one generic word names nothing: 'Value', 'Data' (the content must speak).
+_GENERIC = re.compile(
+    r'(?:value|values|wert|werte|valeur|valeurs|valor|valores|valore|waarde|data|daten|donnees|datos|'
+    r'dados|dati|field|column|col|spalte|colonne|columna|coluna|colonna|kolom|unnamed)(?: [a-z0-9]{1,3})?'
+    r'|[a-z]|[0-9]{1,3}'  # a spreadsheet's column letter, a bare number
 )
 # 'Now/current/spendable' words: the balance.
 _BALANCE = _compile(
@@ -202,7 +215,7 @@ _MONEY = _compile(
     'payment|purchase|order value|order total|aov=|ltv=|clv=|value|worth|currency|money|cash|credit|'
     'cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|jpy=|chf=|cad=|aud=|dollar|euro|'
     'umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|chiffre|prix|cout=|paye=|achat|'
-    'valeur|argent|avoir=|importe|monto|ventas|precio|costo|coste|pagado|compra|valor|dinero|'
+    'valeur|argent|avoir=|cagnotte|importe|monto|ventas|precio|costo|coste|pagado|compra|valor|dinero|'
     'montante|vendas|preco|custo=|pago=|dinheiro|importo|vendite|prezzo|pagato|acquist|valore|denaro|'
     'bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|שולם|רכישה|ערך|קרדיט|'
     'זיכוי|金額|売上|価格|料金|支払|円'
@@ -233,6 +246,7 @@ class PointsHeader(StrEnum):
     BALANCE = 'BALANCE'  # 'Points balance', 'Available points', 'Punktestand'
     UNIT = 'UNIT'  # 'Points', 'Punkte'
     BALANCE_WORD = 'BALANCE_WORD'  # 'Balance', 'Saldo' (could be money: content decides)
+    OTHER_UNIT = 'OTHER_UNIT'  # 'Stamps balance', 'Coins': a balance, not in points
     DECOY = 'DECOY'  # 'Redeemed points', 'Lifetime points', 'Pending'
     MONEY = 'MONEY'  # 'Total spent', 'Store credit', 'Amount (€)'
     OTHER = 'OTHER'  # 'Customer ID', 'Zip', 'Orders'
@@ -240,14 +254,19 @@ class PointsHeader(StrEnum):
 
 
 @lru_cache(maxsize=4096)
-def classify_points_header(name: str) -> tuple[PointsHeader, str]:
-    """The class of a header for the POINTS role and the word that decided it."""
+def classify_points_header(name: str, points_names: tuple[str, ...] = ()) -> tuple[PointsHeader, str]:
+    """The class of a header for the POINTS role and the word that decided it.
+
+    `points_names`: what this deployment's program calls its points ('Stars'), counted as points.
+    """
     header = correct_typos(normalize_header(name))
-    unit = _UNIT.search(header)
+    unit = _UNIT.search(header) or (_names(points_names).search(header) if points_names else None)
     balance = _BALANCE.search(header)
     decoy = _DECOY.search(header)
     if decoy:
         return PointsHeader.DECOY, decoy.group(0)
+    if _GENERIC.fullmatch(header):
+        return PointsHeader.NONE, ''
     money = _MONEY.search(header)
     if money or any(ch in _CURRENCY_SIGNS for ch in name):
         return PointsHeader.MONEY, money.group(0) if money else 'currency sign'
@@ -258,9 +277,17 @@ def classify_points_header(name: str) -> tuple[PointsHeader, str]:
         return PointsHeader.BALANCE, f'{unit.group(0)} + {balance.group(0)}'
     if unit:
         return PointsHeader.UNIT, unit.group(0)
+    other_unit = _OTHER_UNIT.search(header)
+    if other_unit:
+        return PointsHeader.OTHER_UNIT, other_unit.group(0)
     if balance:
         return PointsHeader.BALANCE_WORD, balance.group(0)
     return PointsHeader.NONE, ''
+
+
+@lru_cache(maxsize=16)
+def _names(points_names: tuple[str, ...]) -> re.Pattern[str]:
+    return _compile('|'.join(points_names))
 
 
 def mentions_a_role(name: str) -> bool:

@@ -38,6 +38,9 @@ class ErrorCode(StrEnum):
     AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
     TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
     BAD_OVERRIDE = 'BAD_OVERRIDE'
+    NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
+    # A review decision: a person must confirm the proposal (nothing reached Wix).
+    NEEDS_REVIEW = 'NEEDS_REVIEW'
     # Failures: the pipeline's own and Wix's.
     SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
     INSPECTION_ERROR = 'INSPECTION_ERROR'
@@ -89,6 +92,8 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.AMBIGUOUS_POINTS: _OVERRIDABLE,
     ErrorCode.TOO_MANY_INVALID_ROWS: _REFUSED,
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
+    ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
+    ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
     ErrorCode.SOURCE_NOT_FOUND: CodeInfo(
         RecordStatus.FAILED, next_steps=(f'The file was deleted before it could be read; {REDROP}',)
     ),
