@@ -59,4 +59,4 @@ def from_hostile(spec: dict[str, Any]) -> Expectation:
     if mapping is None:
         return Expectation(None, refuse_ok=True, refuse_codes=codes or None)
     pair = (int(mapping['EMAIL']), int(mapping['POINTS']))
-    return Expectation(pair, refuse_ok=refusals == '*' or bool(codes), refuse_codes=codes)
+    return Expectation(pair, refuse_ok=refusals == '*' or bool(codes), refuse_codes=codes or None)
