@@ -188,6 +188,10 @@ def _external_case(directory: Path, file: str, label: Any) -> Case | str:
     clear = label.get('clear_headers') is not False
     has_header = label.get('has_header')
     encoding, delimiter = label.get('encoding'), label.get('delimiter')
+    # `header_row`: the 0-based line of the header, below title lines (`preamble_lines` said the same)
+    preamble = next(
+        (label[key] for key in ('preamble_lines', 'header_row') if isinstance(label.get(key), int)), None
+    )
     return Case(
         'external',
         file,
@@ -197,7 +201,7 @@ def _external_case(directory: Path, file: str, label: Any) -> Case | str:
         encoding=encoding if isinstance(encoding, str) and encoding else None,
         delimiter=delimiter if isinstance(delimiter, str) and len(delimiter) == 1 else None,
         has_header=has_header if isinstance(has_header, bool) else None,
-        preamble_lines=label.get('preamble_lines') if isinstance(label.get('preamble_lines'), int) else None,
+        preamble_lines=preamble,
     )
 
 

@@ -347,14 +347,19 @@ def test_the_external_corpus_may_be_absent_or_partial(tmp_path: Path) -> None:
     (tmp_path / 'vendor' / 'a.csv').write_bytes(csv_text([HEADER, *ROWS]).encode())
     (tmp_path / 'vendor' / 'unlabelled.csv').write_bytes(b'x,y\n1,2\n')
     labels = {
-        'vendor/a.csv': {'answer': {'EMAIL': 1, 'POINTS': 2}, 'clear_headers': False, 'delimiter': ','},
+        'vendor/a.csv': {
+            'answer': {'EMAIL': 1, 'POINTS': 2},
+            'clear_headers': False,
+            'delimiter': ',',
+            'header_row': 0,
+        },
         'vendor/not_yet.csv': {'answer': {'refuse': True, 'code': 'NO_EMAIL_COLUMN'}},
         'vendor/odd.csv': {'answer': 'maybe'},
     }
     (tmp_path / 'labels.json').write_text(json.dumps(labels), encoding='utf-8')
     corpus = corpora.external(tmp_path)
-    assert [(case.name, case.clear_headers, case.expect.auto_ok) for case in corpus.cases] == [
-        ('vendor/a.csv', False, False)
+    assert [(c.name, c.clear_headers, c.expect.auto_ok, c.preamble_lines) for c in corpus.cases] == [
+        ('vendor/a.csv', False, False, 0)
     ]
     assert {file for file, _ in corpus.skipped} == {
         'vendor/not_yet.csv',
