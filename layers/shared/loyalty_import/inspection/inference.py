@@ -28,6 +28,7 @@ from loyalty_import.inspection.vocabulary import (
     PointsHeader,
     classify_email_header,
     classify_points_header,
+    numbered_header,
 )
 
 MARGIN = 0.1
@@ -77,7 +78,26 @@ def analyse(
     header: list[str] | None, sample: list[list[str]], width: int, points_names: tuple[str, ...] = ()
 ) -> list[Evidence]:
     """Every column's case for both roles; `points_names`: what the program calls its points."""
-    return [_analyse_column(header, sample, index, points_names) for index in range(width)]
+    evidence = [_analyse_column(header, sample, index, points_names) for index in range(width)]
+    if header is not None:
+        _defer_numbered_emails(evidence)
+    return evidence
+
+
+def _defer_numbered_emails(evidence: list[Evidence]) -> None:
+    """'Email' and 'Email 2', 'E-mail 1' and 'E-mail 3': the unnumbered or lowest-numbered one is theirs."""
+    groups: dict[str, list[tuple[int, Evidence]]] = {}
+    for e in evidence:
+        if e.email_score > 0:
+            stem, number = numbered_header(e.name)
+            groups.setdefault(stem, []).append((number, e))
+    for members in groups.values():
+        members.sort(key=lambda member: (member[0], member[1].index))
+        first_number, first = members[0]
+        for number, e in members[1:]:
+            if number > first_number:
+                e.email_score = 0.0
+                e.email_why = f"numbered after '{first.name}': the first address is the customer's"
 
 
 def _analyse_column(

@@ -160,6 +160,26 @@ def classify_email_header(name: str) -> tuple[EmailHeader, str]:
     return EmailHeader.OWN, email.group(0)
 
 
+# A number word ('E-mail 3 Address') or digits ending the header ('メールアドレス2', 'email2').
+_NUMBER = re.compile(r'(?:^| )(\d{1,2})(?= |$)|(?<=\D)(\d{1,2})$')
+
+
+@lru_cache(maxsize=4096)
+def numbered_header(name: str) -> tuple[str, int]:
+    """A header without its number, and the number: 'E-mail 3' -> ('email', 3).
+
+    'E-mail 2 Address' -> ('email address', 2); 'メールアドレス2' -> ('メールアドレス', 2); unnumbered or
+    with several numbers: (header, 0). Exports number the columns of a repeated field.
+    """
+    header = normalize_header(name)
+    numbers = list(_NUMBER.finditer(header))
+    if len(numbers) != 1 or (numbers[0].start() == 0 and numbers[0].end() == len(header)):
+        return header, 0
+    number = numbers[0]
+    stem = f'{header[: number.start()]} {header[number.end() :]}'
+    return ' '.join(stem.split()), int(number.group(1) or number.group(2))
+
+
 # --- POINTS --------------------------------------------------------------------------------------
 # The unit: what is counted.
 _UNIT = _compile(
