@@ -206,11 +206,12 @@ def _integral_decimals(header_class: PointsHeader, stats: NumberStats) -> bool:
     """Whether the column's decimals are whole numbers as exports write them ('120.0', '1,234.00').
 
     Nearly every decimal must have a zero fraction (money has cents). Two places ('150.00') are
-    money's way too: they count only under a header that names points.
+    money's way too: they count only under a header that names points, or one that names nothing
+    (then content alone chose the column, and a person confirms it: inspection.decision).
     """
     if not stats.zero_fraction or (stats.decimal - stats.zero_fraction) * 50 > stats.nonblank:
         return False
-    return not stats.cents or header_class in (PointsHeader.BALANCE, PointsHeader.UNIT)
+    return not stats.cents or header_class in (PointsHeader.BALANCE, PointsHeader.UNIT, PointsHeader.NONE)
 
 
 def _points_header_note(header_class: PointsHeader, word: str, has_header: bool) -> str:
@@ -225,9 +226,7 @@ def _points_header_note(header_class: PointsHeader, word: str, has_header: bool)
     return 'content only (the header does not name points)' if has_header else 'content only (no header)'
 
 
-def _points_rejection(
-    header_class: PointsHeader, word: str, stats: NumberStats, share: float
-) -> str:
+def _points_rejection(header_class: PointsHeader, word: str, stats: NumberStats, share: float) -> str:
     if header_class is PointsHeader.DECOY:
         return f"header says '{word}': not the current balance"
     if header_class is PointsHeader.MONEY:
@@ -261,7 +260,8 @@ def _content_penalty(ints: list[int], stats: NumberStats, *, strict: bool) -> tu
             'unique identifiers',
         ),
         (sorted(len(str(v)) for v in ints)[n // 2] >= 9, 'phone-number-like lengths'),
-        (n >= 10 and max(ints) <= 1, 'only 0/1 flags'),
+        (n >= 3 and max(ints) <= 1, 'only 0/1 values (a flag?)'),
+        (n >= 3 and ints == list(range(ints[0], ints[0] + n)), 'a running count (row numbers?)'),
         (n >= 10 and distinct == 1, 'every row holds the same value'),
     ]
     for failed, note in checks:

@@ -207,6 +207,12 @@ _BALANCE = _compile(
     'residu|beschikbaar|beschikbare|huidig|resterend|actueel|יתרה|יתרת|זמינות|זמין|נוכחי|残高|保有|利用可能|'
     '現在|残り|使用可能|有効ポイント'
 )
+# Of those, the nouns that name a balance by themselves ('Balance', 'Saldo'); the others qualify a
+# unit ('Available points') and alone name nothing ('Active', 'Current': a flag, a status?).
+_BALANCE_NOUN = _compile(
+    'balance|bal=|zustatek|баланс|остаток|saldo|*saldo|solde|*stand|*guthaben|guthaben|kontostand|'
+    'יתרה|יתרת|残高'
+)
 # Point numbers that are NOT the current balance.
 _DECOY = _compile(
     'scadenz|scadono|vencer|caducar|expirar|expirant|ablauf|vervalt|'
@@ -235,7 +241,8 @@ _MONEY = _compile(
     'payment|purchase|order value|order total|aov=|ltv=|clv=|value|worth|currency|money|cash|credit|'
     'cashback|wallet|gift card|giftcard|voucher|usd=|eur=|gbp=|ils=|jpy=|chf=|cad=|aud=|dollar|euro|'
     'umsatz|betrag|wert|preis|kosten|bezahlt|geld|gutschein|montant|chiffre|prix|cout=|paye=|achat|'
-    'valeur|argent|avoir=|cagnotte|importe|monto|ventas|precio|costo|coste|pagado|compra|valor|dinero|'
+    'valeur|argent|avoir=|cagnotte|portefeuille|porte monnaie|monedero|billetera|cartera=|carteira|'
+    'portafoglio|portemonnee|geldborse|borsellino|importe|monto|ventas|precio|costo|coste|pagado|compra|valor|dinero|'
     'montante|vendas|preco|custo=|pago=|dinheiro|importo|vendite|prezzo|pagato|acquist|valore|denaro|'
     'bedrag|omzet|prijs|betaald|aankoop|waarde|geld|tegoed|סכום|כסף|מחיר|עלות|שולם|רכישה|ערך|קרדיט|'
     'זיכוי|金額|売上|価格|料金|支払|円'
@@ -300,8 +307,9 @@ def classify_points_header(name: str, points_names: tuple[str, ...] = ()) -> tup
     other_unit = _OTHER_UNIT.search(header)
     if other_unit:
         return PointsHeader.OTHER_UNIT, other_unit.group(0)
-    if balance:
-        return PointsHeader.BALANCE_WORD, balance.group(0)
+    noun = _BALANCE_NOUN.search(header) if balance else None
+    if noun:
+        return PointsHeader.BALANCE_WORD, noun.group(0)
     return PointsHeader.NONE, ''
 
 
