@@ -12,6 +12,8 @@ What is logged: endpoint name, method, status, attempt, duration. Never a URL, h
 from __future__ import annotations
 
 import logging
+import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -126,6 +128,41 @@ def _redacted(value: object) -> object:
 logging.getLogger('httpx').addFilter(_RedactUrlQueries())
 
 
+class _TransportPerScheme(httpx.BaseTransport):
+    """httpx's default transport, built on the first request of its scheme instead of up front.
+
+    httpx builds its TLS context (certifi's CA bundle, about 20 ms of a cold start) when a client is
+    created, whatever it will talk to. Here https gets exactly httpx's default transport (the same
+    verification, SSL_CERT_FILE/SSL_CERT_DIR and pool limits), made on the first https request;
+    plain http (the Wix emulator, a local run) gets one whose TLS context trusts no certificate,
+    so it could only ever fail an https connection, never make one unverified.
+    """
+
+    def __init__(self) -> None:
+        self._transports: dict[str, httpx.HTTPTransport] = {}
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport(request.url.scheme).handle_request(request)
+
+    def _transport(self, scheme: str) -> httpx.HTTPTransport:
+        with self._lock:
+            transport = self._transports.get(scheme)
+            if transport is None:
+                if scheme == 'http':
+                    transport = httpx.HTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+                else:
+                    transport = httpx.HTTPTransport()
+                self._transports[scheme] = transport
+            return transport
+
+    def close(self) -> None:
+        with self._lock:
+            transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            transport.close()
+
+
 class WixClient:
     """A synchronous Wix Loyalty Imports client. Close it (or use it as a context manager)."""
 
@@ -150,7 +187,9 @@ class WixClient:
         # the upload URL or a download URL, and redirects are not followed (they could carry it
         # to another host).
         self._http = httpx.Client(
-            timeout=timeout or DEFAULT_TIMEOUT, transport=transport, follow_redirects=False
+            timeout=timeout or DEFAULT_TIMEOUT,
+            transport=transport or _TransportPerScheme(),
+            follow_redirects=False,
         )
 
     # ---- lifecycle -----------------------------------------------------------------------------
