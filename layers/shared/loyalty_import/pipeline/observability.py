@@ -31,6 +31,11 @@ TASK_CORRELATION_PATH = 'importId'
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
+# What the functions call out with: boto3 (through botocore) and the Wix client (httpx). The
+# Tracer's default patches every library the X-Ray SDK supports that it finds (sqlite3 here too),
+# trying to import each of a dozen others first (about 10 ms of every cold start).
+TRACED_MODULES = ('botocore', 'httpx')
+
 _tracer: Tracer | None = None
 _tracer_lock = threading.Lock()
 Handler = TypeVar('Handler', bound=Callable[..., Any])
@@ -48,7 +53,7 @@ def get_tracer() -> Tracer:
         if _tracer is None:
             from aws_lambda_powertools import Tracer  # noqa: PLC0415 - see the docstring
 
-            _tracer = Tracer(service=SERVICE)
+            _tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
         return _tracer
 
 
