@@ -3,7 +3,7 @@
 Terms are written naturally and normalized like headers are. A Latin term matches at the start of
 a word (so `punkte` also matches the compound `punktestand`); a term ending in `=` must be the
 whole word; a term starting with `*` matches inside a word (German/Dutch compounds); Hebrew and
-Japanese terms match anywhere (no spaces between words).
+Japanese terms match anywhere (no spaces between words), unless they end in `=` ('ת ז=').
 """
 
 # ruff: noqa: RUF001 - the vocabulary is Cyrillic, Hebrew and Japanese text on purpose
@@ -42,7 +42,7 @@ def _compile(terms: str) -> re.Pattern[str]:
         word = normalize_header(term.strip('=*'))
         escaped = re.escape(word)
         if not word.isascii():
-            parts.append(escaped)
+            parts.append(rf'\b{escaped}\b' if whole else escaped)
         elif inside:
             parts.append(escaped + (r'\b' if whole else ''))
         else:
@@ -236,6 +236,65 @@ _DECOY = _compile(
     'פג תוקף|שהוצאו|הוצאו|קודם|獲得|累計|合計|総|使用済|利用済|使用ポイント|'
     '利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
 )
+# Negation: 'Not yet available', 'nicht verfügbare Punkte', 'points non disponibles', 'aún no
+# disponibles', '未確定', '利用不可' qualify a balance word to say the points are NOT spendable yet:
+# a decoy beside the balance. A negator word up to two words before a balance qualifier, a
+# negating prefix on it ('unavailable', 'indisponibles', 'недоступные'), or in Japanese 未/不/非
+# before it, 不可/不能 in place of its 可能, 無 in place of its 有.
+_NEGATOR_WORDS = frozenset(
+    {
+        *('not', 'non', 'no', 'nicht', 'kein', 'keine', 'keinen', 'pas', 'ni', 'nao', 'niet', 'geen'),
+        *('nie', 'ne', 'не', 'нет', 'לא', 'שלא', 'ולא', 'טרם', 'שטרם', 'וטרם', 'אינן', 'אינו', 'אינם'),
+    }
+)
+_NEGATING_PREFIXES = ('non', 'un', 'in', 'on', 'nie', 'ne', 'не')
+# Qualifiers a negation turns into a decoy: the balance words, and 'valid' / 'confirmed'.
+_NEGATABLE = _compile(
+    'valid|confirmed|gultig|bestatigt|valide|confirme|valido|confirmado|confermat|geldig|bevestigd|'
+    'platn|potvrzen|действующ|подтвержд|בתוקף|מאושר|確定|承認|有効'
+)
+# Japanese: 未/不/非 before the qualifier, 不可/不能 in place of its 可能, 無 in place of its 有.
+_JA_NEGATED = re.compile(r'[未不非](?=\S)|(\S{2})(?:不可|不能)|無(?=\S)')
+
+
+def _is_balance_qualifier(text: str) -> bool:
+    return bool(_BALANCE.match(text) or _NEGATABLE.match(text))
+
+
+def negated_balance(header: str) -> str:
+    """The negation that makes a (normalized) header's balance word a decoy ('not available'), or ''."""
+    words = header.split(' ')
+    for i, word in enumerate(words):
+        if word in _NEGATOR_WORDS and words[i + 1 : i + 2] != ['of']:  # 'No. of available points'
+            after = next((w for w in words[i + 1 : i + 3] if _is_balance_qualifier(w)), None)
+            if after:
+                return f'{word} {after}'
+        if _BALANCE.match(word):
+            continue  # a balance word itself: 'unused', 'unredeemed', 'net'
+        prefix = next((p for p in _NEGATING_PREFIXES if word.startswith(p)), '')
+        rest = word[len(prefix) :]
+        # Only a qualifier takes a prefix: 'unavailable', never a noun ('instand' is no 'stand').
+        if prefix and len(rest) > 3 and _is_balance_qualifier(rest) and not _BALANCE_NOUN.match(rest):
+            return word
+    return '' if header.isascii() else _negated_japanese(header)
+
+
+def _negated_japanese(header: str) -> str:
+    for negated in _JA_NEGATED.finditer(header):
+        if negated.group(1):  # 利用不可: the negation of 利用可能
+            positive = negated.group(1) + '可能'
+        elif negated.group(0) == '無':  # 無効: the negation of 有効
+            positive = '有' + header[negated.end() :]
+        else:
+            positive = header[negated.end() :]
+        qualifier = _NEGATABLE.match(positive) or _BALANCE.match(positive)
+        if qualifier and negated.group(1):
+            return negated.group(0)
+        if qualifier:
+            return negated.group(0) + qualifier.group(0)[negated.group(0) == '無' :]
+    return ''
+
+
 _MONEY = _compile(
     'amount|revenue|kwota|wartosc|cena=|castka|hodnota|сумма|руб|деньги|sales|price|cost|paid|'
     'payment|purchase|order value|order total|aov=|ltv=|clv=|value|worth|currency|money|cash|credit|'
@@ -259,7 +318,7 @@ _OTHER_NUMBER = _compile(
     'note=|ano=|mes=|dia=|nacimiento|pedido|visitas|nivel|codigo|telefono|celular|nascimento|compras|'
     'anno|mese|giorno|nascita|ordini|livello|cellulare|jaar|maand|dag=|geboorte|bestelling|bezoek|'
     'telefoonnummer|番号|電話|郵便|年齢|生年月日|誕生|注文|来店|回数|件数|ランク|טלפון|נייד|מיקוד|גיל|שנה|חודש|יום|תאריך|לידה|'
-    'הזמנות|ביקורים|דרגה|רמה|ת ז'
+    'הזמנות|ביקורים|דרגה|רמה|ת ז='
 )
 # 'Number of ...' words and other countable things (rewards, vouchers): they disqualify a header
 # only when it names no point unit ('Available rewards' is a count; 'Reward points' are points).
@@ -292,6 +351,9 @@ def classify_points_header(name: str, points_names: tuple[str, ...] = ()) -> tup
     decoy = _DECOY.search(header)
     if decoy:
         return PointsHeader.DECOY, decoy.group(0)
+    negated = negated_balance(header)
+    if negated:
+        return PointsHeader.DECOY, negated
     if _GENERIC.fullmatch(header):
         return PointsHeader.NONE, ''
     money = _MONEY.search(header)
