@@ -16,7 +16,7 @@ WIX_EMULATOR_PORT ?= 8765
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml
+$(STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml $(wildcard local/*/__init__.py)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip==25.3
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loyalty_import.cli import EXIT_OK, EXIT_REFUSED, main
+from loyalty_import.cli import EXIT_OK, EXIT_REFUSED, EXIT_REVIEW, main
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -33,6 +33,60 @@ def test_json_output_has_the_stable_schema(shared_dir: Path) -> None:
     assert payload['rows'] == 60
     assert 0 < payload['confidence'] <= 1
     assert payload['validation']['invalid_rows'] == 0
+    # AND the decision: nothing is left to judge
+    assert payload['decision'] == 'auto'
+    assert payload['reasons'] == []
+    assert payload['choices']['EMAIL'][0] == 1
+    assert payload['choices']['POINTS'][0] == 2
+
+
+def test_a_file_a_person_must_confirm_exits_3_with_proposal_choices_and_reasons(tmp_path: Path) -> None:
+    # GIVEN a headerless export: email and two whole-number columns, either could be the balance
+    rows = [f'Name {i},user{i}@example.com,{(97 * i) % 1000 + 5},{(7 * i) % 50}' for i in range(30)]
+    path = tmp_path / 'headerless.csv'
+    path.write_text('\n'.join(rows) + '\n', encoding='utf-8')
+    # WHEN inspected with --json
+    code, output = run('inspect', '--json', str(path))
+    # THEN exit 3: a proposal, the columns a person picks from, and what they must decide
+    assert code == EXIT_REVIEW
+    payload = json.loads(output)
+    assert payload['decision'] == 'review'
+    assert payload['mapping'] == {'EMAIL': 1, 'POINTS': payload['choices']['POINTS'][0]}
+    assert sorted(payload['choices']['POINTS']) == [2, 3]
+    codes = {reason['code'] for reason in payload['reasons']}
+    assert 'NO_HEADER' in codes
+    assert all(reason['message'] for reason in payload['reasons'])
+    # AND the text output says so, with the same columns counted from 0
+    code, text = run('inspect', str(path))
+    assert code == EXIT_REVIEW
+    assert 'Decision: review' in text
+    assert 'POINTS could be column' in text
+
+
+def test_naming_both_columns_settles_a_review(tmp_path: Path) -> None:
+    # GIVEN the same kind of headerless file, with the two columns named by the merchant
+    rows = [f'Name {i},user{i}@example.com,{(97 * i) % 1000 + 5},{(7 * i) % 50}' for i in range(30)]
+    path = tmp_path / 'headerless.csv'
+    path.write_text('\n'.join(rows) + '\n', encoding='utf-8')
+    # WHEN inspected with both overrides / THEN nothing is left to judge
+    code, output = run('inspect', '--json', '--email-column', '1', '--points-column', '3', str(path))
+    assert code == EXIT_OK
+    payload = json.loads(output)
+    assert (payload['decision'], payload['mapping']) == ('auto', {'EMAIL': 1, 'POINTS': 3})
+
+
+def test_points_names_make_a_program_currency_count_as_points(tmp_path: Path) -> None:
+    # GIVEN a program whose points are called 'Stars'
+    rows = ['Email,Stars balance'] + [f'user{i}@example.com,{(97 * i) % 1000 + 5}' for i in range(30)]
+    path = tmp_path / 'stars.csv'
+    path.write_text('\n'.join(rows) + '\n', encoding='utf-8')
+    # WHEN inspected without and with --points-names
+    plain, _ = run('inspect', '--json', str(path))
+    named, output = run('inspect', '--json', '--points-names', 'Stars, Coins', str(path))
+    # THEN another unit than points asks a person; named as the program's points, it is imported
+    assert plain == EXIT_REVIEW
+    assert named == EXIT_OK
+    assert json.loads(output)['mapping'] == {'EMAIL': 0, 'POINTS': 1}
 
 
 def test_human_output_shows_encoding_columns_samples_and_checks(shared_dir: Path) -> None:
@@ -54,6 +108,7 @@ def test_human_output_shows_encoding_columns_samples_and_checks(shared_dir: Path
 def test_a_refusal_prints_an_error_object_and_exits_non_zero(shared_dir: Path) -> None:
     code, output = run('inspect', '--json', str(shared_dir / 'samples' / 'shopify_customers_no_points.csv'))
     assert code == EXIT_REFUSED
+    assert json.loads(output)['decision'] == 'refuse'
     error = json.loads(output)['error']
     assert error['code'] == 'NO_POINTS_COLUMN'
     assert error['message']

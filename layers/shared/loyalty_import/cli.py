@@ -1,8 +1,10 @@
 """`loyalty-import`: the command line of the project.
 
-    loyalty-import inspect PATH [--json] [--email-column X] [--points-column Y]
+    loyalty-import inspect PATH [--json] [--email-column X] [--points-column Y] [--points-names N,M]
 
-Exit codes: 0 inspected, 2 refused (the file cannot be imported as it is, or the path is unreadable).
+Exit codes, one per decision: 0 auto (the product would import it on its own), 3 review (a person
+must confirm the proposal or pick other columns), 2 refuse (it cannot be imported as it is, or
+the path is unreadable).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from loyalty_import.inspection import MAX_FILE_BYTES, Inspection, Refusal, inspect_csv
+from loyalty_import.inspection import MAX_FILE_BYTES, Decision, Inspection, Refusal, inspect_csv
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
+EXIT_REVIEW = 3
 _MAX_TABLE_COLUMNS = 60
 
 
@@ -42,16 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument('--json', action='store_true', help='print one JSON object')
     inspect.add_argument('--email-column', help='the EMAIL column: its header name or 0-based index')
     inspect.add_argument('--points-column', help='the POINTS column: its header name or 0-based index')
+    inspect.add_argument(
+        '--points-names',
+        default='',
+        help="what your program calls its points ('Stars,Coins'): headers with them name points",
+    )
     return parser
 
 
 def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     try:
         data = _read(args.path)
-        inspection = inspect_csv(data, email_column=args.email_column, points_column=args.points_column)
+        inspection = inspect_csv(
+            data,
+            email_column=args.email_column,
+            points_column=args.points_column,
+            points_names=tuple(name.strip() for name in args.points_names.split(',') if name.strip()),
+        )
     except Refusal as refusal:
         if args.json:
-            _print_json({'error': refusal.to_dict()}, out)
+            _print_json({'decision': 'refuse', 'error': refusal.to_dict()}, out)
         else:
             _print_refusal(args.path, refusal, out)
         return EXIT_REFUSED
@@ -62,7 +75,7 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
             'candidates': [],
         }
         if args.json:
-            _print_json({'error': error}, out)
+            _print_json({'decision': 'refuse', 'error': error}, out)
         else:
             out.write(f'Refused (FILE_NOT_READABLE): {error["message"]}\n')
         return EXIT_REFUSED
@@ -70,7 +83,7 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
         _print_json(inspection.to_json_dict(), out)
     else:
         _print_human(args.path, len(data), inspection, out)
-    return EXIT_OK
+    return EXIT_OK if inspection.decision is Decision.AUTO else EXIT_REVIEW
 
 
 def _read(path: Path) -> bytes:
@@ -91,6 +104,20 @@ def _print_refusal(path: Path, refusal: Refusal, out: TextIO) -> None:
             out.write(f"  column {c.column} '{_cut(c.name, 30)}' ({c.confidence:.2f}): {c.why}\n")
 
 
+def _print_decision(inspection: Inspection, out: TextIO) -> None:
+    if inspection.decision is Decision.AUTO:
+        out.write('Decision: auto - nothing is left to judge; it would be imported as it is.\n\n')
+        return
+    out.write(
+        'Decision: review - a person must confirm this mapping (or choose other columns) before import:\n'
+    )
+    for reason in inspection.reasons:
+        out.write(f'  - {reason.message} ({reason.code})\n')
+    for role, columns in inspection.choices.items():
+        out.write(f'  {role} could be column {", ".join(str(c) for c in columns)} (counting from 0)\n')
+    out.write('\n')
+
+
 def _cut(text: str, width: int) -> str:
     text = text.replace('\n', ' ').replace('\r', ' ')
     return text if len(text) <= width else text[: width - 1] + '…'
@@ -107,8 +134,9 @@ def _print_human(path: Path, size: int, inspection: Inspection, out: TextIO) -> 
     write(
         f"Mapping:  EMAIL = column {email.column} '{_cut(email.name, 30)}'   "
         f"POINTS = column {points.column} '{_cut(points.name, 30)}'   "
-        f'confidence {inspection.confidence:.2f}\n\n'
+        f'confidence {inspection.confidence:.2f}\n'
     )
+    _print_decision(inspection, out)
     write(f'{"#":>4}  {"column":<26} {"kind":<8} {"role":<7} {"conf":>4}  why\n')
     for report in inspection.columns[:_MAX_TABLE_COLUMNS]:
         role = report.role.value if report.role else ''

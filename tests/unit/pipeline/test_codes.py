@@ -32,6 +32,7 @@ def test_only_refusals_about_the_columns_can_be_fixed_by_naming_them() -> None:
         ErrorCode.AMBIGUOUS_EMAIL,
         ErrorCode.AMBIGUOUS_POINTS,
         ErrorCode.BAD_OVERRIDE,
+        ErrorCode.NEEDS_REVIEW,
     }
 
 

@@ -10,7 +10,8 @@ were calibrated with `make eval` (docs/decision-policy.md has the table):
   that look like balances (not 0/1 flags, identifiers, one constant value);
 - no runner-up comes close for either role;
 - most rows can be imported;
-- one balance per customer (an email repeated with other points is a question, not an answer).
+- one balance per customer (an email repeated with other points is a question, not an answer);
+- nothing says the rows are changes rather than balances (a 'Reason' or 'Action' column).
 
 An override of a role (S3 metadata or a CLI flag) settles that role: a person has already chosen.
 """
@@ -30,7 +31,7 @@ from loyalty_import.inspection.models import (
     ValidationSummary,
 )
 from loyalty_import.inspection.repeats import Repeats
-from loyalty_import.inspection.vocabulary import PointsHeader
+from loyalty_import.inspection.vocabulary import PointsHeader, names_an_activity
 
 MIN_EMAIL_SHARE = 0.9  # of the sampled EMAIL cells, valid addresses
 MIN_CONFIDENCE = 0.7  # the chosen column's confidence, either role
@@ -38,6 +39,7 @@ CLOSE_CALL = 0.2  # a runner-up nearer than this to the chosen column is a perso
 # Of all rows, those whose EMAIL or POINTS cell holds something else than an address or a balance
 # (blank cells are common in real exports and say nothing about the column; over a half is a refusal).
 MAX_WRONG_VALUES_SHARE = 0.1
+MAX_CHOICES = 5  # per role: what a person can weigh (a 5,000-column file has thousands of candidates)
 _WRONG_VALUES = (IssueKind.INVALID_EMAIL, IssueKind.NON_INTEGER_POINTS, IssueKind.NEGATIVE_POINTS)
 
 
@@ -66,6 +68,16 @@ def decide(
         if not choice.overridden:
             reasons.extend(_role_reasons(role, choice, evidence[choice.column], has_header=has_header))
     reasons.extend(_file_reasons(validation, repeats, overridden=both_overridden))
+    # A text column (not 'Transaction count', not 'Last activity' dates) saying why points moved.
+    activity = next(
+        (e for e in evidence if has_header and e.kind == 'text' and names_an_activity(e.name)), None
+    )
+    if activity is not None and not both_overridden:
+        message = (
+            f"The file has a '{activity.name}' column (column {activity.index}): its rows may be points "
+            'added or taken away, not current balances.'
+        )
+        reasons.append(_reason(ReviewCode.LOOKS_LIKE_CHANGES, message))
     choices = {
         Role.EMAIL: _choices(Role.EMAIL, email, evidence, exclude=None),
         Role.POINTS: _choices(Role.POINTS, points, evidence, exclude=email.column),
@@ -132,4 +144,4 @@ def _choices(role: Role, choice: RoleChoice, evidence: list[Evidence], exclude: 
     if choice.overridden:
         return [choice.column]
     others = [e.index for e in candidates(role, evidence, exclude) if e.index != choice.column]
-    return [choice.column, *others]
+    return [choice.column, *others][:MAX_CHOICES]

@@ -261,7 +261,10 @@ def _content_penalty(ints: list[int], stats: NumberStats, *, strict: bool) -> tu
         ),
         (sorted(len(str(v)) for v in ints)[n // 2] >= 9, 'phone-number-like lengths'),
         (n >= 3 and max(ints) <= 1, 'only 0/1 values (a flag?)'),
-        (n >= 3 and ints == list(range(ints[0], ints[0] + n)), 'a running count (row numbers?)'),
+        (
+            n >= (3 if strict else 10) and ints == list(range(ints[0], ints[0] + n)),
+            'a running count (row numbers?)',
+        ),
         (n >= 10 and distinct == 1, 'every row holds the same value'),
     ]
     for failed, note in checks:

@@ -50,6 +50,7 @@ class ReviewCode(StrEnum):
     CONFLICTING_DUPLICATES = 'CONFLICTING_DUPLICATES'  # one email, several balances
     MANY_INVALID_ROWS = 'MANY_INVALID_ROWS'  # a large share of rows cannot be imported
     CLOSE_CALL = 'CLOSE_CALL'  # a runner-up close to the chosen column
+    LOOKS_LIKE_CHANGES = 'LOOKS_LIKE_CHANGES'  # a 'Reason' or 'Action' column: points added, not balances?
 
 
 class Reason(_Frozen):

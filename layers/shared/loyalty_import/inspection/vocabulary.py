@@ -380,6 +380,19 @@ def _names(points_names: tuple[str, ...]) -> re.Pattern[str]:
     return _compile('|'.join(points_names))
 
 
+# A column that says why points moved: the rows are changes (grants, adjustments), maybe not balances.
+_ACTIVITY = _compile(
+    'reason=|reasons=|action=|activity|event=|transaction|operation|adjustment|motif|grund=|vorgang|'
+    'buchungsart|motivo|razon|raison|causale|reden=|aktion|סיבה|פעולה|理由|操作|事由|摘要'
+)
+
+
+@lru_cache(maxsize=4096)
+def names_an_activity(name: str) -> bool:
+    """Whether a header names why points changed ('Reason', 'Action', 'Transaction type')."""
+    return _ACTIVITY.search(correct_typos(normalize_header(name))) is not None
+
+
 def mentions_a_role(name: str) -> bool:
     """Whether a cell reads like a header word for email or points (header detection)."""
     header = normalize_header(name)

@@ -83,6 +83,8 @@ class ImporterSettings(WixVariables, RecordVariables, DropBucketVariables):
     state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
     # Reading is bounded by this so a huge drop cannot exhaust memory (Wix refuses files over 10 MB).
     max_file_bytes: int = Field(alias='MAX_FILE_BYTES', gt=0)
+    # What the program calls its points ('Stars,Coins'): headers with these names count as points.
+    points_names: str = Field(alias='POINTS_NAMES')
     import_deadline_seconds: int = Field(alias='IMPORT_DEADLINE_SECONDS', gt=0)
     parse_wait_seconds: float = Field(alias='PARSE_WAIT_SECONDS', ge=0)
     # The state machine's first wait between polls (the poller doubles it up to its cap).

@@ -10,6 +10,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, RecordStatus, SourceEvent
@@ -116,7 +117,7 @@ def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
         storage=S3Storage(client=clients.get('s3')),
         workflow=StepFunctionsWorkflow(settings.state_machine_arn, client=clients.get('stepfunctions')),
-        inspector=inspect_file,
+        inspector=partial(inspect_file, points_names=settings.points_names),
         wix=clients.get('wix') or WixClientProvider(settings, secrets_client=clients.get('secretsmanager')),
     )
 

@@ -13,7 +13,7 @@ def wide_file(columns: int) -> bytes:
     rows = [header]
     for number in range(5):
         values = list(row)
-        values[7], values[3000] = f'customer{number}@example.com', str(100 + number)
+        values[7], values[3000] = f'customer{number}@example.com', str(100 + 37 * number * number)
         rows.append(values)
     return '\n'.join(','.join(values) for values in rows).encode()
 
