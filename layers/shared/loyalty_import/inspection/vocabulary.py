@@ -236,6 +236,16 @@ _DECOY = _compile(
     'פג תוקף|שהוצאו|הוצאו|קודם|獲得|累計|合計|総|使用済|利用済|使用ポイント|'
     '利用ポイント|失効|期限切れ|保留|付与|前回|次回|有効期限|仮'
 )
+# Issued / granted / given / awarded: the points handed out over time, not what is left of them.
+_ISSUED = _compile(
+    'issu|grant|given=|award|allocat|allott|distribu|bestow|handed out|gifted|vergeben|*vergabe|'
+    'ausgegeben|gewahrt|zugeteilt|verliehen|ausgestellt|zugewiesen|gutgeschrieben|attribue|accorde|'
+    'octroye|emis=|emises=|decerne|donnes=|offert|otorgad|concedid|asignad|emitid|entregad|adjudicad|'
+    'regalad|atribuid|outorgad|creditad|oferecid|assegnat|attribuit|concess|emess|erogat|accreditat|'
+    'conferit|toegekend|toegewezen|verstrekt|gegeven=|bijgeschreven|uitgereikt|przyznan|przydzielon|'
+    'nadan|rozdan|udelen|pridelen|vydan|выдан|выпущен|предоставлен|присвоен|подарен|зачислен|начислен|'
+    'הוענק|הונפק|הוקצו|שניתנו=|ניתנו=|付与|発行|進呈|贈呈|配布|授与|加算|累計'
+)
 # Negation: 'Not yet available', 'nicht verfügbare Punkte', 'points non disponibles', 'aún no
 # disponibles', '未確定', '利用不可' qualify a balance word to say the points are NOT spendable yet:
 # a decoy beside the balance. A negator word up to two words before a balance qualifier, a
@@ -348,7 +358,7 @@ def classify_points_header(name: str, points_names: tuple[str, ...] = ()) -> tup
     header = correct_typos(normalize_header(name))
     unit = _UNIT.search(header) or (_names(points_names).search(header) if points_names else None)
     balance = _BALANCE.search(header)
-    decoy = _DECOY.search(header)
+    decoy = _DECOY.search(header) or _ISSUED.search(header)
     if decoy:
         return PointsHeader.DECOY, decoy.group(0)
     negated = negated_balance(header)
