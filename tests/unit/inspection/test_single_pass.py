@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import random
 
 import pytest
+from benchmarks.generate import cp1252_export
 
 import loyalty_import.inspection as inspection_module
 from loyalty_import.inspection import inspect_csv
@@ -228,3 +230,46 @@ def test_the_head_projects_a_rewrite_too_large_and_not_one_that_fits() -> None:
     # WHEN projected against limits around it / THEN too large below the rewrite's size only
     assert inspection_module._may_outgrow(data, 'cp1252', encoding, dialect, len(data) + 16)
     assert not inspection_module._may_outgrow(data, 'cp1252', encoding, dialect, size * 2)
+
+
+def test_the_benchmark_cp1252_export_is_rewritten_byte_for_byte_as_csv_writer_writes_it() -> None:
+    # GIVEN make bench's cp1252 export, small: ';', CRLF, '1.234' balances, '1.234,56 €' amounts in
+    # every row, € ’ „ “ – … (bytes 0x80-0x9f), and not one '"' byte
+    data = cp1252_export(300_000)
+    assert b'"' not in data
+    # WHEN inspected, and inspected with a limit its rewrite outgrows
+    full = inspect_csv(data)
+    cut = inspect_csv(data, max_file_bytes=len(data) + 16)
+    # THEN the rewrite is what csv.writer writes for the decoded rows, POINTS ungrouped; the cut
+    # upload is EMAIL and POINTS of it; both pinned (sha-256 of the bytes of the single-pass writer)
+    rows = list(csv.reader(io.StringIO(data.decode('cp1252'), newline=''), delimiter=';'))
+    for row in rows[1:]:
+        row[6] = row[6].replace('.', '')
+    assert full.normalized.content == _csv_writer_bytes([rows])
+    assert cut.normalized.content == _csv_writer_bytes([[[row[3], row[6]] for row in rows]])
+    assert hashlib.sha256(full.normalized.content).hexdigest() == (
+        '4ed81e73fa15ce9192551a2b96aaa0ae0b1aab9f18e4e18db1a8dd19256b2ce1'
+    )
+    assert hashlib.sha256(cut.normalized.content).hexdigest() == (
+        'f33e8b3183196937f0eb857576a02ebdce4aabf4ced0daadb7e59cce398967c9'
+    )
+    assert full.validation == cut.validation
+    assert full.validation.model_dump() == {'rows': 2212, 'valid_rows': 2212, 'invalid_rows': 0, 'issues': []}
+
+
+def test_a_file_without_quotes_gets_quotes_where_a_comma_first_shows_up_in_any_column() -> None:
+    # GIVEN a ';' export without a single '"': commas in one column from the start, in two others
+    # only from row 600 and row 1100 on (past the first blocks the writer learns its columns from)
+    rows = [['Name', 'E-Mail', 'Punkte', 'Umsatz', 'Notiz']]
+    for i in range(1500):
+        name = f'Müller, Jürgen {i}' if i >= 600 and i % 7 == 0 else f'Jürgen Müller {i}'
+        note = 'Grüße, Jörg' if i >= 1100 and i % 5 == 0 else 'schön'
+        rows.append([name, f'j{i}@example.com', f'{i % 900 + 1}.{i % 1000:03d}', f'{i},50 €', note])
+    out = io.StringIO()
+    csv.writer(out, delimiter=';', lineterminator='\r\n').writerows(rows)
+    data = out.getvalue().encode('cp1252')
+    assert b'"' not in data
+    # WHEN inspected / THEN csv.writer's bytes for the decoded rows, POINTS ungrouped
+    for row in rows[1:]:
+        row[2] = row[2].replace('.', '')
+    assert inspect_csv(data).normalized.content == _csv_writer_bytes([rows])
