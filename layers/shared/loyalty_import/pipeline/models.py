@@ -24,7 +24,12 @@ def utc_now() -> dt.datetime:
 
 
 class CamelModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra='ignore')
+    # Every model here is built (its validator and serializer compiled) on first use rather than at
+    # import (defer_build): each function uses a few of them, and building all of them cost about
+    # 13 ms of every cold start (ImportRecord alone 5 ms).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra='ignore', defer_build=True
+    )
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON-ready camelCase form (what Step Functions, DynamoDB and subscribers see)."""
@@ -290,7 +295,7 @@ class ExecutionInput(CamelModel):
 class TaskError(BaseModel):
     """What a Step Functions Catch puts at its ResultPath: {"Error": ..., "Cause": ...}."""
 
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     error: str = Field(alias='Error')
     cause: str | None = Field(None, alias='Cause')
@@ -351,7 +356,7 @@ class Notification(CamelModel):
 class InspectionOutcome(BaseModel):
     """What the importer needs from the CSV inspection (built from `loyalty_import.inspection`)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=False)
+    model_config = ConfigDict(arbitrary_types_allowed=False, defer_build=True)
 
     mapping: MappingSummary
     preflight: dict[str, Any]

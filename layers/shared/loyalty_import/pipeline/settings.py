@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class FromEnvironment(BaseModel):
     """One field per environment variable; aliases are the variable names."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra='ignore')
+    # Built on first use (defer_build): each function reads only its own settings model.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra='ignore', defer_build=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Self:
