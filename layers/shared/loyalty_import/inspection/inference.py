@@ -256,7 +256,11 @@ def _content_penalty(ints: list[int], stats: NumberStats, *, strict: bool) -> tu
         (stats.leading_zero > stats.nonblank * 0.1, 'codes with leading zeros (ZIP or ID?)'),
         (n >= 5 and all(1900 <= v <= 2100 for v in ints), 'looks like years'),
         (
-            n >= 20 and distinct == n and (ints == sorted(ints) or len({len(str(v)) for v in ints}) == 1),
+            # Ascending and all distinct reads as IDs from content alone; under a points header it
+            # is an export sorted by balance. Distinct and all of one length is IDs either way.
+            n >= 20
+            and distinct == n
+            and ((strict and ints == sorted(ints)) or len({len(str(v)) for v in ints}) == 1),
             'unique identifiers',
         ),
         (sorted(len(str(v)) for v in ints)[n // 2] >= 9, 'phone-number-like lengths'),

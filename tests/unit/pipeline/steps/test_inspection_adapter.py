@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from loyalty_import.pipeline.errors import FileRefused
 from loyalty_import.pipeline.models import Overrides
 from loyalty_import.pipeline.steps.inspection import MAX_RECORDED_COLUMNS, bounded_preflight, inspect_file
 
@@ -52,3 +55,19 @@ def test_the_normalized_header_and_rows_are_not_stored_twice() -> None:
     assert 'sample_rows' not in outcome.preflight['normalized']
     assert 'header' not in outcome.preflight['normalized']
     assert len(json.dumps(outcome.preflight)) < 50_000
+
+
+def test_a_review_decision_is_refused_as_needs_review_with_the_metadata_that_imports_it() -> None:
+    # GIVEN a file whose balance is counted in stamps (another unit than points)
+    rows = [['Email', 'Stamps balance']] + [[f'c{n}@example.com', str(3 + (n * 7) % 11)] for n in range(12)]
+    data = '\n'.join(','.join(row) for row in rows).encode()
+    # WHEN the importer's adapter inspects it
+    with pytest.raises(FileRefused) as refused:
+        inspect_file(data, Overrides())
+    # THEN it is never imported on its own: NEEDS_REVIEW, with the reason, the proposal and the metadata
+    assert refused.value.code == 'NEEDS_REVIEW'
+    message = refused.value.message
+    assert "'Stamps balance' (column 1)" in message
+    assert 'x-amz-meta-email-column=0 and x-amz-meta-points-column=1' in message
+    # AND a deployment whose program counts stamps (PointsNames) imports it
+    assert inspect_file(data, Overrides(), points_names='Stamps').mapping.points.column == 1
