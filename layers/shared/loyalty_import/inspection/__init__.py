@@ -37,6 +37,7 @@ from loyalty_import.inspection.models import (
 )
 from loyalty_import.inspection.normalize import (
     cells_hold_no_comma,
+    cells_hold_no_quote,
     columns_to_keep,
     output_header,
     reduced_content,
@@ -372,6 +373,7 @@ def _pass_plan(
         comma_free=cells_hold_no_comma(
             source.data, dialect.delimiter, ascii_compatible=encoding.ascii_compatible
         ),
+        quote_free=cells_hold_no_quote(source.data, ascii_compatible=encoding.ascii_compatible),
     )
 
 

@@ -13,7 +13,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from itertools import chain, islice, repeat
-from operator import itemgetter, setitem
+from operator import contains, itemgetter, setitem
 
 from loyalty_import.inspection.models import MAX_COLUMNS
 
@@ -35,14 +35,17 @@ class OutputWriter:
 
     `comma_free`: the caller has proved that no cell holds a comma (see `cells_hold_no_comma`), so a
     block of rows needs no per-character count to know that none needs quotes for one.
+    `quote_free`: the caller has proved that no cell holds a quote or a line break (see
+    `cells_hold_no_quote`): a cell then needs quotes exactly when it holds a comma.
     """
 
-    def __init__(self, *, comma_free: bool = False) -> None:
+    def __init__(self, *, comma_free: bool = False, quote_free: bool = False) -> None:
         self._parts: list[str] = []
         self._size = 0
         self._chunks: list[bytes] = []
         self._writer = csv.writer(self, lineterminator='\r\n')
         self._comma_free = comma_free
+        self._quote_free = quote_free
         # The columns seen holding cells that need quotes ('1.234,56 €' from a ';' file): the
         # next blocks quote those first and only prove the others clean.
         self._quoted_columns: list[int] = []
@@ -64,16 +67,36 @@ class OutputWriter:
         `single_line`: the reader saw one physical line per row, so no cell holds a line break.
         The rows are spent: a cell needing quotes may hold its quoted form afterwards.
         """
-        block = self._block(rows, width, single_line)
-        if block is None:
-            self._write_rows(rows, width)
-            return
-        # Encoded at once: the block is never copied into a larger text first.
         if self._parts:
             self._flush()
-        chunk = block.encode('utf-8')
+        if self._quote_free and len(set(map(len, rows))) == 1:
+            chunk = self._quote_free_block(rows, width)
+        else:
+            block = self._block(rows, width, single_line)
+            if block is None:
+                self._write_rows(rows, width)
+                return
+            # Encoded at once: the block is never copied into a larger text first.
+            chunk = block.encode('utf-8')
         self._chunks.append(chunk)
         self.bytes_written += len(chunk)
+
+    def _quote_free_block(self, rows: list[list[str]], width: int) -> bytes:
+        """The rows as csv.writer writes them when no cell holds a quote or a line break.
+
+        The cells holding a comma are quoted, in the columns seen holding one; the count of commas
+        in the encoded block (a ',' is the byte 0x2C in UTF-8) proves no other cell holds one, or
+        the columns are looked for again and the block quoted once more.
+        """
+        if self._comma_free:
+            return _joined(rows).encode('utf-8')
+        chunk = _comma_quoted(rows, width, self._quoted_columns)
+        if chunk is None:
+            self._quoted_columns = sorted({*self._quoted_columns, *columns_holding_commas(rows)})
+            chunk = _comma_quoted(rows, width, self._quoted_columns)
+            if chunk is None:  # pragma: no cover - every column holding a comma is quoted now
+                raise AssertionError('a comma outside the quoted columns')
+        return chunk
 
     def _block(self, rows: list[list[str]], width: int, single_line: bool) -> str | None:
         if not self._quoted_columns:
@@ -132,6 +155,44 @@ def _plain_block(rows: list[list[str]], width: int, comma_free: bool, single_lin
     ):
         return block
     return None
+
+
+def _joined(rows: list[list[str]]) -> str:
+    # The empty last item ends the block with a line break without copying it again.
+    return '\r\n'.join(chain(map(','.join, rows), ('',)))
+
+
+def _comma_quoted(rows: list[list[str]], width: int, columns: list[int]) -> bytes | None:
+    """The rows encoded as csv.writer writes them, the cells of `columns` holding a comma quoted;
+    None (the rows as they were) when a cell of another column holds one. No cell holds a quote
+    or a line break (`OutputWriter`'s `quote_free`)."""
+    n = len(rows)
+    commas = 0
+    before: list[tuple[int, list[str]]] = []
+    for index in columns:
+        cells = list(map(itemgetter(index), rows))
+        inside = ''.join(cells).count(',')
+        if not inside:
+            continue
+        commas += inside
+        before.append((index, cells))
+        if all(map(contains, cells, repeat(','))):  # a money column: '1.234,56 €' in every row
+            # No cell holds a '"' or a line break: '"\n"' can only be the separator.
+            quoted = ('"' + '"\n"'.join(cells) + '"').split('\n')
+        else:
+            quoted = [f'"{cell}"' if ',' in cell else cell for cell in cells]
+        deque(map(setitem, rows, repeat(index, n), quoted), maxlen=0)
+    chunk = _joined(rows).encode('utf-8')
+    if chunk.count(b',') == n * (width - 1) + commas:
+        return chunk
+    for index, cells in before:
+        deque(map(setitem, rows, repeat(index, n), cells), maxlen=0)
+    return None
+
+
+def columns_holding_commas(rows: list[list[str]]) -> list[int]:
+    """The columns with a cell holding ','."""
+    return [index for index, column in enumerate(zip(*rows, strict=True)) if ',' in ''.join(column)]
 
 
 def columns_needing_quotes(rows: list[list[str]]) -> list[int] | None:
@@ -219,6 +280,12 @@ def cells_hold_no_comma(data: bytes, delimiter: str, *, ascii_compatible: bool) 
     if delimiter == ',':
         return b'"' not in data
     return b',' not in data
+
+
+def cells_hold_no_quote(data: bytes, *, ascii_compatible: bool) -> bool:
+    """True when no cell of `data` holds a quote or a line break: without any '"' byte no cell is
+    quoted, and only a quoted cell can hold a line break (one memchr over the bytes)."""
+    return ascii_compatible and b'"' not in data
 
 
 def columns_to_keep(width: int, email: int, points: int, drop: set[int]) -> list[int]:

@@ -66,6 +66,7 @@ class PassPlan:
     header_out: list[str] | None
     check_cells: bool  # walk every cell for length and formulas (the byte-level scans cannot)
     comma_free: bool = False  # no cell holds a comma (normalize.cells_hold_no_comma)
+    quote_free: bool = False  # no cell holds a quote or a line break (normalize.cells_hold_no_quote)
     # Also write EMAIL and POINTS alone (these columns of `keep`), for a rewrite projected to come
     # out too large for Wix: the pass then has the reduced file too, at a tenth of its cost.
     narrow: list[int] | None = None
@@ -110,13 +111,15 @@ class _Pass:
         self.result = PassResult()
         self.keys: list[str] = []  # every valid email, lower-cased, in file order
         self.chunk_keys: list[tuple[int, Sequence[int]]] = []  # (first index in keys, their lines)
-        self.writer = OutputWriter(comma_free=plan.comma_free) if plan.write else None
+        self.writer = (
+            OutputWriter(comma_free=plan.comma_free, quote_free=plan.quote_free) if plan.write else None
+        )
         self.get_email = itemgetter(plan.email)
         self.get_points = itemgetter(plan.points)
         self.keep = None if plan.keep == list(range(plan.width)) else itemgetter(*plan.keep)
         self.narrow_writer = None
         if plan.write and plan.narrow is not None:
-            self.narrow_writer = OutputWriter(comma_free=plan.comma_free)
+            self.narrow_writer = OutputWriter(comma_free=plan.comma_free, quote_free=plan.quote_free)
             self.get_narrow = itemgetter(*plan.narrow)
             if plan.header_out is not None:
                 self.narrow_writer.writerows([list(self.get_narrow(plan.header_out))])
