@@ -32,7 +32,7 @@ STAGE_OF_STATUS = {
 
 def _column(choice: ColumnChoice) -> str:
     name = f'{choice.name!r} ' if choice.name else ''
-    return f'{name}(column {choice.column + 1})'
+    return f'{name}(column {choice.column}, counting from 0)'
 
 
 class ProgressReporter:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from loyalty_import.inspection import MAX_FILE_BYTES, Decision, Inspection, Refusal, inspect_csv
+from loyalty_import.inspection.models import column_label
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -101,7 +102,7 @@ def _print_refusal(path: Path, refusal: Refusal, out: TextIO) -> None:
     if refusal.candidates:
         out.write('\nCandidates:\n')
         for c in refusal.candidates:
-            out.write(f"  column {c.column} '{_cut(c.name, 30)}' ({c.confidence:.2f}): {c.why}\n")
+            out.write(f'  {column_label(_cut(c.name, 30), c.column)} ({c.confidence:.2f}): {c.why}\n')
 
 
 def _print_decision(inspection: Inspection, out: TextIO) -> None:
@@ -132,8 +133,8 @@ def _print_human(path: Path, size: int, inspection: Inspection, out: TextIO) -> 
         f'Header: {"yes" if inspection.has_header else "no"}   Rows: {inspection.rows:,}\n'
     )
     write(
-        f"Mapping:  EMAIL = column {email.column} '{_cut(email.name, 30)}'   "
-        f"POINTS = column {points.column} '{_cut(points.name, 30)}'   "
+        f'Mapping:  EMAIL = {column_label(_cut(email.name, 30), email.column)}   '
+        f'POINTS = {column_label(_cut(points.name, 30), points.column)}   '
         f'confidence {inspection.confidence:.2f}\n'
     )
     _print_decision(inspection, out)
@@ -148,7 +149,7 @@ def _print_human(path: Path, size: int, inspection: Inspection, out: TextIO) -> 
     for label, choice in (('EMAIL', email), ('POINTS', points)):
         if choice.runner_up is not None:
             r = choice.runner_up
-            write(f"\nRunner-up for {label}: column {r.column} '{_cut(r.name, 30)}': {r.why_lost}")
+            write(f'\nRunner-up for {label}: {column_label(_cut(r.name, 30), r.column)}: {r.why_lost}')
     write('\n\nSample rows (as uploaded):\n')
     normalized = inspection.normalized
     write('  ' + ' | '.join(_cut(h, 20) for h in normalized.header[:12]) + '\n')

@@ -125,4 +125,6 @@ def test_a_candidate_reads_well_in_a_notification() -> None:
     rows = people_rows(['Email', 'Points', 'Balance'], {'Points': BALANCES, 'Balance': REDEEMED})
     with pytest.raises(Refusal) as refused:
         inspect_rows(rows)
-    assert str(refused.value.candidates[0]).startswith("'Points' (column 1): header names points")
+    assert str(refused.value.candidates[0]).startswith(
+        "'Points' (column 1, counting from 0): header names points"
+    )

@@ -34,6 +34,7 @@ from loyalty_import.inspection.models import (
     Role,
     RoleChoice,
     ValidationSummary,
+    column_label,
 )
 from loyalty_import.inspection.normalize import (
     cells_hold_no_comma,
@@ -386,9 +387,10 @@ def _validated(
     if refusal_rows(result):
         raise Refusal(
             RefusalCode.TOO_MANY_INVALID_ROWS,
-            f"{result.invalid_rows:,} of {result.rows:,} rows have no valid email in '{email.name}' "
-            'or no valid '
-            f"balance in '{points.name}': these are probably not the right columns, or the file is broken.",
+            f'{result.invalid_rows:,} of {result.rows:,} rows have no valid email in '
+            f'{column_label(email.name, email.column)} or no valid balance in '
+            f'{column_label(points.name, points.column)}: these are probably not the right columns, '
+            'or the file is broken.',
         )
     if (plan.write is False and result.dirty) or result.oversized_columns:
         # Rewrite: the file was not clean after all, or a column must go (a cell Wix cannot take).

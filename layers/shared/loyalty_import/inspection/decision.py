@@ -29,6 +29,7 @@ from loyalty_import.inspection.models import (
     Role,
     RoleChoice,
     ValidationSummary,
+    column_label,
 )
 from loyalty_import.inspection.repeats import Repeats
 from loyalty_import.inspection.vocabulary import PointsHeader, names_an_activity
@@ -74,7 +75,7 @@ def decide(
     )
     if activity is not None and not both_overridden:
         message = (
-            f"The file has a '{activity.name}' column (column {activity.index}): its rows may be points "
+            f'The file has a {column_label(activity.name, activity.index)} column: its rows may be points '
             'added or taken away, not current balances.'
         )
         reasons.append(_reason(ReviewCode.LOOKS_LIKE_CHANGES, message))
@@ -90,7 +91,7 @@ def _reason(code: ReviewCode, message: str) -> Reason:
 
 
 def _role_reasons(role: Role, choice: RoleChoice, e: Evidence, *, has_header: bool) -> list[Reason]:
-    column = f"'{choice.name}' (column {choice.column})"
+    column = column_label(choice.name, choice.column)
     reasons = []
     if has_header and not named(role, e):
         if role is Role.POINTS and e.points_header is PointsHeader.OTHER_UNIT:
@@ -112,7 +113,7 @@ def _role_reasons(role: Role, choice: RoleChoice, e: Evidence, *, has_header: bo
     )
     if runner is not None and close and not runner.why_lost.startswith('holds the same values'):
         message = (
-            f"'{runner.name}' (column {runner.column}) could also be the {role} column: {runner.why_lost}."
+            f'{column_label(runner.name, runner.column)} could also be the {role} column: {runner.why_lost}.'
         )
         reasons.append(_reason(ReviewCode.CLOSE_CALL, message))
     return reasons

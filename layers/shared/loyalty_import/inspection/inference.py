@@ -13,7 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from loyalty_import.inspection.models import Candidate, Refusal, RefusalCode, Role, RoleChoice, RunnerUp
+from loyalty_import.inspection.models import (
+    Candidate,
+    Refusal,
+    RefusalCode,
+    Role,
+    RoleChoice,
+    RunnerUp,
+    column_label,
+)
 from loyalty_import.inspection.values import (
     SPACES,
     NumberFormat,
@@ -71,7 +79,7 @@ class Evidence:
 def column_name(header: list[str] | None, index: int) -> str:
     if header is not None and index < len(header) and header[index].strip():
         return header[index].strip().replace('\ufeff', '')
-    return f'column {index + 1}'
+    return f'column {index}'  # as --email-column/--points-column take it
 
 
 def analyse(
@@ -399,11 +407,11 @@ def _no_candidate(role: Role, evidence: list[Evidence], exclude: int | None) -> 
     if role is Role.EMAIL:
         message = 'No column holds customer email addresses, so no row can be matched to a customer.'
         if near:
-            message += ' Columns considered: ' + '; '.join(f"'{c.name}': {c.why}" for c in candidates) + '.'
+            message += ' Columns considered: ' + '; '.join(str(c) for c in candidates) + '.'
         return Refusal(RefusalCode.NO_EMAIL_COLUMN, message, candidates)
     message = 'No column holds the current points balance.'
     if near:
-        message += ' Columns considered: ' + '; '.join(f"'{c.name}': {c.why}" for c in candidates) + '.'
+        message += ' Columns considered: ' + '; '.join(str(c) for c in candidates) + '.'
     message += " Name the balance column (e.g. 'Points balance') or pass --points-column."
     return Refusal(RefusalCode.NO_POINTS_COLUMN, message, candidates)
 
@@ -422,7 +430,7 @@ def _near_misses(role: Role, evidence: list[Evidence], exclude: int | None) -> l
 
 
 def _ambiguous_message(role: Role, close: list[Evidence]) -> str:
-    names = ', '.join(f"'{e.name}' (column {e.index + 1})" for e in close)
+    names = ', '.join(column_label(e.name, e.index) for e in close)
     if role is Role.EMAIL:
         return (
             f'Several columns could be the customer email: {names}. Refusing to guess; '

@@ -63,6 +63,13 @@ class Role(StrEnum):
     POINTS = 'POINTS'
 
 
+def column_label(name: str, index: int) -> str:
+    """How every message names a column: the way overrides take it, header name and 0-based index."""
+    if name == f'column {index}':  # a column of a headerless file
+        return f'column {index} (counting from 0)'
+    return f"'{name}' (column {index}, counting from 0)"
+
+
 class Candidate(_Frozen):
     """A column that was considered for a role, for a refusal's `candidates`."""
 
@@ -72,7 +79,7 @@ class Candidate(_Frozen):
     why: str
 
     def __str__(self) -> str:
-        return f"'{self.name}' (column {self.column}): {self.why}"
+        return f'{column_label(self.name, self.column)}: {self.why}'
 
 
 class Refusal(Exception):  # noqa: N818 - the contract's name: the file is refused, not an error of ours

@@ -274,7 +274,9 @@ class _Pass:
             for column, cell in enumerate(row):
                 if len(cell) > MAX_CELL_CHARS:
                     self.result.add(
-                        IssueKind.OVERSIZED_CELL, lines[i], f'column {column + 1}: {len(cell)} characters'
+                        IssueKind.OVERSIZED_CELL,
+                        lines[i],
+                        f'column {column} (counting from 0): {len(cell)} characters',
                     )
                     self.result.dirty = True
                     if column in (plan.email, plan.points):

@@ -66,7 +66,12 @@ def subject_for(record: ImportRecord) -> str:
 
 
 def _column(choice_name: str | None, column: int) -> str:
-    return f"'{choice_name}' (column {column + 1})" if choice_name else f'column {column + 1}'
+    # As inspection.models.column_label words it (not imported: most functions never load the inspection).
+    return (
+        f"'{choice_name}' (column {column}, counting from 0)"
+        if choice_name
+        else f'column {column} (counting from 0)'
+    )
 
 
 def summary_for(record: ImportRecord) -> str:
