@@ -182,6 +182,13 @@ class ImporterService:
             expires_after_seconds=IDEMPOTENCY_TTL_S,
             response_hook=_mark_duplicate,
         )
+        if dynamodb_client is None:
+            import boto3  # noqa: PLC0415 - lazy
+
+            # boto3's default session, which the adapters' clients share: left to itself the
+            # persistence layer makes a boto3 Session of its own, loading endpoint data and the
+            # DynamoDB model again (about 50 ms of the importer's cold start; make bench).
+            dynamodb_client = boto3.client('dynamodb')
         persistence = DynamoDBPersistenceLayer(
             table_name=deps.settings.idempotency_table, boto3_client=dynamodb_client
         )
