@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
+    # The same balances (email/points pairs) were imported within the re-import window.
+    ALREADY_IMPORTED = 'ALREADY_IMPORTED'
     # Failures: the pipeline's own and Wix's.
     SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
     INSPECTION_ERROR = 'INSPECTION_ERROR'
@@ -65,7 +67,8 @@ class CodeInfo:
     status: RecordStatus
     # Naming the columns with x-amz-meta-email-column / x-amz-meta-points-column can fix it.
     override_fixes: bool = False
-    # The notification's next steps for a FAILED import with this code (empty: the generic ones).
+    # The notification's next steps for a FAILED or REJECTED import with this code (empty: the
+    # generic ones of its status).
     next_steps: tuple[str, ...] = ()
 
 
@@ -94,6 +97,14 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
+    ErrorCode.ALREADY_IMPORTED: CodeInfo(
+        RecordStatus.REJECTED,
+        next_steps=(
+            'Nothing was sent to Wix: these balances were already imported (see the message). '
+            'Importing them again would set every balance back to what this file says.',
+            'If that is what you want, upload it again with x-amz-meta-reimport: true to import it anyway.',
+        ),
+    ),
     ErrorCode.SOURCE_NOT_FOUND: CodeInfo(
         RecordStatus.FAILED, next_steps=(f'The file was deleted before it could be read; {REDROP}',)
     ),

@@ -106,7 +106,11 @@ def next_steps_for(record: ImportRecord) -> list[str]:
         return ['If the mapping is right, upload the file again without the dry-run metadata to import it.']
     meaning = codes.info(record.error.code) if record.error else None
     if status is RecordStatus.REJECTED:
-        steps = [f'Nothing was sent to Wix. Fix the file, {codes.REDROP}']
+        steps = (
+            list(meaning.next_steps)
+            if meaning is not None and meaning.next_steps
+            else [f'Nothing was sent to Wix. Fix the file, {codes.REDROP}']
+        )
         if meaning is not None and meaning.override_fixes:
             steps.append(
                 'Or name the columns yourself with S3 object metadata x-amz-meta-email-column and '
