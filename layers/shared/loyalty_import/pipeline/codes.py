@@ -41,12 +41,15 @@ class ErrorCode(StrEnum):
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
+    # The file would move most balances the way a wrong column does (checked before execute).
+    BALANCE_SHIFT_SUSPICIOUS = 'BALANCE_SHIFT_SUSPICIOUS'
     # The same balances (email/points pairs) were imported within the re-import window.
     ALREADY_IMPORTED = 'ALREADY_IMPORTED'
     # Failures: the pipeline's own and Wix's.
     SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
     INSPECTION_ERROR = 'INSPECTION_ERROR'
     HEADER_MISMATCH = 'HEADER_MISMATCH'
+    SNAPSHOT_FAILED = 'SNAPSHOT_FAILED'
     WIX_PARSE_FAILED = 'WIX_PARSE_FAILED'
     WIX_IMPORT_FAILED = 'WIX_IMPORT_FAILED'
     WIX_REJECTED_REQUEST = 'WIX_REJECTED_REQUEST'
@@ -97,6 +100,14 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
+    ErrorCode.BALANCE_SHIFT_SUSPICIOUS: CodeInfo(
+        RecordStatus.REJECTED,
+        next_steps=(
+            'The Wix import was created but NOT executed: no balance changed.',
+            'Check that the points column holds the current balance (not points redeemed, spent or '
+            f'earned, nor an amount in cents); fix the file, {REDROP}',
+        ),
+    ),
     ErrorCode.ALREADY_IMPORTED: CodeInfo(
         RecordStatus.REJECTED,
         next_steps=(
@@ -114,6 +125,13 @@ CODES: dict[ErrorCode, CodeInfo] = {
         next_steps=(
             'Wix read the file differently than the pipeline did: nothing was executed, no balance changed.',
             f'Check the delimiter and quoting, or save the file as UTF-8 comma-separated CSV; {REDROP}',
+        ),
+    ),
+    ErrorCode.SNAPSHOT_FAILED: CodeInfo(
+        RecordStatus.FAILED,
+        next_steps=(
+            'Wix did not answer the balance lookup before the import: nothing was executed, no balance changed.',
+            f'Check the Wix credentials (Read Loyalty) and the Wix status; {REDROP}',
         ),
     ),
     ErrorCode.WIX_PARSE_FAILED: CodeInfo(
