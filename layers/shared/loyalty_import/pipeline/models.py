@@ -181,6 +181,52 @@ class ImportResult(CamelModel):
     error_file_exists: bool | None = None
 
 
+class SnapshotSummary(CamelModel):
+    """The Wix balances read just before execute: how many emails, how many had an account."""
+
+    emails_looked_up: int
+    accounts_found: int
+    without_account: int
+    wix_calls: int
+
+
+class BalanceExample(CamelModel):
+    """One customer's balance, the email masked (`j***@example.com`)."""
+
+    email: str
+    before: int | None = None
+    after: int | None = None
+    # Verification only: what Wix reports after the import (None: no account found).
+    actual: int | None = None
+
+
+class BalanceShift(CamelModel):
+    """How the file would move the balances of the customers that already had an account."""
+
+    matched: int
+    up: int
+    down: int
+    unchanged: int
+    median_change: float
+    examples: list[BalanceExample] = Field(default_factory=list)
+    # Why the shift looks like the wrong column (None: it does not).
+    suspicious: str | None = None
+
+
+class Verification(CamelModel):
+    """Balances read back after IMPORTED, compared with the file."""
+
+    checked: int
+    matched: int
+    mismatched: int
+    examples: list[BalanceExample] = Field(default_factory=list)
+    wix_calls: int = 0
+    # What the mismatches have in common, when they say it (e.g. Wix added instead of setting).
+    diagnosis: str | None = None
+    # Why the check stopped short (Wix failing): the counts cover what was read.
+    incomplete: str | None = None
+
+
 class ImportRecord(CamelModel):
     """One DynamoDB item per source object version, with the import's whole story."""
 
@@ -197,6 +243,8 @@ class ImportRecord(CamelModel):
     status: RecordStatus = RecordStatus.RECEIVED
     status_history: list[StatusChange] = Field(default_factory=list)
     dry_run: bool = False
+    # x-amz-meta-reimport: true: imported even if the same balances were imported within the window.
+    reimport: bool = False
     overrides: Overrides | None = None
     mapping: MappingSummary | None = None
     preflight: dict[str, Any] | None = None
@@ -205,6 +253,8 @@ class ImportRecord(CamelModel):
     expected_sample_rows: list[list[str]] | None = None
     normalized_size: int | None = None
     normalized_sha256: str | None = None
+    # SHA-256 of the file's sorted (email lower-cased, points) pairs: the same balances, however exported.
+    content_fingerprint: str | None = None
     # When this record last started creating a Wix import; a retry that finds it set (and no import
     # id) looks for the import that attempt may have created before creating another.
     create_attempted_at: dt.datetime | None = None
@@ -215,6 +265,13 @@ class ImportRecord(CamelModel):
     parse_result: ParseResult | None = None
     import_result: ImportResult | None = None
     error_file: str | None = None
+    # The uploaded email/points pairs (Email,Points balance CSV), kept for the snapshot and the check.
+    upload_file: str | None = None
+    # The balances before the import, as an importable CSV (customers that had an account).
+    undo_file: str | None = None
+    snapshot: SnapshotSummary | None = None
+    balance_shift: BalanceShift | None = None
+    verification: Verification | None = None
     report: str | None = None
     error: RecordError | None = None
     created_at: dt.datetime = Field(default_factory=utc_now)
@@ -269,6 +326,28 @@ class ImportRecord(CamelModel):
             exclude_none=True,
             exclude={'expected_header', 'expected_sample_rows', 'version'},
         )
+
+
+class ContentClaim(CamelModel):
+    """The imports table's item of one content fingerprint (pk `fingerprint#<sha256>`).
+
+    It names the import that holds these balances: claimed (IMPORTING) by the importer before
+    anything is sent to Wix, marked IMPORTED by the finalizer. `expires_at` (epoch seconds) is the
+    table's TTL attribute: the end of the re-import window.
+    """
+
+    pk: str
+    fingerprint: str
+    source_id: str
+    source_uri: str
+    status: RecordStatus  # IMPORTING or IMPORTED
+    at: dt.datetime  # when it was claimed, then when the import finished
+    expires_at: int
+    wix_import_id: str | None = None
+
+    @staticmethod
+    def key(fingerprint: str) -> str:
+        return f'fingerprint#{fingerprint}'
 
 
 # ------------------------------------------------------------------- the state machine's tasks
