@@ -3,7 +3,6 @@ points handed out over time, not what the customer holds now ('Points issued' be
 '付与ポイント' beside '保有ポイント').
 """
 
-
 from __future__ import annotations
 
 import pytest

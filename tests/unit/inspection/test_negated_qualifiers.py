@@ -3,7 +3,6 @@ is a decoy, in every language: a negator word before the balance qualifier, a ne
 ('unavailable', 'indisponibles', 'недоступные'), Japanese 未/不可/無 - a rule, not a list of headers.
 """
 
-
 from __future__ import annotations
 
 import pytest
