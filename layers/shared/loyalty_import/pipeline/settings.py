@@ -90,6 +90,9 @@ class ImporterSettings(WixVariables, RecordVariables, DropBucketVariables):
     parse_wait_seconds: float = Field(alias='PARSE_WAIT_SECONDS', ge=0)
     # The state machine's first wait between polls (the poller doubles it up to its cap).
     poll_first_wait_seconds: int = Field(alias='POLL_FIRST_WAIT_SECONDS', ge=1)
+    # A file whose balances (its fingerprint) were imported within this many days is refused
+    # ALREADY_IMPORTED; the importer's claim on them lasts as long.
+    reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
 
 
 class PollerSettings(WixVariables):
@@ -102,7 +105,8 @@ class ExecutorSettings(WixVariables, RecordVariables):
 
 
 class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables):
-    pass
+    # The fingerprint of an IMPORTED file is kept this many days (the table's TTL) from its end.
+    reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
 
 
 Settings = TypeVar('Settings', bound=FromEnvironment)
