@@ -13,6 +13,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 
+from loyalty_import.inspection.causes import refuse_out_of_range, refuse_unterminated_quote
 from loyalty_import.inspection.decision import decide
 from loyalty_import.inspection.decoding import Encoding, detect_encoding, pick_legacy
 from loyalty_import.inspection.dialect import Dialect, refuse_other_formats, sample_text, sniff
@@ -312,6 +313,7 @@ def _table(source: _Source) -> _Table:
     head, blank_lines = _read_head(source.reader, source.dialect.skip_lines)
     if not head:
         raise Refusal(RefusalCode.EMPTY_FILE, 'The file holds no rows.')
+    refuse_unterminated_quote(source.data, source.encoding, head[-1][1], head[-1][0])
     preamble = count_preamble([row for _, row in head])
     head = head[preamble:]
     has_header = is_header(head[0][1], [row for _, row in head[1:]])
@@ -383,8 +385,10 @@ def _validated(
 ) -> PassResult:
     """The pass over every row; refused when most rows are unusable, rewritten when not clean after all."""
     result = run_pass(table.body, source.reader, plan)
-    _refuse_unterminated_quote(source.data, source.encoding, result)
+    if result.last_row:
+        refuse_unterminated_quote(source.data, source.encoding, result.last_row, source.reader.line_num)
     if refusal_rows(result):
+        refuse_out_of_range(result, points)
         raise Refusal(
             RefusalCode.TOO_MANY_INVALID_ROWS,
             f'{result.invalid_rows:,} of {result.rows:,} rows have no valid email in '
@@ -491,24 +495,6 @@ def _with_formulas(
     order = list(IssueKind)
     issues.sort(key=lambda issue: order.index(issue.kind))
     return summary.model_copy(update={'issues': issues})
-
-
-def _refuse_unterminated_quote(data: bytes, encoding: Encoding, result: PassResult) -> None:
-    """An opening quote never closed swallows the rest of the file into one cell: refuse, never drop rows."""
-    if not result.last_row:
-        return
-    last_cell = result.last_row[-1]
-    if '\n' not in last_cell and '\r' not in last_cell:
-        return
-    # A closed multi-line cell ends the file with its closing quote; an unclosed one does not.
-    tail = data[-64:] if encoding.ascii_compatible else data[-(64 - 64 % 4) :]
-    if tail.decode(encoding.name, 'ignore').rstrip().endswith('"'):
-        return
-    raise Refusal(
-        RefusalCode.NOT_A_CSV,
-        'A quoted cell is never closed: a quote (") opens a cell that runs to the end of the file. '
-        'Fix the quote or export the file again.',
-    )
 
 
 def _override(

@@ -30,6 +30,7 @@ class RefusalCode(StrEnum):
     AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
     TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
     BAD_OVERRIDE = 'BAD_OVERRIDE'
+    POINTS_OUT_OF_RANGE = 'POINTS_OUT_OF_RANGE'  # the balances are larger than Wix stores (2**31 - 1)
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'  # most emails repeat: an order or transaction log
 
 

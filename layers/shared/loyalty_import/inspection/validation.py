@@ -161,12 +161,14 @@ class _Pass:
         plain = (one_line or joined.count('\n') == n - 1) and _PLAIN_INTS.fullmatch(joined) is not None
         if not plain and not self._grouped_points(rows, joined, one_line):
             self._points(rows, list(map(self.get_points, rows)), lines, bad)
+        # A copy: writing may leave quoted cells in the rows; taken before an oversized cell is blanked
+        # (a quote never closed makes one: causes.refuse_unterminated_quote reads it).
+        result.last_row = list(rows[-1])
         if plan.check_cells:
             self._cells(rows, lines)
         result.invalid_rows += len(bad)
         if len(result.sample_rows) < 5:
             result.sample_rows.extend(self._project(list(row)) for row in rows[: 5 - len(result.sample_rows)])
-        result.last_row = list(rows[-1])  # a copy: writing may leave quoted cells in the rows
         self._write(rows, one_line)
 
     def _write(self, rows: list[list[str]], one_line: bool) -> None:

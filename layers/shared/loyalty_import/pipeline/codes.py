@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     AMBIGUOUS_POINTS = 'AMBIGUOUS_POINTS'
     TOO_MANY_INVALID_ROWS = 'TOO_MANY_INVALID_ROWS'
     BAD_OVERRIDE = 'BAD_OVERRIDE'
+    POINTS_OUT_OF_RANGE = 'POINTS_OUT_OF_RANGE'
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
@@ -98,6 +99,7 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.AMBIGUOUS_POINTS: _OVERRIDABLE,
     ErrorCode.TOO_MANY_INVALID_ROWS: _REFUSED,
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
+    ErrorCode.POINTS_OUT_OF_RANGE: _REFUSED,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
     ErrorCode.BALANCE_SHIFT_SUSPICIOUS: CodeInfo(
