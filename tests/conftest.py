@@ -16,6 +16,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # tests on its own; tests/test_shared_copies.py keeps them equal to ../shared where it exists.
 SHARED_DIR = REPO_ROOT / 'tests' / 'fixtures' / 'shared'
 WIX_CONTRACT_PATH = SHARED_DIR / 'wix' / 'loyalty-imports-contract.json'
+WIX_ACCOUNTS_CONTRACT_PATH = SHARED_DIR / 'wix' / 'loyalty-accounts-contract.json'
 
 
 @pytest.fixture(scope='session')
@@ -27,4 +28,11 @@ def shared_dir() -> Path:
 def wix_contract() -> dict[str, Any]:
     """The machine-readable Wix Loyalty Imports contract; tests read it rather than copy it."""
     contract: dict[str, Any] = json.loads(WIX_CONTRACT_PATH.read_text(encoding='utf-8'))
+    return contract
+
+
+@pytest.fixture(scope='session')
+def wix_accounts_contract() -> dict[str, Any]:
+    """The machine-readable Wix Loyalty Accounts (and Contacts) contract."""
+    contract: dict[str, Any] = json.loads(WIX_ACCOUNTS_CONTRACT_PATH.read_text(encoding='utf-8'))
     return contract

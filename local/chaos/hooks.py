@@ -103,6 +103,10 @@ RATE_LIMITED_ENDPOINTS = frozenset(
         'execute_import',
         'get_error_file_url',
         'query_imports',
+        'search_accounts',
+        'query_accounts',
+        'count_accounts',
+        'get_program_totals',
     }
 )
 _ENDPOINTS = ENDPOINTS

@@ -6,6 +6,7 @@ local rehearsal (`make demo`).
 
 from __future__ import annotations
 
+from wix_emulator.accounts import BalanceChange
 from wix_emulator.errors import ErrorCode
 from wix_emulator.faults import ENDPOINTS, Fault, FaultPlan
 from wix_emulator.server import LoggedRequest, WixEmulator
@@ -14,6 +15,7 @@ from wix_emulator.settings import MAX_FILE_BYTES, Credentials, EmulatorSettings
 __all__ = [
     'ENDPOINTS',
     'MAX_FILE_BYTES',
+    'BalanceChange',
     'Credentials',
     'EmulatorSettings',
     'ErrorCode',

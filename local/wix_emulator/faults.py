@@ -29,6 +29,10 @@ ENDPOINTS = (
     'query_imports',
     'oauth_token',
     'download_error_file',
+    'search_accounts',
+    'query_accounts',
+    'count_accounts',
+    'get_program_totals',
 )
 
 

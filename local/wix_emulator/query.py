@@ -17,7 +17,7 @@ FILTERABLE_FIELDS = frozenset(
     {'id', 'status', 'createdDate', 'updatedDate', 'fileMetadata.name', 'fileMetadata.size'}
 )
 SORTABLE_FIELDS = frozenset({'createdDate', 'updatedDate', 'status'})
-DATE_FIELDS = frozenset({'createdDate', 'updatedDate'})
+DATE_FIELDS = frozenset({'createdDate', 'updatedDate', 'lastActivityDate'})
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
@@ -103,27 +103,30 @@ def _operand(path: str, value: object) -> Any:
     return parse_date(value) if path in DATE_FIELDS else value
 
 
-def validate_filter(node: dict[str, Any]) -> None:
+def validate_filter(node: dict[str, Any], *, fields: frozenset[str] = FILTERABLE_FIELDS) -> None:
     """Raises a 400 for anything `matches` would not understand, before touching any data."""
-    matches(node, {})
+    matches(node, {}, fields=fields)
 
 
-def matches(node: dict[str, Any], item: dict[str, Any]) -> bool:
+def matches(
+    node: dict[str, Any], item: dict[str, Any], *, fields: frozenset[str] = FILTERABLE_FIELDS
+) -> bool:
+    """Whether `item` (REST shape) passes the filter; `fields`: those it may name (imports' by default)."""
     if not isinstance(node, dict):
         raise WixApiError(400, ErrorCode.INVALID_FILTER, 'A filter must be an object')
-    results = [_matches_key(key, value, item) for key, value in node.items()]
+    results = [_matches_key(key, value, item, fields) for key, value in node.items()]
     return all(results)
 
 
-def _matches_key(key: str, value: Any, item: dict[str, Any]) -> bool:
+def _matches_key(key: str, value: Any, item: dict[str, Any], fields: frozenset[str]) -> bool:
     if key in ('$and', '$or'):
         if not isinstance(value, list) or not value:
             raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{key} needs a non-empty list')
-        results = [matches(sub, item) for sub in value]
+        results = [matches(sub, item, fields=fields) for sub in value]
         return all(results) if key == '$and' else any(results)
     if key == '$not':
-        return not matches(value, item)
-    if key not in FILTERABLE_FIELDS:
+        return not matches(value, item, fields=fields)
+    if key not in fields:
         raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Cannot filter by {key!r}')
     actual = _field_value(item, key)
     if not isinstance(value, dict) or set(value) == {'$date'}:

@@ -8,13 +8,14 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
+from wix_emulator.accounts import ACCOUNTS_PREFIX, BalanceChange
 from wix_emulator.auth import Authenticator
 from wix_emulator.errors import ErrorCode, WixApiError, error_body
 from wix_emulator.faults import Fault, FaultPlan
@@ -33,6 +34,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ('GET', API_PREFIX + '/v1/loyalty-imports/error-file-download-url'): 'get_error_file_url',
     ('POST', API_PREFIX + '/v1/loyalty-imports/query'): 'query_imports',
     ('POST', OAUTH_TOKEN_PATH): 'oauth_token',
+    ('POST', ACCOUNTS_PREFIX + '/v1/accounts/search'): 'search_accounts',
+    ('POST', ACCOUNTS_PREFIX + '/v1/accounts/query'): 'query_accounts',
+    ('POST', ACCOUNTS_PREFIX + '/v1/accounts/count'): 'count_accounts',
+    ('GET', ACCOUNTS_PREFIX + '/v1/accounts/program-totals'): 'get_program_totals',
 }
 PREFIX_ROUTES: dict[tuple[str, str], str] = {
     ('PUT', UPLOAD_PATH_PREFIX): 'upload_file',
@@ -239,6 +244,9 @@ class _Handler(BaseHTTPRequestHandler):
             'create_import': store.create_import,
             'execute_import': store.execute_import,
             'query_imports': store.query,
+            'search_accounts': store.search_accounts,
+            'query_accounts': store.query_accounts,
+            'count_accounts': store.count_accounts,
         }
         by_import_id: dict[str, Callable[[str], dict[str, Any]]] = {
             'get_import': store.get_import,
@@ -248,6 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
             return _json(200, by_body[endpoint](_parse_json(body)))
         if endpoint in by_import_id:
             return _json(200, by_import_id[endpoint](_required(param('loyaltyImportId'), 'loyaltyImportId')))
+        if endpoint == 'get_program_totals':
+            return _json(200, store.program_totals())
         if endpoint == 'create_upload_url':
             _parse_json(body, allow_empty=True)
             return _json(200, store.create_upload_url())
@@ -322,8 +332,11 @@ class WixEmulator:
         port: int = 0,
         credentials: Credentials | None = None,
         clock: Callable[[], float] = time.time,
+        accounts: Mapping[str, int] | None = None,
     ) -> None:
+        """`accounts`: balances (email -> points) the site already has, each with a loyalty account."""
         self.settings = settings or EmulatorSettings()
+        self._seeded = dict(accounts or {})
         self.credentials = credentials or Credentials()
         self.clock = clock
         self.faults = FaultPlan()
@@ -346,6 +359,7 @@ class WixEmulator:
         server.emulator = self
         host, port = server.server_address[:2]
         self._store = Store(self.settings, clock=self.clock, origin=f'http://{host!s}:{port}')
+        self._store.seed_balances(self._seeded)
         self._server = server
         # A short poll interval keeps stop() quick: tests start and stop one emulator per test.
         self._thread = threading.Thread(
@@ -392,6 +406,11 @@ class WixEmulator:
     def oauth_token_url(self) -> str:
         return self.origin + OAUTH_TOKEN_PATH
 
+    @property
+    def accounts_base_url(self) -> str:
+        """The Loyalty Accounts base (Wix: https://www.wixapis.com/loyalty-accounts)."""
+        return self.origin + ACCOUNTS_PREFIX
+
     # -- what tests look at ----------------------------------------------------------------
     @property
     def store(self) -> Store:
@@ -416,8 +435,23 @@ class WixEmulator:
 
     @property
     def balances(self) -> dict[str, int]:
-        """Points balance per (lower-cased) email, as set by the imports done so far."""
+        """Points balance per (lower-cased) email: seeded, then as the imports done so far left it.
+
+        The truth, without `accounts_lag_s`: what a lagging Search Accounts converges to.
+        """
         return self.store.balances_snapshot()
+
+    def seed_balances(self, balances: Mapping[str, int]) -> None:
+        """Give these emails a loyalty account with this balance (visible at once, whatever the lag)."""
+        if self._store is None:
+            self._seeded.update(balances)
+        else:
+            self._store.seed_balances(dict(balances))
+
+    @property
+    def import_effects(self) -> dict[str, dict[str, BalanceChange]]:
+        """What each executed import did, by import id: email -> BalanceChange(before, after)."""
+        return self.store.import_effects()
 
     def uploaded_files(self) -> dict[str, bytes]:
         """The content of every completed upload, by filePath."""

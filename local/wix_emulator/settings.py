@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from typing import Literal
 
 # Wix refuses uploads over 10 MB (contract `max_file_bytes`); a test checks the two agree.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -32,6 +33,12 @@ class EmulatorSettings:
     parse_starts_on_first_read: bool = False
     retry_after_s: int = 1
     max_file_bytes: int = MAX_FILE_BYTES
+    # Loyalty Accounts reads (search, query, count, program totals) see the accounts as they were
+    # this many seconds ago by the emulator's clock: Wix's search and query are eventually consistent.
+    accounts_lag_s: float = 0.0
+    # 'set': an executed import sets each row's balance (what Wix's wording implies); 'add': it adds
+    # the row's points to the existing balance (a Wix that behaves otherwise, for verification tests).
+    import_mode: Literal['set', 'add'] = 'set'
 
     def __post_init__(self) -> None:
         # Frozen, so normalise through object.__setattr__: contacts match case-insensitively.
@@ -42,7 +49,9 @@ class EmulatorSettings:
             object.__setattr__(
                 self, 'known_contacts', frozenset(e.strip().lower() for e in self.known_contacts)
             )
-        for name in ('parse_delay_s', 'import_delay_s', 'token_ttl_s', 'slow_s'):
+        if self.import_mode not in ('set', 'add'):
+            raise ValueError(f"import_mode must be 'set' or 'add', not {self.import_mode!r}")
+        for name in ('parse_delay_s', 'import_delay_s', 'token_ttl_s', 'slow_s', 'accounts_lag_s'):
             if getattr(self, name) < 0:
                 raise ValueError(f'{name} must not be negative')
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wix_emulator import query as q
+from wix_emulator.accounts import Accounts, BalanceChange
 from wix_emulator.errors import ErrorCode, WixApiError
 from wix_emulator.parsing import ParseOutcome, import_rows, parse_file
 from wix_emulator.settings import EmulatorSettings
@@ -135,7 +136,9 @@ class Store:
         self._uploads: dict[str, Upload] = {}
         self._imports: dict[str, _Import] = {}
         self._seq = 0
-        self.balances: dict[str, int] = {}
+        self.accounts = Accounts()
+        # What each executed import did, by import id: email -> balance before and after.
+        self._effects: dict[str, dict[str, BalanceChange]] = {}
 
     # -- uploads ---------------------------------------------------------------------------
     def create_upload_url(self) -> dict[str, str]:
@@ -317,7 +320,37 @@ class Store:
     def balances_snapshot(self) -> dict[str, int]:
         with self._lock:
             self._advance()
-            return dict(self.balances)
+            return self.accounts.balances()
+
+    # -- loyalty accounts ------------------------------------------------------------------
+    def seed_balances(self, balances: dict[str, int]) -> None:
+        with self._lock:
+            self.accounts.seed(balances, self._clock())
+
+    def import_effects(self) -> dict[str, dict[str, BalanceChange]]:
+        with self._lock:
+            self._advance()
+            return {import_id: dict(changes) for import_id, changes in self._effects.items()}
+
+    def search_accounts(self, body: object) -> dict[str, Any]:
+        with self._lock:
+            return self.accounts.search(body, self._accounts_view_at())
+
+    def query_accounts(self, body: object) -> dict[str, Any]:
+        with self._lock:
+            return self.accounts.query(body, self._accounts_view_at())
+
+    def count_accounts(self, body: object) -> dict[str, Any]:
+        with self._lock:
+            return self.accounts.count(body, self._accounts_view_at())
+
+    def program_totals(self) -> dict[str, Any]:
+        with self._lock:
+            return self.accounts.program_totals(self._accounts_view_at())
+
+    def _accounts_view_at(self) -> float:
+        self._advance()
+        return self._clock() - self._settings.accounts_lag_s
 
     # -- internals -------------------------------------------------------------------------
     def _get(self, import_id: str | None) -> _Import:
@@ -345,11 +378,16 @@ class Store:
                 record.parsed.rows,
                 email_index=record.email_index,
                 points_index=record.points_index,
-                is_known_contact=self._settings.is_known_contact,
+                # A seeded account's owner is a contact, whatever the settings say.
+                is_known_contact=lambda email: (
+                    self._settings.is_known_contact(email) or self.accounts.has(email)
+                ),
             )
             record.success_count, record.failure_count = outcome.success_count, outcome.failure_count
             record.error_file = outcome.error_file
-            self.balances.update(outcome.balances)
+            self._effects[record.id] = self.accounts.apply_import(
+                outcome.balances, at, self._settings.import_mode
+            )
             self._step(record, at, 'IMPORTED')
 
     @staticmethod

@@ -25,9 +25,11 @@ class RawWixApi:
         *,
         headers: Mapping[str, str] | None = None,
         timeout: float = 5.0,
+        accounts_contract: Mapping[str, Any] | None = None,
     ) -> None:
         self.emulator = emulator
         self.contract = contract
+        self.accounts_contract = accounts_contract
         creds = emulator.credentials
         default = {'Authorization': creds.api_key, 'wix-site-id': creds.site_id}
         self.headers = dict(default if headers is None else headers)
@@ -60,6 +62,24 @@ class RawWixApi:
             params=params,
             headers=self.headers if headers is None else headers,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    def call_accounts(
+        self,
+        endpoint: str,
+        *,
+        json: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """A Loyalty Accounts endpoint, method and path from the accounts contract, on its own base."""
+        if self.accounts_contract is None:
+            raise ValueError('RawWixApi(..., accounts_contract=...) is needed for the accounts endpoints')
+        spec = self.accounts_contract['endpoints'][endpoint]
+        return self.http.request(
+            spec['method'],
+            self.emulator.accounts_base_url + spec['path'],
+            json=json,
+            headers=self.headers if headers is None else headers,
         )
 
     # -- the flow, one call each -----------------------------------------------------------

@@ -15,6 +15,12 @@ from wix_emulator.faults import FaultPlan
 from wix_emulator.testing import RawWixApi
 
 CONTENT = b'Email,Points\r\nann@example.com,10\r\nghost@example.com,5\r\n'
+ACCOUNT_BODIES: dict[str, Any] = {
+    'search_accounts': {'search': {'filter': {'contact.email': {'$in': ['ann@example.com']}}}},
+    'query_accounts': {'query': {}},
+    'count_accounts': {},
+    'get_program_totals': None,
+}
 ACTIONLESS = [Fault.HTTP_429, Fault.HTTP_500, Fault.HTTP_503, Fault.DROP]
 
 
@@ -37,14 +43,18 @@ def emulator(clock: FakeClock) -> Iterator[WixEmulator]:
 
 
 @pytest.fixture
-def api(emulator: WixEmulator, wix_contract: dict[str, Any]) -> Iterator[RawWixApi]:
-    with RawWixApi(emulator, wix_contract) as raw:
+def api(
+    emulator: WixEmulator, wix_contract: dict[str, Any], wix_accounts_contract: dict[str, Any]
+) -> Iterator[RawWixApi]:
+    with RawWixApi(emulator, wix_contract, accounts_contract=wix_accounts_contract) as raw:
         yield raw
 
 
 def call_endpoint(api: RawWixApi, clock: FakeClock, endpoint: str) -> Callable[[], httpx.Response]:
     """Prepares state so that one request to `endpoint` succeeds; returns that request."""
     creds = api.emulator.credentials
+    if endpoint in ACCOUNT_BODIES:
+        return lambda: api.call_accounts(endpoint, json=ACCOUNT_BODIES[endpoint])
     if endpoint == 'oauth_token':
         body = {
             'grant_type': 'client_credentials',
@@ -90,11 +100,19 @@ def test_every_endpoint_can_be_faulted() -> None:
         'query_imports',
         'oauth_token',
         'download_error_file',
+        'search_accounts',
+        'query_accounts',
+        'count_accounts',
+        'get_program_totals',
     }
 
 
-def test_endpoint_names_cover_the_contract(wix_contract: dict[str, Any]) -> None:
+def test_endpoint_names_cover_the_contract(
+    wix_contract: dict[str, Any], wix_accounts_contract: dict[str, Any]
+) -> None:
     assert set(wix_contract['endpoints']) <= set(ENDPOINTS)
+    # The accounts endpoints the emulator serves carry the accounts contract's names.
+    assert set(ACCOUNT_BODIES) <= set(wix_accounts_contract['endpoints'])
 
 
 @pytest.mark.parametrize('endpoint', ENDPOINTS)

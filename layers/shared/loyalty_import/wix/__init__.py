@@ -9,6 +9,7 @@ never runs twice) and `auth.auth_from_secret` for the Secrets Manager JSON shape
 
 from __future__ import annotations
 
+from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.auth import ApiKeyAuth, OAuthAppAuth, auth_from_secret
 from loyalty_import.wix.client import WixClient
 from loyalty_import.wix.errors import (
@@ -23,6 +24,7 @@ from loyalty_import.wix.models import ImportStatus, LoyaltyImport, QueryPage, Up
 from loyalty_import.wix.retry import RetryPolicy
 
 __all__ = [
+    'AccountBalance',
     'ApiKeyAuth',
     'ImportStatus',
     'LoyaltyImport',

@@ -23,6 +23,7 @@ from typing import Any, Final, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from loyalty_import.wix import accounts as acc
 from loyalty_import.wix.auth import ApiKeyAuth, OAuthAppAuth
 from loyalty_import.wix.errors import (
     WixAuthError,
@@ -171,14 +172,17 @@ class WixClient:
         base_url: str,
         auth: ApiKeyAuth | OAuthAppAuth,
         *,
-        # Wix's endpoints are deployment settings (template.yaml's WixBaseUrl, WixOAuthTokenUrl).
+        # Wix's endpoints are deployment settings (template.yaml's WixBaseUrl, WixOAuthTokenUrl,
+        # WixAccountsBaseUrl); without accounts_base_url the Loyalty Accounts reads are refused.
         oauth_token_url: str,
+        accounts_base_url: str | None = None,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip('/')
+        self._accounts_base_url = accounts_base_url.rstrip('/') if accounts_base_url else None
         self._auth = auth
         self._oauth_token_url = oauth_token_url
         self._retry = retry or RetryPolicy()
@@ -344,6 +348,55 @@ class WixClient:
         """GET a file Wix links to (e.g. the error file): the URL is self-authorizing, so no Authorization."""
         # Redirects are followed here only: no credentials ride along, and file URLs may point at a CDN.
         return self._call('download', 'GET', httpx.URL(url), authed=False, follow_redirects=True).content
+
+    # ---- Loyalty Accounts (reads, all idempotent) -----------------------------------------------
+
+    def find_accounts(self, emails: Sequence[str]) -> list[acc.AccountBalance]:
+        """The loyalty account of each email that has one (Search Accounts, 100 emails a call).
+
+        Emails are compared lower-cased and asked once each; an email without an account is simply
+        absent from the answer. Each page is retried like any other read.
+        """
+        found: dict[str, acc.AccountBalance] = {}
+        for batch in acc.email_batches(list(emails)):
+            request = acc.SearchAccountsRequest.for_emails(batch)
+            for _ in range(acc.MAX_PAGES_PER_BATCH):
+                page = self._search_accounts_page(request)
+                for account in page.accounts:
+                    balance = account.balance()
+                    if balance is not None:
+                        found.setdefault(balance.account_id, balance)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+                request = acc.SearchAccountsRequest.next_page(cursor)
+            else:
+                raise WixError(
+                    f'Wix search_accounts still had more pages after {acc.MAX_PAGES_PER_BATCH}',
+                    endpoint='search_accounts',
+                )
+        return list(found.values())
+
+    def count_accounts(self) -> int:
+        """How many loyalty accounts the site has (Count Accounts, no filter)."""
+        response = self._call('count_accounts', 'POST', self._accounts_url('count_accounts'), json={})
+        return _parse(response, acc.AccountCount, 'count_accounts').count
+
+    def program_balance(self) -> int:
+        """The points balance outstanding over all accounts (Get Program Totals `points.balance`)."""
+        url = self._accounts_url('get_program_totals')
+        response = self._call('get_program_totals', 'GET', url)
+        return _parse(response, acc.ProgramTotals, 'get_program_totals').points.balance
+
+    def _search_accounts_page(self, request: acc.SearchAccountsRequest) -> acc.SearchAccountsPage:
+        url = self._accounts_url('search_accounts')
+        response = self._call('search_accounts', 'POST', url, json=request.to_wire())
+        return _parse(response, acc.SearchAccountsPage, 'search_accounts')
+
+    def _accounts_url(self, endpoint: str) -> str:
+        if self._accounts_base_url is None:
+            raise WixError('no Loyalty Accounts base URL was configured', endpoint=endpoint)
+        return self._accounts_base_url + acc.ACCOUNT_PATHS[endpoint]
 
     def query_imports(
         self,
