@@ -113,9 +113,11 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.ALREADY_IMPORTED: CodeInfo(
         RecordStatus.REJECTED,
         next_steps=(
-            'Nothing was sent to Wix: these balances were already imported (see the message). '
-            'Importing them again would set every balance back to what this file says.',
-            'If that is what you want, upload it again with x-amz-meta-reimport: true to import it anyway.',
+            (
+                'Nothing was sent to Wix: the same balances were imported (or are being imported) from '
+                'the file the message names.'
+            ),
+            'To set them again, upload it again with x-amz-meta-reimport: true to import it anyway.',
         ),
     ),
     ErrorCode.SOURCE_NOT_FOUND: CodeInfo(
