@@ -149,6 +149,7 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str
     }
     parameters = {
         'WixBaseUrl': emulator.base_url,
+        'WixAccountsBaseUrl': emulator.accounts_base_url,
         'WixOAuthTokenUrl': emulator.oauth_token_url,
         # The importer hands the parse wait to the state machine, so every function gets an event.
         'ParseWaitSeconds': '0',

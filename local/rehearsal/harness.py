@@ -255,6 +255,7 @@ class Rehearsal:
         declared = set(load_template(self.config.template).get('Parameters') or {})
         parameters = {
             'WixBaseUrl': self.emulator.base_url,
+            'WixAccountsBaseUrl': self.emulator.accounts_base_url,
             'WixOAuthTokenUrl': self.emulator.oauth_token_url,
             **self.config.parameters,
         }

@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # These credentials are fake and valid only for this run of the emulator.
         print(f'Wix emulator on {emulator.origin}  (Ctrl-C to stop)', flush=True)
         print(f'  WIX_BASE_URL={emulator.base_url}', flush=True)
+        print(f'  WIX_ACCOUNTS_BASE_URL={emulator.accounts_base_url}', flush=True)
         print(f'  WIX_OAUTH_TOKEN_URL={emulator.oauth_token_url}', flush=True)
         print(f'  api_key={creds.api_key}  site_id={creds.site_id}', flush=True)
         print(

@@ -90,6 +90,7 @@ def test_the_functions_reach_the_emulator_with_credentials_from_the_template_sec
         'site_id': credentials.site_id,
     }
     assert environment['WIX_BASE_URL'] == rehearsal.emulator.base_url
+    assert environment['WIX_ACCOUNTS_BASE_URL'] == rehearsal.emulator.accounts_base_url
     assert environment['WIX_OAUTH_TOKEN_URL'] == rehearsal.emulator.oauth_token_url
 
 

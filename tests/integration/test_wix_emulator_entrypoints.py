@@ -79,7 +79,7 @@ def test_cli_prints_urls_and_credentials_and_stops_on_ctrl_c(cli: subprocess.Pop
     # GIVEN the command started on a free port
     assert cli.stdout is not None
     printed: dict[str, str] = {}
-    for _ in range(5):
+    for _ in range(6):
         line = cli.stdout.readline()
         for pair in line.split():
             key, _, value = pair.partition('=')
@@ -102,6 +102,7 @@ def test_cli_prints_urls_and_credentials_and_stops_on_ctrl_c(cli: subprocess.Pop
     out = cli.communicate(timeout=10)[0]
     # THEN it listens on loopback only, the printed credentials work, and Ctrl-C stops it cleanly
     assert httpx.URL(base_url).host == '127.0.0.1'
+    assert printed['WIX_ACCOUNTS_BASE_URL'] == base_url.replace('/_api/loyalty-imports', '/loyalty-accounts')
     assert response.status_code == 200
     assert token.status_code == 200
     assert 'stopped' in out

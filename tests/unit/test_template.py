@@ -320,7 +320,7 @@ def test_every_setting_the_functions_need_is_set_by_the_template(template: dict[
 
 
 def test_wix_endpoints_default_to_the_contract(
-    template: dict[str, Any], wix_contract: dict[str, Any]
+    template: dict[str, Any], wix_contract: dict[str, Any], wix_accounts_contract: dict[str, Any]
 ) -> None:
     # GIVEN the Wix URL parameters
     parameters = template['Parameters']
@@ -328,6 +328,8 @@ def test_wix_endpoints_default_to_the_contract(
     # WHEN we read their defaults
     # THEN they are the contract's base URL and OAuth token URL
     assert parameters['WixBaseUrl']['Default'] == wix_contract['base_url']
+    accounts_base = wix_accounts_contract['base_urls']['loyalty_accounts']
+    assert parameters['WixAccountsBaseUrl']['Default'] == accounts_base
     assert parameters['WixOAuthTokenUrl']['Default'] == wix_contract['oauth_token_url']
     assert int(parameters['MaxFileBytes']['MaxValue']) == wix_contract['max_file_bytes']
     assert int(parameters['ImportDeadlineSeconds']['Default']) == 21600

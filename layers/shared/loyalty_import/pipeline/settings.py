@@ -36,6 +36,7 @@ class WixVariables(FromEnvironment):
 
     wix_secret_id: str = Field(alias='WIX_SECRET_ID', min_length=1)
     wix_base_url: str = Field(alias='WIX_BASE_URL', min_length=1)
+    wix_accounts_base_url: str = Field(alias='WIX_ACCOUNTS_BASE_URL', min_length=1)
     wix_oauth_token_url: str = Field(alias='WIX_OAUTH_TOKEN_URL', min_length=1)
     # How long the Wix credentials secret is cached in a warm container.
     secret_max_age_seconds: int = Field(alias='WIX_SECRET_MAX_AGE_SECONDS', gt=0)

@@ -90,6 +90,7 @@ class WixClientProvider:
                     self._settings.wix_base_url,
                     auth_from_secret(secret),
                     oauth_token_url=self._settings.wix_oauth_token_url,
+                    accounts_base_url=self._settings.wix_accounts_base_url,
                     retry=self._retry,
                 )
                 self._fingerprint = fingerprint
