@@ -106,8 +106,10 @@ CODES: dict[ErrorCode, CodeInfo] = {
         RecordStatus.REJECTED,
         next_steps=(
             'The Wix import was created but NOT executed: no balance changed.',
-            'Check that the points column holds the current balance (not points redeemed, spent or '
-            f'earned, nor an amount in cents); fix the file, {REDROP}',
+            (
+                'Check that the points column holds the current balance (not points redeemed, spent '
+                f'or earned, nor an amount in cents); fix the file, {REDROP}'
+            ),
         ),
     ),
     ErrorCode.ALREADY_IMPORTED: CodeInfo(
@@ -134,7 +136,7 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.SNAPSHOT_FAILED: CodeInfo(
         RecordStatus.FAILED,
         next_steps=(
-            'Wix did not answer the balance lookup before the import: nothing was executed, no balance changed.',
+            'Wix did not answer the balance lookup before the import: nothing was executed.',
             f'Check the Wix credentials (Read Loyalty) and the Wix status; {REDROP}',
         ),
     ),
