@@ -183,14 +183,16 @@ class Accounts:
                 rest.append(account.to_rest(version))
         return rest
 
-    def search(self, body: object, at: float) -> dict[str, Any]:
+    def search(self, body: object, at: float, page_max: int = MAX_LIMIT) -> dict[str, Any]:
         request = _validate(_SearchRequest, body).search
-        items, page = self._page('search', request, self.visible(at), SEARCH_FIELDS, SEARCH_OPERATORS)
+        view = _View('search', SEARCH_FIELDS, SEARCH_OPERATORS, page_max)
+        items, page = view.page(request, self.visible(at))
         return {'accounts': items, 'pagingMetadata': page}
 
-    def query(self, body: object, at: float) -> dict[str, Any]:
+    def query(self, body: object, at: float, page_max: int = MAX_LIMIT) -> dict[str, Any]:
         request = _validate(_QueryRequest, body).query
-        items, page = self._page('query', request, self.visible(at), QUERY_FIELDS, QUERY_OPERATORS)
+        view = _View('query', QUERY_FIELDS, QUERY_OPERATORS, page_max)
+        items, page = view.page(request, self.visible(at))
         return {'loyaltyAccounts': items, 'pagingMetadata': page}
 
     def count(self, body: object, at: float) -> dict[str, int]:
@@ -209,42 +211,49 @@ class Accounts:
         }
         return {'points': totals, 'tierTotals': [{'id': None, 'numberOfAccounts': len(items)}]}
 
-    @staticmethod
-    def _page(
-        kind: str,
-        request: _Paged,
-        items: list[dict[str, Any]],
-        fields: frozenset[str],
-        operators: frozenset[str],
+
+@dataclass(frozen=True)
+class _View:
+    """One paged read (Search or Query): its fields, operators, and the largest page it serves."""
+
+    kind: str
+    fields: frozenset[str]
+    operators: frozenset[str]
+    page_max: int
+
+    def page(
+        self, request: _Paged, items: list[dict[str, Any]]
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         paging = request.cursor_paging or q.CursorPaging()
         if paging.cursor:
             # A cursor carries the filter and sort it was issued for, like Wix's cursors do.
-            state = _decode_cursor(paging.cursor, kind)
+            state = _decode_cursor(paging.cursor, self.kind)
             query_filter, sort, offset = state.get('filter'), state.get('sort') or [], state['offset']
             limit = paging.limit or int(state.get('limit', DEFAULT_LIMIT))
         else:
             query_filter, offset, limit = request.filter, 0, paging.limit or DEFAULT_LIMIT
-            sort = _checked_sort(request.sort, kind, fields)
+            sort = _checked_sort(request.sort, self.kind, self.fields)
             if query_filter:
-                query_filter = _checked_filter(query_filter, fields, operators)
+                query_filter = _checked_filter(query_filter, self.fields, self.operators)
         if query_filter:
-            items = [item for item in items if q.matches(query_filter, item, fields=fields)]
-        if kind == 'query' and not sort:
-            sort = [{'fieldName': 'createdDate', 'order': 'DESC'}]  # Query's documented default
-        for spec in reversed(sort):
+            items = [item for item in items if q.matches(query_filter, item, fields=self.fields)]
+        for spec in reversed(sort or self._default_sort()):
             items.sort(key=partial(_sort_key, field_name=spec['fieldName']), reverse=spec['order'] == 'DESC')
-        page = items[offset : offset + limit]
-        has_next = offset + limit < len(items)
-        state_base = {'kind': kind, 'filter': query_filter, 'sort': sort, 'limit': limit}
+        page = items[offset : offset + min(limit, self.page_max)]
+        end = offset + len(page)
+        state_base = {'kind': self.kind, 'filter': query_filter, 'sort': sort, 'limit': limit}
         return page, {
             'count': len(page),
             'cursors': {
-                'next': q.encode_cursor({**state_base, 'offset': offset + limit}) if has_next else None,
+                'next': q.encode_cursor({**state_base, 'offset': end}) if end < len(items) else None,
                 'prev': q.encode_cursor({**state_base, 'offset': max(0, offset - limit)}) if offset else None,
             },
-            'hasNext': has_next,
+            'hasNext': end < len(items),
         }
+
+    def _default_sort(self) -> list[dict[str, str]]:
+        # Query's documented default is createdDate DESC; Search's is not documented: creation order.
+        return [{'fieldName': 'createdDate', 'order': 'DESC'}] if self.kind == 'query' else []
 
 
 # ---- requests ------------------------------------------------------------------------------------

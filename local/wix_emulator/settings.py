@@ -39,6 +39,9 @@ class EmulatorSettings:
     # 'set': an executed import sets each row's balance (what Wix's wording implies); 'add': it adds
     # the row's points to the existing balance (a Wix that behaves otherwise, for verification tests).
     import_mode: Literal['set', 'add'] = 'set'
+    # The most accounts one Search/Query page holds, whatever limit (<= 100) was asked: a test
+    # lowers it to make a client follow cursors with a handful of accounts.
+    accounts_page_max: int = 100
 
     def __post_init__(self) -> None:
         # Frozen, so normalise through object.__setattr__: contacts match case-insensitively.
@@ -49,6 +52,8 @@ class EmulatorSettings:
             object.__setattr__(
                 self, 'known_contacts', frozenset(e.strip().lower() for e in self.known_contacts)
             )
+        if not 1 <= self.accounts_page_max <= 100:
+            raise ValueError('accounts_page_max must be within [1, 100]')
         if self.import_mode not in ('set', 'add'):
             raise ValueError(f"import_mode must be 'set' or 'add', not {self.import_mode!r}")
         for name in ('parse_delay_s', 'import_delay_s', 'token_ttl_s', 'slow_s', 'accounts_lag_s'):

@@ -334,11 +334,11 @@ class Store:
 
     def search_accounts(self, body: object) -> dict[str, Any]:
         with self._lock:
-            return self.accounts.search(body, self._accounts_view_at())
+            return self.accounts.search(body, self._accounts_view_at(), self._settings.accounts_page_max)
 
     def query_accounts(self, body: object) -> dict[str, Any]:
         with self._lock:
-            return self.accounts.query(body, self._accounts_view_at())
+            return self.accounts.query(body, self._accounts_view_at(), self._settings.accounts_page_max)
 
     def count_accounts(self, body: object) -> dict[str, Any]:
         with self._lock:
