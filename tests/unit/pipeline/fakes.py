@@ -14,10 +14,12 @@ from loyalty_import.pipeline.errors import (
     FileRefused,
     NotificationError,
     ObjectTooLarge,
+    RecordStoreError,
     SourceNotFound,
 )
 from loyalty_import.pipeline.models import (
     ColumnChoice,
+    ContentClaim,
     ImportRecord,
     InspectionOutcome,
     MappingSummary,
@@ -74,6 +76,10 @@ class FakeRecords:
         self.items: dict[str, dict[str, Any]] = {}
         self.saves = 0
         self.conflicts_to_inject = 0
+        # The content fingerprint items (`pipeline.fingerprints`), by fingerprint.
+        self.claims: dict[str, ContentClaim] = {}
+        self.claim_conflicts_to_inject = 0
+        self.claim_failures_to_inject = 0
 
     def create(self, record: ImportRecord) -> bool:
         if record.pk in self.items:
@@ -97,6 +103,23 @@ class FakeRecords:
         self.items[record.pk] = saved.model_dump(mode='json')
         self.saves += 1
         return saved
+
+    def get_claim(self, fingerprint: str) -> ContentClaim | None:
+        if self.claim_failures_to_inject:
+            self.claim_failures_to_inject -= 1
+            raise RecordStoreError('injected DynamoDB failure')
+        claim = self.claims.get(fingerprint)
+        return claim.model_copy() if claim else None
+
+    def put_claim(self, claim: ContentClaim, *, replacing: ContentClaim | None) -> bool:
+        if self.claim_conflicts_to_inject:
+            self.claim_conflicts_to_inject -= 1
+            return False
+        current = self.claims.get(claim.fingerprint)
+        if current != replacing:
+            return False
+        self.claims[claim.fingerprint] = claim.model_copy()
+        return True
 
     def only(self) -> ImportRecord:
         assert len(self.items) == 1, list(self.items)
@@ -141,6 +164,7 @@ class FakeStorage:
     def write(self, bucket: str, key: str, content: bytes, *, content_type: str) -> str:
         uri = f's3://{bucket}/{key}'
         self.written[uri] = content
+        self.objects[(bucket, key)] = StoredObject(content=content, size=len(content))  # readable back
         return uri
 
 

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from loyalty_import.pipeline.models import ImportRecord, InspectionOutcome, Notification, Overrides
+from loyalty_import.pipeline.models import (
+    ContentClaim,
+    ImportRecord,
+    InspectionOutcome,
+    Notification,
+    Overrides,
+)
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 
 
@@ -45,6 +51,13 @@ class RecordStore(Protocol):
     def save(self, record: ImportRecord) -> ImportRecord:
         """Write the record if nobody changed it since it was read (raises ConcurrentUpdate);
         returns it with its new version."""
+        ...
+
+    # The same table holds one item per content fingerprint (see `pipeline.fingerprints`).
+    def get_claim(self, fingerprint: str) -> ContentClaim | None: ...
+
+    def put_claim(self, claim: ContentClaim, *, replacing: ContentClaim | None) -> bool:
+        """Write the claim if its item is still `replacing` (None: absent); False when it changed."""
         ...
 
 

@@ -175,7 +175,9 @@ def _emit_outcome_metrics(record: ImportRecord) -> None:
 # ---------------------------------------------------------------------------- the changes
 
 
-def file_read(*, size: int, sha256: str, overrides: Overrides, dry_run: bool) -> Change:
+def file_read(
+    *, size: int, sha256: str, overrides: Overrides, dry_run: bool, reimport: bool = False
+) -> Change:
     """What reading the source object taught: its size, hash and per-file controls."""
     named = overrides if overrides.email_column is not None or overrides.points_column is not None else None
 
@@ -183,15 +185,21 @@ def file_read(*, size: int, sha256: str, overrides: Overrides, dry_run: bool) ->
         record.size = size
         record.sha256 = sha256
         record.dry_run = dry_run
+        record.reimport = reimport
         record.overrides = named
 
     return change
 
 
 def inspected(
-    inspection: InspectionOutcome, *, expected_sample_rows: list[list[str]], normalized_sha256: str
+    inspection: InspectionOutcome,
+    *,
+    expected_sample_rows: list[list[str]],
+    normalized_sha256: str,
+    content_fingerprint: str | None = None,
 ) -> Change:
-    """The inspection's mapping and summary, and what Wix must report back after parsing."""
+    """The inspection's mapping and summary, what Wix must report back after parsing, and the
+    fingerprint of the balances the file sets (`pipeline.fingerprints`)."""
 
     def change(record: ImportRecord) -> None:
         record.mapping = inspection.mapping
@@ -200,6 +208,7 @@ def inspected(
         record.expected_sample_rows = expected_sample_rows
         record.normalized_size = len(inspection.normalized_content)
         record.normalized_sha256 = normalized_sha256
+        record.content_fingerprint = content_fingerprint
 
     return change
 

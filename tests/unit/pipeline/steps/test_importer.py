@@ -177,10 +177,11 @@ def test_a_redelivered_refusal_is_not_notified_twice(w: World) -> None:
 
 
 def test_a_new_version_of_the_same_key_is_a_new_import(w: World) -> None:
-    # GIVEN a key uploaded twice (two versions)
+    # GIVEN a key uploaded twice (two versions; the second, of the same balances, says reimport)
     w.storage.put(KEY, csv_bytes(ROWS))
     # WHEN both versions are imported
     import_object(source(version='v1'), w.importer, plenty_of_time)
+    w.storage.put(KEY, csv_bytes(ROWS), {'reimport': 'true'})
     import_object(source(version='v2'), w.importer, plenty_of_time)
     # THEN each version got its own record and its own Wix import
     assert w.wix.count('create_import') == 2

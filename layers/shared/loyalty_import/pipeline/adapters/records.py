@@ -1,22 +1,25 @@
-"""The imports table (DynamoDB): one item per source object version, written with optimistic locking."""
+"""The imports table (DynamoDB): one item per source object version, written with optimistic locking,
+and one per content fingerprint (`pk` = `fingerprint#<sha256>`), written compare-and-set."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty_import.pipeline.adapters._aws import error_code
 from loyalty_import.pipeline.errors import ConcurrentUpdate, RecordStoreError
-from loyalty_import.pipeline.models import ImportRecord
+from loyalty_import.pipeline.models import CamelModel, ContentClaim, ImportRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+Model = TypeVar('Model', bound=CamelModel)
 
-def _to_item(record: ImportRecord) -> dict[str, Any]:
+
+def _to_item(record: CamelModel) -> dict[str, Any]:
     from boto3.dynamodb.types import TypeSerializer  # noqa: PLC0415 - boto3 only where it is used
 
     # DynamoDB numbers must be Decimal; a JSON round trip turns every float into one.
@@ -37,11 +40,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _from_item(item: dict[str, Any]) -> ImportRecord:
+def _from_item(item: dict[str, Any], model: type[Model]) -> Model:
     from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415 - boto3 only where it is used
 
     deserializer = TypeDeserializer()
-    return ImportRecord.model_validate(
+    return model.model_validate(
         {name: _plain(deserializer.deserialize(value)) for name, value in item.items()}
     )
 
@@ -78,7 +81,7 @@ class DynamoRecordStore:
         except (ClientError, BotoCoreError) as exc:
             raise RecordStoreError('could not read the import record') from exc
         item = response.get('Item')
-        return _from_item(dict(item)) if item else None
+        return _from_item(dict(item), ImportRecord) if item else None
 
     def save(self, record: ImportRecord) -> ImportRecord:
         expected = record.version
@@ -98,3 +101,36 @@ class DynamoRecordStore:
         except BotoCoreError as exc:
             raise RecordStoreError('could not save the import record') from exc
         return updated
+
+    def get_claim(self, fingerprint: str) -> ContentClaim | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key={'pk': {'S': ContentClaim.key(fingerprint)}}, ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise RecordStoreError('could not read the content fingerprint') from exc
+        item = response.get('Item')
+        return _from_item(dict(item), ContentClaim) if item else None
+
+    def put_claim(self, claim: ContentClaim, *, replacing: ContentClaim | None) -> bool:
+        # Compare-and-set on what was read: the holder, its status and its expiry identify a claim.
+        condition: dict[str, Any] = {'ConditionExpression': 'attribute_not_exists(pk)'}
+        if replacing is not None:
+            condition = {
+                'ConditionExpression': 'sourceId = :source AND #status = :status AND expiresAt = :expires',
+                'ExpressionAttributeNames': {'#status': 'status'},
+                'ExpressionAttributeValues': {
+                    ':source': {'S': replacing.source_id},
+                    ':status': {'S': replacing.status.value},
+                    ':expires': {'N': str(replacing.expires_at)},
+                },
+            }
+        try:
+            self._client.put_item(TableName=self._table, Item=_to_item(claim), **condition)
+        except ClientError as exc:
+            if error_code(exc) == 'ConditionalCheckFailedException':
+                return False
+            raise RecordStoreError(f'could not write the content fingerprint: {error_code(exc)}') from exc
+        except BotoCoreError as exc:
+            raise RecordStoreError('could not write the content fingerprint') from exc
+        return True

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from loyalty_import.pipeline import codes
 from loyalty_import.pipeline.errors import FileRefused
 from loyalty_import.pipeline.models import ImportRecord, Overrides
 
 EMAIL_COLUMN_METADATA = 'email-column'
 POINTS_COLUMN_METADATA = 'points-column'
 DRY_RUN_METADATA = 'dry-run'
+REIMPORT_METADATA = 'reimport'
 _TRUE = {'true', '1', 'yes', 'on'}
 
 
@@ -34,6 +36,12 @@ def overrides_from_metadata(metadata: Mapping[str, str]) -> tuple[Overrides, boo
     return overrides, lowered.get(DRY_RUN_METADATA, '').lower() in _TRUE
 
 
+def reimport_from_metadata(metadata: Mapping[str, str]) -> bool:
+    """x-amz-meta-reimport: true: import even balances already imported within the window."""
+    lowered = {name.lower(): value.strip().lower() for name, value in metadata.items()}
+    return lowered.get(REIMPORT_METADATA, '') in _TRUE
+
+
 def rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
     lines = [
         f'File: {record.source_uri}',
@@ -45,11 +53,15 @@ def rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
         lines.append(
             'Candidates considered: ' + '; '.join(str(candidate) for candidate in refusal.candidates[:10])
         )
-    lines += [
-        '',
-        'What to do: fix the file and upload it again, or name the columns with S3 object metadata',
-        'x-amz-meta-email-column and x-amz-meta-points-column (header name or 0-based column index).',
-    ]
+    meaning = codes.info(refusal.code)
+    if meaning is not None and meaning.next_steps:  # e.g. ALREADY_IMPORTED: the file is not at fault
+        lines += ['', 'What to do:', *meaning.next_steps]
+    else:
+        lines += [
+            '',
+            'What to do: fix the file and upload it again, or name the columns with S3 object metadata',
+            'x-amz-meta-email-column and x-amz-meta-points-column (header name or 0-based column index).',
+        ]
     return '\n'.join(lines) + '\n'
 
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import codes, transitions
+from loyalty_import.pipeline import codes, fingerprints, transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import RecordNotFound
@@ -89,6 +89,8 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     saved, notified = transitions.finish(
         record, *changes, records=deps.records, notifier=deps.notifier, now=deps.clock.now
     )
+    # IMPORTED: its balances are marked imported (the re-import window starts at its end).
+    fingerprints.mark_imported(saved, records=deps.records, window_days=deps.settings.reimport_window_days)
     return _output(saved, notified=notified)
 
 

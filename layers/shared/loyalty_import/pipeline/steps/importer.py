@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import transitions
+from loyalty_import.pipeline import fingerprints, transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode, code_for_exception
 from loyalty_import.pipeline.crosscheck import preview_rows
@@ -51,6 +51,7 @@ from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import ImporterSettings
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
+    reimport_from_metadata,
     rejection_report,
     wix_file_name,
 )
@@ -134,27 +135,45 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     if isinstance(stored, ImportRecord):  # ended: the object is gone or too large
         return stored
     overrides, dry_run = overrides_from_metadata(stored.metadata)
+    reimport = reimport_from_metadata(stored.metadata)
     facts = [
         transitions.file_read(
             size=stored.size,
             sha256=hashlib.sha256(stored.content).hexdigest(),
             overrides=overrides,
             dry_run=dry_run,
+            reimport=reimport,
         )
     ]
     inspection = _inspect(record, stored.content, overrides, facts, deps)
     if isinstance(inspection, ImportRecord):  # ended: refused, or the inspection crashed
         return inspection
+    mapping = inspection.mapping
+    fingerprint = fingerprints.content_fingerprint(
+        inspection.normalized_content, mapping.email_index, mapping.points_index
+    )
     facts.append(
         transitions.inspected(
             inspection,
             expected_sample_rows=preview_rows(inspection.normalized_content),
             normalized_sha256=hashlib.sha256(inspection.normalized_content).hexdigest(),
+            content_fingerprint=fingerprint,
         )
     )
-    _report_mapping(inspection.mapping, dry_run=dry_run)
-    if dry_run:
+    _report_mapping(mapping, dry_run=dry_run)
+    if dry_run:  # never claims the balances: nothing is imported
         return _finish(record, deps, *facts, transitions.dry_run())
+    earlier = fingerprints.claim(
+        record,
+        fingerprint,
+        records=deps.records,
+        now=deps.clock.now(),
+        window_days=deps.settings.reimport_window_days,
+        reimport=reimport,
+    )
+    if earlier is not None:
+        refusal = FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message())
+        return _reject(record, refusal, deps, facts)
     return _create_at_wix(record, inspection, facts, deps)
 
 
