@@ -28,6 +28,8 @@ def test_the_copies_are_in_the_repository() -> None:
     # THEN the samples with their answers and the Wix contracts are there
     assert 'samples/expected.json' in copies
     assert 'wix/loyalty-imports-contract.json' in copies
+    assert 'wix/loyalty-accounts-contract.json' in copies
+    assert 'wix/loyalty-accounts-api.md' in copies
     assert len([name for name in copies if name.endswith('.csv')]) >= 10
 
 
