@@ -60,7 +60,31 @@ def _parser() -> argparse.ArgumentParser:
         help=f'random fault, e.g. get_import=HTTP_503:0.3 (faults: {", ".join(Fault)})',
     )
     parser.add_argument('--seed', type=int, default=None, help='seed for the random faults')
+    parser.add_argument(
+        '--account',
+        action='append',
+        default=[],
+        type=_account,
+        metavar='EMAIL=POINTS',
+        help='a loyalty account the site already has, e.g. ann@example.com=40',
+    )
+    parser.add_argument(
+        '--accounts-lag', type=float, default=0.0, help='seconds account reads lag behind imports'
+    )
+    parser.add_argument(
+        '--import-mode',
+        choices=('set', 'add'),
+        default='set',
+        help="'add': imports add points (not Wix's way)",
+    )
     return parser
+
+
+def _account(value: str) -> tuple[str, int]:
+    email, _, points = value.rpartition('=')
+    if not email or not points.isdigit():
+        raise argparse.ArgumentTypeError(f'an account is EMAIL=POINTS, not {value!r}')
+    return email, int(points)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -75,8 +99,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         unknown_contacts=frozenset(args.unknown_contact),
         slow_s=args.slow,
         token_ttl_s=args.token_ttl,
+        accounts_lag_s=args.accounts_lag,
+        import_mode=args.import_mode,
     )
-    emulator = WixEmulator(settings, port=args.port)
+    emulator = WixEmulator(settings, port=args.port, accounts=dict(args.account))
     for endpoint, fault, probability in args.fault:
         emulator.faults.random(endpoint, fault, probability=probability, seed=args.seed)
     try:
