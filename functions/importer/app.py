@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.models import ImporterResponse, SourceEvent
+from loyalty_import.pipeline.models import ImporterResponse, S3Event, SourceEvent
 from loyalty_import.pipeline.observability import capture_lambda_handler, logger, metrics
 from loyalty_import.pipeline.settings import ImporterSettings, load_settings
 
@@ -37,8 +37,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not event.get('Records'):  # e.g. s3:TestEvent: nothing to import
         logger.info('event without S3 records ignored', event_type=event.get('Event'))
         return ImporterResponse(outcomes=[]).to_wire()
-    # Powertools' parser models load every event schema (~0.1 s): only when an event arrives.
-    from aws_lambda_powertools.utilities.parser.models import S3Model  # noqa: PLC0415
-
-    sources = [SourceEvent.from_s3_record(s3_record) for s3_record in S3Model.model_validate(event).Records]
+    sources = [SourceEvent.from_s3_record(s3_record) for s3_record in S3Event.model_validate(event).records]
     return service().import_all(sources, context).to_wire()

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser.models import S3Model
+from pydantic import ValidationError
 
 from loyalty_import.pipeline.models import (
     FinalizerInput,
@@ -13,6 +16,7 @@ from loyalty_import.pipeline.models import (
     PollerInput,
     RecordError,
     RecordStatus,
+    S3Event,
     SourceEvent,
     SourceRef,
 )
@@ -23,8 +27,44 @@ EVENTS = REPO_ROOT / 'events'
 
 
 def load_sources(name: str) -> list[SourceEvent]:
-    event = S3Model.model_validate(json.loads((EVENTS / name).read_text()))
-    return [SourceEvent.from_s3_record(record) for record in event.Records]
+    event = S3Event.model_validate(json.loads((EVENTS / name).read_text()))
+    return [SourceEvent.from_s3_record(record) for record in event.records]
+
+
+@pytest.mark.parametrize('name', ['s3_put.json', 's3_put_encoded_key.json', 's3_put_multi.json'])
+def test_the_s3_event_model_reads_what_powertools_full_s3_model_reads(name: str) -> None:
+    # GIVEN a sample S3 event, parsed by Powertools' full S3Model and by the importer's own model
+    raw = json.loads((EVENTS / name).read_text())
+    full = S3Model.model_validate(raw).Records
+    ours = S3Event.model_validate(raw).records
+    # THEN both read the same bucket, key, size, ETag, version, time and event name
+    assert [
+        (r.s3.bucket.name, r.s3.object.key, r.s3.object.size, r.s3.object.eTag, r.s3.object.versionId)
+        for r in full
+        if r.s3.object is not None
+    ] == [
+        (r.s3.bucket.name, r.s3.object.key, r.s3.object.size, r.s3.object.e_tag, r.s3.object.version_id)
+        for r in ours
+    ]
+    assert [(r.eventTime, r.eventName) for r in full] == [(r.event_time, r.event_name) for r in ours]
+
+
+@pytest.mark.parametrize(
+    ('change', 'field'),
+    [
+        (lambda record: record['s3']['object'].pop('key'), 'key'),
+        (lambda record: record['s3'].pop('bucket'), 'bucket'),
+        (lambda record: record.update(eventSource='aws:sqs'), 'eventSource'),
+        (lambda record: record['s3']['object'].update(size=-1), 'size'),
+    ],
+)
+def test_a_malformed_s3_event_is_refused_naming_the_field(
+    change: Callable[[dict[str, Any]], object], field: str
+) -> None:
+    event = json.loads((EVENTS / 's3_put.json').read_text())
+    change(event['Records'][0])
+    with pytest.raises(ValidationError, match=field):
+        S3Event.model_validate(event)
 
 
 def test_a_plain_s3_event_gives_bucket_key_version_and_etag() -> None:
@@ -60,7 +100,7 @@ def test_multi_record_and_duplicate_events_keep_every_record() -> None:
 def test_null_version_and_quoted_etags_are_normalised() -> None:
     event = json.loads((EVENTS / 's3_put.json').read_text())
     event['Records'][0]['s3']['object'].update({'versionId': 'null', 'eTag': '"abc"'})
-    (record,) = S3Model.model_validate(event).Records
+    (record,) = S3Event.model_validate(event).records
     ref = SourceRef.from_s3_record(record)
     assert (ref.version_id, ref.etag) == (None, 'abc')
     assert ref.source_id.endswith('#abc')

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 from pydantic.alias_generators import to_camel
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parser.models import S3RecordModel
 
 
 def utc_now() -> dt.datetime:
@@ -39,6 +36,39 @@ class CamelModel(BaseModel):
 # ---------------------------------------------------------------------------- the source object
 
 
+class S3EventObject(CamelModel):
+    key: str
+    size: NonNegativeInt | None = None
+    e_tag: str | None = None  # 'eTag'
+    version_id: str | None = None
+
+
+class S3EventBucket(CamelModel):
+    name: str
+
+
+class S3EventEntity(CamelModel):
+    bucket: S3EventBucket
+    object: S3EventObject
+
+
+class S3EventRecord(CamelModel):
+    event_source: Literal['aws:s3'] = 'aws:s3'
+    event_name: str
+    event_time: dt.datetime
+    s3: S3EventEntity
+
+
+class S3Event(CamelModel):
+    """An S3 event notification: the fields the importer reads, validated; the rest ignored.
+
+    Powertools' `S3Model` parses S3's whole schema, but importing it loads every event model of
+    Powertools' parser (about 18 ms of the importer's cold start).
+    """
+
+    records: list[S3EventRecord] = Field(alias='Records')
+
+
 class SourceRef(CamelModel):
     """One version of one S3 object: what "the same file" means for idempotency.
 
@@ -55,18 +85,16 @@ class SourceRef(CamelModel):
     etag: str | None = None
 
     @classmethod
-    def from_s3_record(cls, record: S3RecordModel) -> SourceRef:
+    def from_s3_record(cls, record: S3EventRecord) -> SourceRef:
         s3_object = record.s3.object
-        if s3_object is None:  # pragma: no cover - ObjectCreated events always carry the object
-            raise ValueError('S3 record without an object')
-        version = s3_object.versionId
+        version = s3_object.version_id
         return cls(
             bucket=record.s3.bucket.name,
             # S3 URL-encodes keys in events, with '+' for a space: "my%20file+v2.csv".
             key=unquote_plus(s3_object.key),
             # 'null' is S3's version id of objects written before versioning was enabled.
             version_id=version if version and version != 'null' else None,
-            etag=s3_object.eTag.strip('"') if s3_object.eTag else None,
+            etag=s3_object.e_tag.strip('"') if s3_object.e_tag else None,
         )
 
     @property
@@ -92,13 +120,12 @@ class SourceEvent(CamelModel):
     event_name: str | None = None
 
     @classmethod
-    def from_s3_record(cls, record: S3RecordModel) -> SourceEvent:
-        size = record.s3.object.size if record.s3.object else None
+    def from_s3_record(cls, record: S3EventRecord) -> SourceEvent:
         return cls(
             ref=SourceRef.from_s3_record(record),
-            size=int(size) if size is not None else None,
-            event_time=record.eventTime,
-            event_name=record.eventName,
+            size=record.s3.object.size,
+            event_time=record.event_time,
+            event_name=record.event_name,
         )
 
 
