@@ -237,10 +237,23 @@ def _wait_for(emulator: Any, import_id: str, wanted: str, timeout: float = 10.0)
         time.sleep(0.05)
 
 
+def round_sample(index: int) -> bytes:
+    """The sample export, its first customer's balance raised by `index`.
+
+    The importer refuses a file whose balances it imported lately (ALREADY_IMPORTED), so each round
+    drops balances of its own and every round runs the full import; only that one cell differs.
+    """
+    head, first, rest = SAMPLE.read_bytes().split(b'\n', 2)
+    column = head.decode('utf-8').split(',').index('Points balance')
+    cells = first.split(b',')
+    cells[column] = str(int(cells[column]) + index).encode()
+    return b'\n'.join([head, b','.join(cells), rest])
+
+
 def one_round(index: int, stack: Stack, tmp: Path, runs: dict[str, list[list[float]]]) -> None:
     s3 = _client(stack.aws, 's3')
     key = f'incoming/round-{index}.csv'
-    data = SAMPLE.read_bytes()
+    data = round_sample(index)
     version = s3.put_object(Bucket=BUCKET, Key=key, Body=data)['VersionId']
     _measure('importer', _s3_event(key, version, len(data)), stack, tmp, runs)
     sfn = _client(stack.aws, 'stepfunctions')
