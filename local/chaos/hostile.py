@@ -314,7 +314,9 @@ def run_case(stack: ChaosStack, case: HostileCase, *, timeout_s: float = HANG_GU
     invocations_before = len(stack.invocations())
     dlq_before = stack.dlq_messages()
     with stack.guard():
-        drop = stack.rehearsal.drop(case.name, content)
+        # Several cases hold the same balances on one stack: each is its own import, never refused
+        # ALREADY_IMPORTED against another case.
+        drop = stack.rehearsal.drop(case.name, content, reimport=True)
     hung = stack.follow_all([drop], timeout_s=timeout_s)
     settled = stack.settle()
     record = stack.record(drop)

@@ -402,8 +402,10 @@ class Rehearsal:
         email_column: str | None = None,
         points_column: str | None = None,
         dry_run: bool = False,
+        reimport: bool = False,
     ) -> Drop:
-        """Put a file under the incoming prefix, with the per-object overrides as S3 metadata."""
+        """Put a file under the incoming prefix, with the per-object overrides as S3 metadata
+        (`reimport`: x-amz-meta-reimport, import balances already imported within the window)."""
         metadata = {}
         if email_column is not None:
             metadata['email-column'] = email_column
@@ -411,6 +413,8 @@ class Rehearsal:
             metadata['points-column'] = points_column
         if dry_run:
             metadata['dry-run'] = 'true'
+        if reimport:
+            metadata['reimport'] = 'true'
         key = f'{self.incoming_prefix}{name}'
         s3: S3Client = self._client('s3')
         response = s3.put_object(Bucket=self.bucket, Key=key, Body=content, Metadata=metadata)

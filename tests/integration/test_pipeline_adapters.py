@@ -261,7 +261,9 @@ class IdempotentImporter:
     records: FakeRecords = field(default_factory=FakeRecords)
 
     def __post_init__(self) -> None:
-        self.storage.put('incoming/a.csv', csv_bytes([['email', 'points'], ['ann@example.com', '1']]))
+        # x-amz-meta-reimport: its versions hold the same balances, and each must be its own import.
+        rows = csv_bytes([['email', 'points'], ['ann@example.com', '1']])
+        self.storage.put('incoming/a.csv', rows, {'reimport': 'true'})
         deps = ImporterDeps(
             settings=make_settings(),
             records=self.records,
