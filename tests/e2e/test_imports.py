@@ -92,11 +92,25 @@ def test_rows_wix_refuses_are_counted_and_the_error_file_is_kept_in_s3(rehearsal
     assert outcomes_of(outcome) == ['IMPORTED']
     # AND the record's key is the object's key decoded (S3 events carry it URL-encoded)
     assert record.key == f'{rehearsal.incoming_prefix}with unknown contact.csv'
-    # AND the error file is the only result, named after the file and the Wix import
+    # AND the results are the error file, the uploaded pairs and the undo file, each named after
+    # the file and the Wix import
     results = rehearsal.parameter('ResultsPrefix')
-    assert key == f'{results}with unknown contact.csv.{record.wix_import_id}.errors.csv'
+    stem = f'{results}with unknown contact.csv.{record.wix_import_id}'
+    assert key == f'{stem}.errors.csv'
     listed = boto3.client('s3', region_name='us-east-1').list_objects_v2(Bucket=bucket, Prefix=results)
-    assert [item['Key'] for item in listed['Contents']] == [key]
+    assert sorted(item['Key'] for item in listed['Contents']) == [
+        f'{stem}.errors.csv',
+        f'{stem}.undo.csv',
+        f'{stem}.upload.csv',
+    ]
+    assert (record.upload_file, record.undo_file) == (
+        f's3://{bucket}/{stem}.upload.csv',
+        f's3://{bucket}/{stem}.undo.csv',
+    )
+    # AND the balances were read back: the imported rows all equal the file
+    assert record.verification is not None
+    assert record.verification.mismatched == 0
+    assert record.verification.checked == len(CUSTOMERS)
     # AND the one notification says 1 failed and where the error file is
     (notification,) = outcome.notifications
     expected_subject = (

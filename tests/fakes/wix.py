@@ -13,8 +13,10 @@ with `header` and `sample_rows` as what Wix read of the file; executed, it is IM
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 import httpx
 
 from loyalty_import.wix import OAuthAppAuth, WixClient
+from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.errors import WixError, WixNotFound
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 from tests.fakes.clock import FakeClock
@@ -109,6 +112,16 @@ class FakeWix:
     executed_with: list[tuple[str, int, int]] = field(default_factory=list)  # (id, email, points)
     # Reads of each created import so far (the imports that move on their own).
     reads: dict[str, int] = field(default_factory=dict)
+    # Loyalty accounts (Search Accounts through the WixPort door): balance by lower-cased email.
+    # Executing a created import applies its last upload to them: 'set' (as Wix documents it) or
+    # 'add'; the `search_lag` account searches after an execute still see the balances before it.
+    accounts: dict[str, int] = field(default_factory=dict)
+    import_mode: str = 'set'
+    search_lag: int = 0
+    searched: list[list[str]] = field(default_factory=list)
+    _stale_accounts: dict[str, int] | None = None
+    _stale_reads_left: int = 0
+    _mapping: tuple[int, int] | None = None  # the last WixPort execute's (email, points) indexes
 
     @property
     def errors(self) -> dict[str, list[Outcome]]:
@@ -162,9 +175,28 @@ class FakeWix:
         if record['status'] != 'PARSED':
             return None
         record['status'] = 'IMPORTED' if import_id in self.reads else self.status_after_execute
+        if import_id in self.reads and self.uploads:
+            self._apply(self.uploads[-1], mapping)
         if mapping is not None:
             record['fileMetadata']['headerMappingInfo'] = mapping
         return self._view(import_id)
+
+    def _apply(self, upload: bytes, mapping: dict[str, Any] | None) -> None:
+        """What an import does to the accounts: each row's balance, set (or added); new accounts made."""
+        email_index, points_index = 0, 1
+        for column in (mapping or {}).get('headerMappings', []) or []:
+            if column.get('columnName') == 'EMAIL':
+                email_index = column['columnIndex']
+            elif column.get('columnName') == 'POINTS':
+                points_index = column['columnIndex']
+        if self._mapping is not None:
+            email_index, points_index = self._mapping
+        self._stale_accounts, self._stale_reads_left = dict(self.accounts), self.search_lag
+        rows = list(csv.reader(io.StringIO(upload.decode('utf-8'))))[1:]
+        for row in rows:
+            email, points = row[email_index].strip().lower(), int(row[points_index])
+            added = self.accounts.get(email, 0) + points if self.import_mode == 'add' else points
+            self.accounts[email] = added
 
     def _stored(self, import_id: str) -> dict[str, Any]:
         if import_id not in self.imports:
@@ -229,6 +261,7 @@ class FakeWix:
 
     def execute_import(self, import_id: str, email_index: int, points_index: int) -> LoyaltyImport:
         self._call('execute_import')
+        self._mapping = (email_index, points_index)
         executed = self._execute(import_id)
         if executed is None:
             status = self.imports[import_id]['status']
@@ -244,6 +277,30 @@ class FakeWix:
     def download(self, url: str) -> bytes:
         self._call('download')
         return self.error_file
+
+    def find_accounts(self, emails: Sequence[str]) -> list[AccountBalance]:
+        self._call('find_accounts')
+        wanted = [email.strip().lower() for email in emails]
+        self.searched.append(wanted)
+        accounts = self.accounts
+        if self._stale_accounts is not None and self._stale_reads_left > 0:
+            self._stale_reads_left -= 1
+            accounts = self._stale_accounts
+        return [
+            AccountBalance(
+                email=email,
+                account_id=f'acc-{email}',
+                contact_id=f'contact-{email}',
+                balance=accounts[email],
+                revision='1',
+            )
+            for email in dict.fromkeys(wanted)
+            if email in accounts
+        ]
+
+    def count_accounts(self) -> int:
+        self._call('count_accounts')
+        return len(self.accounts)
 
     # -- the HTTP door (what the Wix client talks to) -------------------------------------------
 

@@ -172,7 +172,9 @@ def test_results_prefix_can_never_retrigger_the_importer(template: dict[str, Any
         for statement in policy['Statement']
         if 's3:PutObject' in _as_list(statement['Action'])
     ]
-    assert len(writes) == 2  # the importer's reports and the finalizer's error files
+    # the importer's reports and uploaded pairs, the undo files (importer or executor: the snapshot)
+    # and the finalizer's error files
+    assert len(writes) == 3
     for statement in writes:
         assert _sub_text(statement['Resource']).endswith('/${ResultsPrefix}*')
 
@@ -626,6 +628,7 @@ def test_alarms_watch_failures_and_notify_the_topic(template: dict[str, Any]) ->
         ('AWS/States', 'ExecutionsFailed'),
         ('AWS/States', 'ExecutionsTimedOut'),
         (env['POWERTOOLS_METRICS_NAMESPACE'], Metric.IMPORTS_FAILED),
+        (env['POWERTOOLS_METRICS_NAMESPACE'], Metric.BALANCE_MISMATCHES),
     }
     for alarm in alarms.values():
         assert alarm['Properties']['AlarmActions'] == [{'Ref': 'NotificationTopic'}]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from loyalty_import.pipeline.settings import FinalizerSettings, PollerSettings
+from loyalty_import.pipeline.settings import ExecutorSettings, FinalizerSettings, PollerSettings
 from loyalty_import.pipeline.steps.executor import ExecutorDeps
 from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
 from loyalty_import.pipeline.steps.importer import ImporterDeps
@@ -83,9 +83,16 @@ def poller_deps(wix: FakeWix, clock: FakeClock) -> PollerDeps:
 
 @pytest.fixture
 def executor_deps(
-    records: FakeRecords, notifier: FakeNotifier, wix: FakeWix, clock: FakeClock
+    records: FakeRecords, notifier: FakeNotifier, wix: FakeWix, clock: FakeClock, storage: FakeStorage
 ) -> ExecutorDeps:
-    return ExecutorDeps(records=records, notifier=notifier, wix=lambda: wix, clock=clock.as_clock())
+    return ExecutorDeps(
+        records=records,
+        notifier=notifier,
+        wix=lambda: wix,
+        storage=storage,
+        settings=settings_of(ExecutorSettings),
+        clock=clock.as_clock(),
+    )
 
 
 @pytest.fixture

@@ -92,7 +92,14 @@ def test_each_function_loads_only_the_variables_it_uses() -> None:
     assert names(PollerSettings) - names(ExecutorSettings) == {'POLL_MAX_WAIT_SECONDS'}
     assert not importer_only & (names(PollerSettings) | names(ExecutorSettings) | names(FinalizerSettings))
     assert 'IMPORTS_TABLE' not in names(PollerSettings)
-    assert {'INCOMING_PREFIX', 'RESULTS_PREFIX'} <= names(FinalizerSettings) - names(ExecutorSettings)
+    # the functions that may execute take the snapshot (it writes under the results prefix);
+    # only the finalizer verifies
+    snapshot = {'SNAPSHOT_BEFORE_IMPORT', 'BALANCE_SHIFT_DROP_SHARE_PERCENT', 'BALANCE_SHIFT_JUMP_FACTOR'}
+    assert snapshot <= names(ImporterSettings) & names(ExecutorSettings)
+    assert not snapshot & names(FinalizerSettings)
+    assert {'INCOMING_PREFIX', 'RESULTS_PREFIX'} <= names(FinalizerSettings) & names(ExecutorSettings)
+    verify = {'VERIFY_SAMPLE_SIZE', 'VERIFY_RETRY_SECONDS'}
+    assert verify <= names(FinalizerSettings) - names(ExecutorSettings)
 
 
 @pytest.mark.parametrize(

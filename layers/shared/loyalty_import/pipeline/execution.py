@@ -16,7 +16,9 @@ from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.crosscheck import check_parsed_file
 from loyalty_import.pipeline.models import ImportRecord
 from loyalty_import.pipeline.observability import logger
-from loyalty_import.pipeline.ports import Notifier, RecordStore, WixImports
+from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.settings import SnapshotVariables
+from loyalty_import.pipeline.snapshot import take_snapshot
 from loyalty_import.wix.models import LoyaltyImport
 
 
@@ -25,14 +27,18 @@ class ExecutorDeps:
     records: RecordStore
     notifier: Notifier
     wix: Callable[[], WixImports]
+    # The snapshot before execute reads the uploaded pairs and writes the undo file (`snapshot`).
+    storage: Storage
+    settings: SnapshotVariables
     clock: Clock = field(default_factory=Clock)
 
 
 def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorDeps) -> ImportRecord:
     """Cross-check the PARSED import against the record, then execute it.
 
-    Returns the saved record: IMPORTING after execute, or finished FAILED (notified) when Wix's
-    reading of the file disagrees with ours; nothing is executed then.
+    Returns the saved record: IMPORTING after execute, or finished (notified) without executing:
+    FAILED when Wix's reading of the file disagrees with ours or the balance snapshot failed,
+    REJECTED when the file would move the current balances the way a wrong column does.
     """
     if record.executed_at is not None:
         return record
@@ -53,8 +59,11 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
         refused = transitions.failed(mismatch.code, mismatch.message)
         return _finish(record, deps, transitions.wix_state(parsed), refused)
+    before = take_snapshot(record, settings=deps.settings, storage=deps.storage, wix=deps.wix)
+    if before.ending is not None:
+        return _finish(record, deps, transitions.wix_state(parsed), *before.changes, before.ending)
     record = transitions.advance(
-        record, transitions.parsed(parsed, at=deps.clock.now()), records=deps.records
+        record, transitions.parsed(parsed, at=deps.clock.now()), *before.changes, records=deps.records
     )
     if record.is_final or record.executed_at is not None:
         return record  # another invocation executed or ended it meanwhile

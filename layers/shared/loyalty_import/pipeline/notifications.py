@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
-from loyalty_import.pipeline import codes
+from loyalty_import.pipeline import balances, codes
 from loyalty_import.pipeline.models import ImportRecord, Notification, RecordStatus
 
 # SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.
@@ -37,6 +37,9 @@ def _headline(record: ImportRecord) -> str:
     if record.status is RecordStatus.IMPORTED:
         imported = result.success_count if result and result.success_count is not None else 0
         failed = result.failure_count if result and result.failure_count is not None else 0
+        wrong = record.verification.mismatched if record.verification else 0
+        if wrong:  # said first: the balances Wix now holds are not the file's
+            return f'Loyalty import finished, {wrong} balances WRONG: {imported} imported, {failed} failed'
         return f'Loyalty import finished: {imported} imported, {failed} failed'
     if record.status is RecordStatus.REJECTED:
         code = record.error.code if record.error else 'REFUSED'
@@ -79,6 +82,7 @@ def summary_for(record: ImportRecord) -> str:
     if record.status is RecordStatus.IMPORTED and result is not None:
         imported, failed = result.success_count or 0, result.failure_count or 0
         text = f'{imported} rows imported into Wix, {failed} failed, from {record.source_uri}.'
+        text = _mismatches(record) + text
         if record.error_file:
             text += f" Wix's error file: {record.error_file}."
         return text
@@ -131,12 +135,51 @@ def next_steps_for(record: ImportRecord) -> list[str]:
     return [f'Check {where} to see whether any balance changed ({search}), {codes.REDROP}']
 
 
+def _mismatches(record: ImportRecord) -> str:
+    """The verification's mismatches, as the sentence a notification starts with ('' when none)."""
+    check = record.verification
+    if check is None or not check.mismatched:
+        return ''
+    why = f': {check.diagnosis}' if check.diagnosis else ''
+    return f'{check.mismatched} of {check.checked} balances read back from Wix differ from the file{why}. '
+
+
+def balances_line(record: ImportRecord) -> str | None:
+    """One line on how the balances moved: the snapshot's shift, the verification's read-back."""
+    parts: list[str] = []
+    shift = record.balance_shift
+    if record.executed_at is None and record.is_final and record.wix_import_id is not None:
+        parts.append('No balance changed: the import was not executed.')
+        if shift is not None:
+            parts.append(f'The file would have moved them: {balances.shift_sentence(shift)}')
+    elif shift is not None:
+        parts.append(balances.shift_sentence(shift))
+    check = record.verification
+    if check is not None:
+        parts.append(
+            f'Read back after the import: {check.matched} of {check.checked} checked balances equal the file'
+            + (f' ({check.incomplete})' if check.incomplete else '')
+            + '.'
+        )
+    return ' '.join(parts) or None
+
+
 def _after_import(record: ImportRecord) -> list[str]:
     result = record.import_result
+    steps = []
+    if record.verification is not None and record.verification.mismatched:
+        undo = (
+            f'Uploading the undo file {record.undo_file} sets each customer back to the balance '
+            'before the import.'
+            if record.undo_file
+            else 'No undo file was kept (SnapshotBeforeImport is off).'
+        )
+        steps.append(f"Check the verification's examples in the Wix dashboard. {undo}")
     if not (result and result.failure_count):
-        return []
+        return steps
     where = record.error_file or "the Wix dashboard's import page"
     return [
+        *steps,
         (
             f'{result.failure_count} rows were not imported (e.g. emails that match no customer '
             f'in the loyalty program). {where} lists each failed row and the reason.'
@@ -162,6 +205,9 @@ def build_notification(record: ImportRecord) -> Notification:
         'nextSteps': next_steps_for(record),
         'record': view,
     }
+    line = balances_line(record)
+    if line is not None:
+        body = {'outcome': body['outcome'], 'summary': body['summary'], 'balances': line, **body}
     message = json.dumps(body, ensure_ascii=False, indent=2)
     if len(message.encode('utf-8')) > MAX_MESSAGE_BYTES:
         # A very wide file's pre-flight summary can outgrow SNS's 256 KB; the item keeps it.

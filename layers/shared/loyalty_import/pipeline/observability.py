@@ -101,6 +101,8 @@ class Metric:
     ROWS_FAILED = 'RowsFailed'
     END_TO_END_DURATION = 'EndToEndDuration'
     MAPPING_CONFIDENCE = 'MappingConfidence'
+    # Balances read back after IMPORTED that differ from the file (alarmed: BalanceMismatchesAlarm).
+    BALANCE_MISMATCHES = 'BalanceMismatches'
 
 
 __all__ = [

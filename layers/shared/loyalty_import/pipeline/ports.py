@@ -4,7 +4,7 @@ tests pass small recording fakes instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +16,7 @@ from loyalty_import.pipeline.models import (
     Notification,
     Overrides,
 )
+from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
 
 
@@ -39,6 +40,8 @@ class WixImports(Protocol):
     def get_error_file_url(self, import_id: str) -> str: ...
 
     def download(self, url: str) -> bytes: ...
+
+    def find_accounts(self, emails: Sequence[str]) -> list[AccountBalance]: ...
 
 
 class RecordStore(Protocol):

@@ -76,10 +76,33 @@ class DropBucketVariables(FromEnvironment):
         )
 
 
+class SnapshotVariables(DropBucketVariables):
+    """A function that may execute an import: the snapshot before it and the balance-shift check."""
+
+    # Read every file email's Wix balance before executing, write the undo file, check the shift.
+    snapshot_before_import: bool = Field(alias='SNAPSHOT_BEFORE_IMPORT')
+    # Suspicious when at least this share (percent) of the matched customers holding points would
+    # lose at least BALANCE_SHIFT_DROP_PERCENT of their balance (a redeemed or spent column) ...
+    balance_shift_drop_share_percent: float = Field(alias='BALANCE_SHIFT_DROP_SHARE_PERCENT', gt=0, le=100)
+    balance_shift_drop_percent: float = Field(alias='BALANCE_SHIFT_DROP_PERCENT', gt=0, le=100)
+    # ... or when the median new/old ratio over them reaches this factor (cents, an id column).
+    balance_shift_jump_factor: float = Field(alias='BALANCE_SHIFT_JUMP_FACTOR', gt=1)
+    # Either rule needs this many matched customers holding points (one corrected balance is not a column).
+    balance_shift_min_customers: int = Field(alias='BALANCE_SHIFT_MIN_CUSTOMERS', ge=1)
+
+
+class VerifyVariables(FromEnvironment):
+    """The finalizer reads back balances after IMPORTED and compares them with the file."""
+
+    verify_sample_size: int = Field(alias='VERIFY_SAMPLE_SIZE', ge=0)
+    # Account search is eventually consistent: mismatches are read again for this long.
+    verify_retry_seconds: float = Field(alias='VERIFY_RETRY_SECONDS', ge=0)
+
+
 # ---------------------------------------------------------------------------- one model per function
 
 
-class ImporterSettings(WixVariables, RecordVariables, DropBucketVariables):
+class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables):
     idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
     # Only the importer starts executions.
     state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
@@ -101,11 +124,11 @@ class PollerSettings(WixVariables):
     poll_max_wait_seconds: int = Field(alias='POLL_MAX_WAIT_SECONDS', ge=1)
 
 
-class ExecutorSettings(WixVariables, RecordVariables):
+class ExecutorSettings(WixVariables, RecordVariables, SnapshotVariables):
     pass
 
 
-class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables):
+class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables):
     # The fingerprint of an IMPORTED file is kept this many days (the table's TTL) from its end.
     reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from loyalty_import.pipeline import codes
 from loyalty_import.pipeline.errors import ConcurrentUpdate, PipelineError, RecordNotFound
 from loyalty_import.pipeline.models import (
+    BalanceShift,
     ImportRecord,
     ImportResult,
     InspectionOutcome,
@@ -27,6 +28,8 @@ from loyalty_import.pipeline.models import (
     ParseResult,
     RecordError,
     RecordStatus,
+    SnapshotSummary,
+    Verification,
 )
 from loyalty_import.pipeline.notifications import build_notification
 from loyalty_import.pipeline.observability import Metric, MetricUnit, logger, metrics
@@ -283,6 +286,36 @@ def execution_started(name: str, arn: str | None) -> Change:
     def change(record: ImportRecord) -> None:
         record.execution_name = name
         record.execution_arn = arn or record.execution_arn
+
+    return change
+
+
+def upload_kept(uri: str) -> Change:
+    """The uploaded email/points pairs are kept under the results prefix (snapshot, verification)."""
+
+    def change(record: ImportRecord) -> None:
+        record.upload_file = uri
+
+    return change
+
+
+def snapshot_taken(snapshot: SnapshotSummary, *, undo_file: str, shift: BalanceShift) -> Change:
+    """The balances before execute were read: the undo file and how the file moves them."""
+
+    def change(record: ImportRecord) -> None:
+        record.snapshot = snapshot
+        record.undo_file = undo_file
+        record.balance_shift = shift
+
+    return change
+
+
+def verified(verification: Verification | None) -> Change:
+    """The balances read back after IMPORTED, compared with the file (None: not checked)."""
+
+    def change(record: ImportRecord) -> None:
+        if verification is not None:
+            record.verification = verification
 
     return change
 

@@ -133,12 +133,15 @@ def poller_deps(settings: PollerSettings, **clients: Any) -> PollerDeps:
 def executor_deps(settings: ExecutorSettings, **clients: Any) -> ExecutorDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
     from loyalty_import.pipeline.steps.executor import ExecutorDeps  # noqa: PLC0415
 
     return ExecutorDeps(
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
         wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+        storage=S3Storage(client=clients.get('s3')),
+        settings=settings,
     )
 
 

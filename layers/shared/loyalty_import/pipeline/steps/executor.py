@@ -32,9 +32,10 @@ def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
     if current.status is not ImportStatus.PARSED:
         return ExecutorOutput(executed=False, status=current.status.value)
     record = execute_checked(record, current, deps)
-    if record.status is RecordStatus.FAILED:
-        # The record's message may quote cells (customer data); an exception's message reaches the
-        # Lambda log, X-Ray and the execution history, so it carries only the code.
+    if record.is_final:
+        # Ended without executing (FAILED, or REJECTED by the balance-shift check). The record's
+        # message may quote cells (customer data); an exception's message reaches the Lambda log,
+        # X-Ray and the execution history, so it carries only the code.
         error = record.error
         raise ImportAborted(
             error.code if error else ErrorCode.HEADER_MISMATCH, 'details in the import record'

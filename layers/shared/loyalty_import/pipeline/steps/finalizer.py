@@ -29,6 +29,7 @@ from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import FinalizerSettings
+from loyalty_import.pipeline.verification import VerifyDeps, verify_import
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
@@ -85,6 +86,10 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
         error_file = _copy_error_file(record, wix_import.id, deps)
     changes = [transitions.wix_state(wix_import)] if wix_import is not None else []
     changes.append(transitions.error_file_copied(error_file))
+    if wix_import is not None and wix_import.status is ImportStatus.IMPORTED and record.verification is None:
+        changes.append(
+            transitions.verified(verify_import(record, error_file or record.error_file, _verify(deps)))
+        )
     changes.append(transitions.decided(lambda current: _decide(current, task, wix_import, wix_failure)))
     saved, notified = transitions.finish(
         record, *changes, records=deps.records, notifier=deps.notifier, now=deps.clock.now
@@ -92,6 +97,17 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     # IMPORTED: its balances are marked imported (the re-import window starts at its end).
     fingerprints.mark_imported(saved, records=deps.records, window_days=deps.settings.reimport_window_days)
     return _output(saved, notified=notified)
+
+
+def _verify(deps: FinalizerDeps) -> VerifyDeps:
+    settings = deps.settings
+    return VerifyDeps(
+        storage=deps.storage,
+        wix=deps.wix,
+        clock=deps.clock,
+        sample_size=settings.verify_sample_size,
+        retry_s=settings.verify_retry_seconds,
+    )
 
 
 def _has_error_file(wix_import: LoyaltyImport) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loyalty_import.pipeline import fingerprints, transitions
+from loyalty_import.pipeline.balances import pairs_from_normalized
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode, code_for_exception
 from loyalty_import.pipeline.crosscheck import preview_rows
@@ -49,6 +50,7 @@ from loyalty_import.pipeline.ports import (
 )
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import ImporterSettings
+from loyalty_import.pipeline.snapshot import keep_upload
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
     reimport_from_metadata,
@@ -82,7 +84,14 @@ class ImporterDeps:
 
     @property
     def executor(self) -> ExecutorDeps:
-        return ExecutorDeps(records=self.records, notifier=self.notifier, wix=self.wix, clock=self.clock)
+        return ExecutorDeps(
+            records=self.records,
+            notifier=self.notifier,
+            wix=self.wix,
+            storage=self.storage,
+            settings=self.settings,
+            clock=self.clock,
+        )
 
 
 def import_object(
@@ -244,8 +253,12 @@ def _create_at_wix(
         return _finish(record, deps, *facts, transitions.failed(code_for_exception(exc), str(exc)))
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
+    # Kept before the import id is recorded: a record with an id always says where its pairs are.
+    mapping = inspection.mapping
+    pairs = pairs_from_normalized(content, mapping.email_index, mapping.points_index)
+    kept = keep_upload(record, created.id, pairs, storage=deps.storage, settings=deps.settings)
     mark_created = transitions.created(created, at=deps.clock.now())
-    return transitions.advance(record, *facts, mark_created, records=deps.records)
+    return transitions.advance(record, *facts, mark_created, kept, records=deps.records)
 
 
 def _reject(
