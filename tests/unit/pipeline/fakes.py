@@ -161,10 +161,21 @@ class FakeStorage:
             raise ObjectTooLarge(stored.size, max_bytes)
         return stored
 
-    def write(self, bucket: str, key: str, content: bytes, *, content_type: str) -> str:
+    def write(
+        self,
+        bucket: str,
+        key: str,
+        content: bytes,
+        *,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
         uri = f's3://{bucket}/{key}'
         self.written[uri] = content
-        self.objects[(bucket, key)] = StoredObject(content=content, size=len(content))  # readable back
+        # Readable back, with its metadata (an undo file names the import it undoes).
+        self.objects[(bucket, key)] = StoredObject(
+            content=content, size=len(content), metadata=dict(metadata or {})
+        )
         return uri
 
 
@@ -203,8 +214,10 @@ class FakeInspector:
             raise self.refusal
         rows = list(csv.reader(io.StringIO(data.decode('utf-8'))))
         header = rows[0]
-        email = header.index('email') if overrides.email_column is None else int(overrides.email_column)
-        points = header.index('points') if overrides.points_column is None else int(overrides.points_column)
+        # 'email' / 'points' by the header's first word ('Email,Points balance': an undo file).
+        first = [name.lower().split()[0] if name.strip() else '' for name in header]
+        email = first.index('email') if overrides.email_column is None else int(overrides.email_column)
+        points = first.index('points') if overrides.points_column is None else int(overrides.points_column)
         mapping = MappingSummary(
             email=ColumnChoice(column=email, name=header[email], confidence=0.99, why='looks like emails'),
             points=ColumnChoice(column=points, name=header[points], confidence=0.9, why='integer balances'),

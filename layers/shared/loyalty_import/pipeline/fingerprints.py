@@ -18,7 +18,8 @@ its own beside the records (`ContentClaim`, pk `fingerprint#<sha256>`):
 Every write is conditional on the item as it was read, so two importers racing for the same
 balances cannot both win, and a retry of the same object version finds its own claim. A dry run
 never claims; `x-amz-meta-reimport: true` skips the check but still claims (it is now the import
-that holds those balances).
+that holds those balances); so does a recognised undo (`pipeline.undo`), unless the holder is an
+undo of the same import (the same undo dropped twice is refused).
 """
 
 from __future__ import annotations
@@ -97,11 +98,13 @@ def claim(
     now: dt.datetime,
     window_days: int,
     reimport: bool = False,
+    undo_of: str | None = None,
 ) -> EarlierImport | None:
     """Claim the record's balances before they go to Wix; the import that already holds them, if any.
 
-    Returns None once the claim is written (nothing else holds them, or `reimport`); otherwise the
-    earlier import, and nothing is written.
+    Returns None once the claim is written (nothing else holds them, or `reimport`, or the record is
+    a recognised undo of `undo_of` and the holder is not an undo of that same import); otherwise
+    the earlier import, and nothing is written.
     """
     mine = ContentClaim(
         pk=ContentClaim.key(fingerprint),
@@ -116,12 +119,20 @@ def claim(
         existing = records.get_claim(fingerprint)
         if existing is not None and not reimport and existing.source_id != record.pk:
             earlier = _holder(existing, records, now)
-            if earlier is not None:
+            if earlier is not None and not _undo_passes(existing, undo_of, records):
                 return earlier
         if records.put_claim(mine, replacing=existing):
             logger.info('balances claimed', fingerprint=fingerprint, reimport=reimport)
             return None
     raise ConcurrentUpdate(f'the claim on {fingerprint} kept changing; giving up')
+
+
+def _undo_passes(existing: ContentClaim, undo_of: str | None, records: RecordStore) -> bool:
+    """A recognised undo passes the holder, unless the holder is the same undo imported already."""
+    if undo_of is None:
+        return False
+    holder = records.get(existing.source_id)
+    return holder is None or holder.undo_of != undo_of
 
 
 def _holder(existing: ContentClaim, records: RecordStore, now: dt.datetime) -> EarlierImport | None:

@@ -252,6 +252,8 @@ class Verification(CamelModel):
     diagnosis: str | None = None
     # Why the check stopped short (Wix failing): the counts cover what was read.
     incomplete: str | None = None
+    # An undo only: what its balances are (the balances before the original import, its snapshot).
+    restores: str | None = None
 
 
 class ImportRecord(CamelModel):
@@ -294,8 +296,15 @@ class ImportRecord(CamelModel):
     error_file: str | None = None
     # The uploaded email/points pairs (Email,Points balance CSV), kept for the snapshot and the check.
     upload_file: str | None = None
-    # The balances before the import, as an importable CSV (customers that had an account).
+    # The balances before the import, as an importable CSV (customers that had an account), and the
+    # SHA-256 of its bytes: a file dropped as this import's undo must be exactly that file.
     undo_file: str | None = None
+    undo_sha256: str | None = None
+    # An undo (`pipeline.undo`): the pk of the import whose undo file this is, the report listing the
+    # customers that import gave an account (kept: accounts cannot be deleted), and how many.
+    undo_of: str | None = None
+    undo_report: str | None = None
+    accounts_kept: int | None = None
     snapshot: SnapshotSummary | None = None
     balance_shift: BalanceShift | None = None
     verification: Verification | None = None

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
-from loyalty_import.pipeline import balances, codes
+from loyalty_import.pipeline import balances, codes, undo
 from loyalty_import.pipeline.models import ImportRecord, Notification, RecordStatus
 
 # SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.
@@ -156,11 +156,15 @@ def balances_line(record: ImportRecord) -> str | None:
         parts.append(balances.shift_sentence(shift))
     check = record.verification
     if check is not None:
+        equal = f'are back to {check.restores}' if check.restores else 'equal the file'
         parts.append(
-            f'Read back after the import: {check.matched} of {check.checked} checked balances equal the file'
+            f'Read back after the import: {check.matched} of {check.checked} checked balances {equal}'
             + (f' ({check.incomplete})' if check.incomplete else '')
             + '.'
         )
+    kept = undo.kept_sentence(record)
+    if kept is not None:
+        parts.append(kept)
     return ' '.join(parts) or None
 
 

@@ -85,8 +85,16 @@ class Storage(Protocol):
         """The object's bytes (raises ObjectTooLarge past max_bytes, SourceNotFound when gone)."""
         ...
 
-    def write(self, bucket: str, key: str, content: bytes, *, content_type: str) -> str:
-        """Write an object; returns its s3:// URI."""
+    def write(
+        self,
+        bucket: str,
+        key: str,
+        content: bytes,
+        *,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
+        """Write an object (with this S3 user metadata); returns its s3:// URI."""
         ...
 
 

@@ -12,10 +12,11 @@ requests a minute), one S3 read and one S3 write.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import balances, transitions
+from loyalty_import.pipeline import balances, transitions, undo
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.models import BalanceShift, ImportRecord, SnapshotSummary
 from loyalty_import.pipeline.observability import logger
@@ -90,10 +91,15 @@ def take_snapshot(
             f'(SnapshotBeforeImport): {exc.message}'
         )
         return BeforeExecute(ending=transitions.failed(ErrorCode.SNAPSHOT_FAILED, message))
-    undo = balances.undo_pairs(pairs, before)
+    undo_content = balances.to_csv(balances.undo_pairs(pairs, before))
     key = results_key(settings, record, f'{record.wix_import_id}.undo.csv')
+    # Named after this import in its metadata: dropped (copied) under the incoming prefix, it undoes it.
     undo_file = storage.write(
-        record.bucket, key, balances.to_csv(undo), content_type=balances.CSV_CONTENT_TYPE
+        record.bucket,
+        key,
+        undo_content,
+        content_type=balances.CSV_CONTENT_TYPE,
+        metadata=undo.metadata_for(record),
     )
     emails = len({email for email, _ in pairs})
     summary = SnapshotSummary(
@@ -103,6 +109,10 @@ def take_snapshot(
         wix_calls=calls,
     )
     shift = balances.balance_shift(pairs, before, _thresholds(settings))
+    if record.undo_of is not None and shift.suspicious is not None:
+        # An undo restores the balances of its original's snapshot: moving them a lot is its point.
+        logger.info('an undo: its balance shift is not refused', would_refuse=shift.suspicious)
+        shift = shift.model_copy(update={'suspicious': None})
     logger.info(
         'balances read before execute',
         accounts_found=summary.accounts_found,
@@ -110,7 +120,9 @@ def take_snapshot(
         wix_calls=calls,
         suspicious=shift.suspicious is not None,
     )
-    taken = transitions.snapshot_taken(summary, undo_file=undo_file, shift=shift)
+    taken = transitions.snapshot_taken(
+        summary, undo_file=undo_file, undo_sha256=hashlib.sha256(undo_content).hexdigest(), shift=shift
+    )
     if shift.suspicious is None:
         return BeforeExecute(changes=[taken])
     return BeforeExecute(

@@ -299,12 +299,15 @@ def upload_kept(uri: str) -> Change:
     return change
 
 
-def snapshot_taken(snapshot: SnapshotSummary, *, undo_file: str, shift: BalanceShift) -> Change:
-    """The balances before execute were read: the undo file and how the file moves them."""
+def snapshot_taken(
+    snapshot: SnapshotSummary, *, undo_file: str, shift: BalanceShift, undo_sha256: str | None = None
+) -> Change:
+    """The balances before execute were read: the undo file (and its hash), how the file moves them."""
 
     def change(record: ImportRecord) -> None:
         record.snapshot = snapshot
         record.undo_file = undo_file
+        record.undo_sha256 = undo_sha256
         record.balance_shift = shift
 
     return change

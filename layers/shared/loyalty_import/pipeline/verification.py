@@ -7,7 +7,9 @@ import id (the same rows on a retry) of `VERIFY_SAMPLE_SIZE`, plus the first and
 Wix's account search is eventually consistent, so the rows that differ are read again, with a
 doubling pause, for up to `VERIFY_RETRY_SECONDS` (the injectable clock's time) before they count
 as mismatches. When every mismatch equals the balance before (the undo file) plus the file's value,
-Wix added the points instead of setting them, and the verification says so.
+Wix added the points instead of setting them, and the verification says so. An undo's file is
+the balances of its original's snapshot, so the same check tells whether they are back
+(`restores`).
 
 Cost: one Search Accounts call per 100 sampled rows per read (the default 202 rows: 3 calls, plus
 about 3 calls per retry round while something still differs), and one S3 read of each file.
@@ -19,7 +21,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from loyalty_import.pipeline import balances
+from loyalty_import.pipeline import balances, undo
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.models import BalanceExample, ImportRecord, Verification
 from loyalty_import.pipeline.observability import Metric, MetricUnit, logger, metrics
@@ -62,6 +64,9 @@ def verify_import(record: ImportRecord, error_file: str | None, deps: VerifyDeps
     calls, incomplete = _read_until_settled(expected, actual, pending, deps)
     before = dict(read_pairs(deps.storage, record.undo_file)) if record.undo_file else {}
     verification = _summary(expected, actual, sorted(pending), before, calls=calls, incomplete=incomplete)
+    if record.undo_of is not None:
+        # An undo's file is its original's snapshot: matching it means the balances are back.
+        verification = verification.model_copy(update={'restores': undo.restores(record.undo_of)})
     metrics.add_metric(name=Metric.BALANCE_MISMATCHES, unit=MetricUnit.Count, value=verification.mismatched)
     logger.info(
         'balances verified',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -58,9 +59,19 @@ class S3Storage:
             content_type=response.get('ContentType'),
         )
 
-    def write(self, bucket: str, key: str, content: bytes, *, content_type: str) -> str:
+    def write(
+        self,
+        bucket: str,
+        key: str,
+        content: bytes,
+        *,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+    ) -> str:
         try:
-            self._client.put_object(Bucket=bucket, Key=key, Body=content, ContentType=content_type)
+            self._client.put_object(
+                Bucket=bucket, Key=key, Body=content, ContentType=content_type, Metadata=dict(metadata or {})
+            )
         except ClientError as exc:
             raise StorageError(f'could not write s3://{bucket}/{key}: {error_code(exc)}') from exc
         except BotoCoreError as exc:

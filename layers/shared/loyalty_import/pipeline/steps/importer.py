@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import fingerprints, transitions
+from loyalty_import.pipeline import fingerprints, transitions, undo
 from loyalty_import.pipeline.balances import pairs_from_normalized
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode, code_for_exception
@@ -145,15 +145,16 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         return stored
     overrides, dry_run = overrides_from_metadata(stored.metadata)
     reimport = reimport_from_metadata(stored.metadata)
+    sha256 = hashlib.sha256(stored.content).hexdigest()
     facts = [
         transitions.file_read(
-            size=stored.size,
-            sha256=hashlib.sha256(stored.content).hexdigest(),
-            overrides=overrides,
-            dry_run=dry_run,
-            reimport=reimport,
+            size=stored.size, sha256=sha256, overrides=overrides, dry_run=dry_run, reimport=reimport
         )
     ]
+    # x-amz-meta-undo-of: an earlier import's undo file (checked against the imports table).
+    original = undo.recognised_original(stored.metadata, sha256, deps.records)
+    if original is not None:
+        facts.append(_as_undo(record, original, deps))
     inspection = _inspect(record, stored.content, overrides, facts, deps)
     if isinstance(inspection, ImportRecord):  # ended: refused, or the inspection crashed
         return inspection
@@ -179,11 +180,25 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         now=deps.clock.now(),
         window_days=deps.settings.reimport_window_days,
         reimport=reimport,
+        undo_of=original.pk if original is not None else None,
     )
     if earlier is not None:
         refusal = FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message())
         return _reject(record, refusal, deps, facts)
     return _create_at_wix(record, inspection, facts, deps)
+
+
+def _as_undo(record: ImportRecord, original: ImportRecord, deps: ImporterDeps) -> Change:
+    """The record is `original`'s undo: its report (the accounts the undo cannot take away)."""
+    kept = undo.kept_accounts(original, deps.storage)
+    report = deps.storage.write(
+        record.bucket,
+        results_key(deps.settings, record, 'undo-report.txt'),
+        undo.report(record, original, kept).encode('utf-8'),
+        content_type='text/plain; charset=utf-8',
+    )
+    logger.info('undo report written', undo_of=original.pk, accounts_kept=len(kept))
+    return undo.undo_recognised(original, report_file=report, kept=len(kept))
 
 
 def _read_source(record: ImportRecord, deps: ImporterDeps) -> StoredObject | ImportRecord:
