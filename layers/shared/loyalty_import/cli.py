@@ -1,16 +1,23 @@
 """`loyalty-import`: the command line of the project.
 
     loyalty-import inspect PATH [--json] [--email-column X] [--points-column Y] [--points-names N,M]
+    loyalty-import undo ID [--bucket B] [--table T]
 
-Exit codes, one per decision: 0 auto (the product would import it on its own), 3 review (a person
-must confirm the proposal or pick other columns), 2 refuse (it cannot be imported as it is, or
-the path is unreadable).
+`inspect` exits with one code per decision: 0 auto (the product would import it on its own),
+3 review (a person must confirm the proposal or pick other columns), 2 refuse (it cannot be
+imported as it is, or the path is unreadable).
+
+`undo` finds an import's record (ID: its pk or its Wix import id) in the imports table (--table,
+default $IMPORTS_TABLE) and drops its undo file under the incoming prefix (beside the original, or
+in --bucket), with the `undo-of` metadata that makes the importer import it as that import's undo.
+Exits 0 once dropped, 2 when the import cannot be undone (not found, no undo file, not IMPORTED).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,6 +37,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == 'inspect':
         return _inspect(args, stream)
+    if args.command == 'undo':
+        return _undo(args, stream)
     parser.print_help(stream)
     return EXIT_REFUSED
 
@@ -51,7 +60,41 @@ def _parser() -> argparse.ArgumentParser:
         default='',
         help="what your program calls its points ('Stars,Coins'): headers with them name points",
     )
+    undo = commands.add_parser(
+        'undo', help="drop an import's undo file: sets its customers back to the balances before it"
+    )
+    undo.add_argument('id', help="the import's record pk (s3://<bucket>/<key>#<version>) or Wix import id")
+    undo.add_argument('--bucket', help="the drop bucket to copy it into (default: the original's)")
+    undo.add_argument(
+        '--table', default=os.environ.get('IMPORTS_TABLE'), help='the imports table (default $IMPORTS_TABLE)'
+    )
     return parser
+
+
+def _undo(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.table:
+        out.write('Not undone: give --table (the stack output ImportsTableName) or set IMPORTS_TABLE.\n')
+        return EXIT_REFUSED
+    import boto3  # noqa: PLC0415 - only this command talks to AWS
+
+    from loyalty_import.pipeline.adapters.undo_drop import (  # noqa: PLC0415 - loads botocore
+        UndoUnavailableError,
+        drop_undo,
+        find_import,
+    )
+
+    try:
+        original = find_import(args.id, table=args.table, dynamodb=boto3.client('dynamodb'))
+        dropped = drop_undo(original, s3=boto3.client('s3'), bucket=args.bucket)
+    except UndoUnavailableError as exc:
+        out.write(f'Not undone: {exc}.\n')
+        return EXIT_REFUSED
+    out.write(
+        f'Dropped {dropped.uri} ({dropped.size} bytes), the undo file of {original.source_uri} '
+        f'(Wix import {original.wix_import_id}).\n'
+        f"The importer imports it as that import's undo; its record will be {dropped.source_id}\n"
+    )
+    return EXIT_OK
 
 
 def _inspect(args: argparse.Namespace, out: TextIO) -> int:
