@@ -9,7 +9,7 @@ were calibrated with `make eval` (docs/decision-policy.md has the table):
 - the content agrees: the EMAIL column holds valid addresses, the POINTS column whole numbers
   that look like balances (not 0/1 flags, identifiers, one constant value);
 - no runner-up comes close for either role;
-- most rows can be imported;
+- few rows hold a wrong value (an invalid email, a negative or fractional balance);
 - one balance per customer (an email repeated with other points is a question, not an answer);
 - nothing says the rows are changes rather than balances (a 'Reason' or 'Action' column).
 
@@ -69,16 +69,8 @@ def decide(
         if not choice.overridden:
             reasons.extend(_role_reasons(role, choice, evidence[choice.column], has_header=has_header))
     reasons.extend(_file_reasons(validation, repeats, overridden=both_overridden))
-    # A text column (not 'Transaction count', not 'Last activity' dates) saying why points moved.
-    activity = next(
-        (e for e in evidence if has_header and e.kind == 'text' and names_an_activity(e.name)), None
-    )
-    if activity is not None and not both_overridden:
-        message = (
-            f'The file has a {column_label(activity.name, activity.index)} column: its rows may be points '
-            'added or taken away, not current balances.'
-        )
-        reasons.append(_reason(ReviewCode.LOOKS_LIKE_CHANGES, message))
+    if has_header and not both_overridden:
+        reasons.extend(_activity_reasons(evidence))
     choices = {
         Role.EMAIL: _choices(Role.EMAIL, email, evidence, exclude=None),
         Role.POINTS: _choices(Role.POINTS, points, evidence, exclude=email.column),
@@ -88,6 +80,18 @@ def decide(
 
 def _reason(code: ReviewCode, message: str) -> Reason:
     return Reason(code=code, message=message)
+
+
+def _activity_reasons(evidence: list[Evidence]) -> list[Reason]:
+    """A text column saying why points moved ('Reason', 'Action'): not 'Transaction count', not dates."""
+    activity = next((e for e in evidence if e.kind == 'text' and names_an_activity(e.name)), None)
+    if activity is None:
+        return []
+    message = (
+        f'The file has a {column_label(activity.name, activity.index)} column: its rows may be points '
+        'added or taken away, not current balances.'
+    )
+    return [_reason(ReviewCode.LOOKS_LIKE_CHANGES, message)]
 
 
 def _role_reasons(role: Role, choice: RoleChoice, e: Evidence, *, has_header: bool) -> list[Reason]:
