@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         default='set',
         help="'add': imports add points (not Wix's way)",
     )
+    parser.add_argument(
+        '--file-name-mode',
+        choices=('echo', 'guid'),
+        default='echo',
+        help="fileMetadata.name: 'echo' the fileName sent, or 'guid' (what the SDK's types say)",
+    )
     return parser
 
 
@@ -101,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         token_ttl_s=args.token_ttl,
         accounts_lag_s=args.accounts_lag,
         import_mode=args.import_mode,
+        file_name_mode=args.file_name_mode,
     )
     emulator = WixEmulator(settings, port=args.port, accounts=dict(args.account))
     for endpoint, fault, probability in args.fault:

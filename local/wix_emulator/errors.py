@@ -51,3 +51,28 @@ def error_body(code: ErrorCode, description: str) -> dict[str, Any]:
         'message': description,
         'details': {'applicationError': {'code': str(code), 'description': description}},
     }
+
+
+class WixValidationError(WixApiError):
+    """A 400 with Wix's request-validation body: `details.validationError.fieldViolations`."""
+
+    def __init__(
+        self, field: str, description: str, *, rule: str, data: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(400, ErrorCode.INVALID_ARGUMENT, f'{field} {description}')
+        self.field = field
+        self.violation_description = description
+        self.rule = rule
+        self.data = data or {}
+
+    def body(self) -> dict[str, Any]:
+        violation = {
+            'field': self.field,
+            'description': self.violation_description,
+            'violatedRule': self.rule,
+            'data': self.data,
+        }
+        return {
+            'message': f'INVALID_ARGUMENT: {self.description}',
+            'details': {'validationError': {'fieldViolations': [violation]}},
+        }

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wix_emulator.errors import ErrorCode, WixApiError
+from wix_emulator.errors import ErrorCode, WixApiError, WixValidationError
 
 FILTERABLE_FIELDS = frozenset(
     {'id', 'status', 'createdDate', 'updatedDate', 'fileMetadata.name', 'fileMetadata.size'}
@@ -20,6 +20,10 @@ SORTABLE_FIELDS = frozenset({'createdDate', 'updatedDate', 'status'})
 DATE_FIELDS = frozenset({'createdDate', 'updatedDate', 'lastActivityDate'})
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
+# Wix's Query Loyalty Imports takes at most 5 sort entries (the SDK's typings: `sort` @maxSize 5);
+# with none, the documented order is createdDate descending (newest first).
+MAX_SORT_ENTRIES = 5
+DEFAULT_SORT: tuple[dict[str, str], ...] = ({'fieldName': 'createdDate', 'order': 'DESC'},)
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     '$eq': lambda a, b: a == b,
@@ -63,7 +67,15 @@ def parse_query_request(body: object) -> QueryRequest:
     except ValidationError as exc:
         code = ErrorCode.INVALID_PAGING if 'cursorPaging' in str(exc) else ErrorCode.INVALID_ARGUMENT
         raise WixApiError(400, code, f'Invalid query: {exc.errors()[0]["msg"]}') from exc
-    for spec in request.query.sort or []:
+    sort = request.query.sort or []
+    if len(sort) > MAX_SORT_ENTRIES:
+        raise WixValidationError(
+            'query.sort',
+            f'size must be between 0 and {MAX_SORT_ENTRIES}',
+            rule='MAX_SIZE',
+            data={'threshold': MAX_SORT_ENTRIES},
+        )
+    for spec in sort:
         if spec.field_name not in SORTABLE_FIELDS:
             raise WixApiError(400, ErrorCode.INVALID_SORT, f'Cannot sort by {spec.field_name!r}')
         if spec.order not in ('ASC', 'DESC'):
@@ -152,6 +164,13 @@ def _condition_holds(key: str, op: str, operand: Any, actual: Any) -> bool:
             raise WixApiError(400, ErrorCode.INVALID_FILTER, f'{op} needs a list')
         found = actual in [_operand(key, v) for v in operand]
         return found if op == '$in' else not found
+    if op == '$hasSome':
+        # An array field holds one of the values; a scalar field (status, the dates) equals one of them.
+        if not isinstance(operand, list) or not operand:
+            raise WixApiError(400, ErrorCode.INVALID_FILTER, '$hasSome needs a non-empty list')
+        wanted = [_operand(key, v) for v in operand]
+        held = actual if isinstance(actual, list) else [actual]
+        return any(value in wanted for value in held)
     if op == '$exists':
         return (actual is not None) == bool(operand)
     raise WixApiError(400, ErrorCode.INVALID_FILTER, f'Unsupported operator {op!r}')

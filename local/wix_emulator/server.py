@@ -8,6 +8,7 @@ import select
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +65,7 @@ class LoggedRequest:
     fault: Fault | None
     acted: bool  # the action took effect (state changed or data served), answered or not
     at: float
+    request_id: str = ''  # the X-Wix-Request-Id the answer carried (or would have)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         emulator = self.server.emulator
         at = emulator.clock()
+        request_id = str(uuid.uuid4())
         url = urlsplit(self.path)
         endpoint = route(self.command, url.path)
         fault = emulator.faults.next_fault(endpoint) if endpoint else None
@@ -152,6 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fault=fault,
                 acted=acted,
                 at=at,
+                request_id=request_id,
             )
         )
         if response is None:
@@ -160,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == Fault.SLOW and self._client_gave_up(emulator.settings.slow_s):
             self.close_connection = True
             return
-        self._send(response)
+        self._send(response, request_id)
 
     def _client_gave_up(self, at_most_s: float) -> bool:
         """Hold a SLOW answer until the client closes the connection (it timed out): True then.
@@ -289,11 +293,13 @@ class _Handler(BaseHTTPRequestHandler):
         store.store_upload(upload_id, param('token'), file_name, body)
         return _json(200, {})
 
-    def _send(self, response: _Response) -> None:
+    def _send(self, response: _Response, request_id: str) -> None:
         try:
             self.send_response(response.status)
             self.send_header('Content-Type', response.content_type)
             self.send_header('Content-Length', str(len(response.body)))
+            # Every Wix answer names its request (the SDK quotes it in its errors).
+            self.send_header('X-Wix-Request-Id', request_id)
             for name, value in response.headers:
                 self.send_header(name, value)
             if self.close_connection:

@@ -42,6 +42,9 @@ class EmulatorSettings:
     # The most accounts one Search/Query page holds, whatever limit (<= 100) was asked: a test
     # lowers it to make a client follow cursors with a handful of accounts.
     accounts_page_max: int = 100
+    # What an import's fileMetadata.name holds: 'echo' the fileName sent (what Wix's pages suggest),
+    # or 'guid', a fresh GUID per import (what the SDK's typings say: `@format GUID`, `@readonly`).
+    file_name_mode: Literal['echo', 'guid'] = 'echo'
 
     def __post_init__(self) -> None:
         # Frozen, so normalise through object.__setattr__: contacts match case-insensitively.
@@ -54,6 +57,8 @@ class EmulatorSettings:
             )
         if not 1 <= self.accounts_page_max <= 100:
             raise ValueError('accounts_page_max must be within [1, 100]')
+        if self.file_name_mode not in ('echo', 'guid'):
+            raise ValueError(f"file_name_mode must be 'echo' or 'guid', not {self.file_name_mode!r}")
         if self.import_mode not in ('set', 'add'):
             raise ValueError(f"import_mode must be 'set' or 'add', not {self.import_mode!r}")
         for name in ('parse_delay_s', 'import_delay_s', 'token_ttl_s', 'slow_s', 'accounts_lag_s'):

@@ -203,7 +203,7 @@ class Store:
                 created_at=now,
                 updated_at=now,
                 file_url=request.file_url,
-                file_name=request.file_name or uploaded_name or 'file.csv',
+                file_name=self._stored_name(request.file_name or uploaded_name or 'file.csv'),
                 file_size=request.file_size if request.file_size is not None else len(content),
                 parsed=parsed,
             )
@@ -213,6 +213,10 @@ class Store:
                 self._schedule_parse(record, now)
             self._imports[record.id] = record
             return {'loyaltyImport': record.to_rest()}
+
+    def _stored_name(self, sent: str) -> str:
+        # Wix's SDK types fileMetadata.name as a read-only GUID: 'guid' mode never echoes the name sent.
+        return str(uuid.uuid4()) if self._settings.file_name_mode == 'guid' else sent
 
     def _schedule_parse(self, record: _Import, start: float) -> None:
         delay = self._settings.parse_delay_s
@@ -289,8 +293,15 @@ class Store:
             rest = [r.to_rest() for r in items]
         if query_filter:
             rest = [item for item in rest if q.matches(query_filter, item)]
-        for spec in reversed(sort or []):
-            rest.sort(key=partial(q.sort_key, field_name=spec.field_name), reverse=spec.order == 'DESC')
+        if not sort:
+            rest.reverse()  # the default, createdDate DESC: newest first, ties too
+        specs = (
+            [(s.field_name, s.order) for s in sort]
+            if sort
+            else [(d['fieldName'], d['order']) for d in q.DEFAULT_SORT]
+        )
+        for field_name, order in reversed(specs):
+            rest.sort(key=partial(q.sort_key, field_name=field_name), reverse=order == 'DESC')
         page = rest[offset : offset + limit]
         has_next = offset + limit < len(rest)
         state_base = {

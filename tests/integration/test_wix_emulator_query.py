@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,9 +50,10 @@ def test_fixture_statuses(five: list[dict[str, Any]]) -> None:
     assert [i['status'] for i in five] == ['PARSED', 'PARSED', 'PARSING', 'PARSING', 'PARSING']
 
 
-def test_empty_query_returns_all_in_creation_order(api: RawWixApi, five: list[dict[str, Any]]) -> None:
+def test_empty_query_returns_all_newest_first(api: RawWixApi, five: list[dict[str, Any]]) -> None:
+    # The documented default order when no sort is given: createdDate descending.
     response = api.query({})
-    assert ids(response) == [i['id'] for i in five]
+    assert ids(response) == [i['id'] for i in reversed(five)]
     assert response.json()['pagingMetadata'] == {
         'count': 5,
         'cursors': {'next': None, 'prev': None},
@@ -66,6 +68,8 @@ def test_empty_query_returns_all_in_creation_order(api: RawWixApi, five: list[di
         pytest.param({'status': {'$eq': 'PARSING'}}, [2, 3, 4], id='status-eq'),
         pytest.param({'status': {'$in': ['PARSED', 'FAILED']}}, [0, 1], id='status-in'),
         pytest.param({'status': {'$ne': 'PARSED'}}, [2, 3, 4], id='status-ne'),
+        pytest.param({'status': {'$hasSome': ['PARSED', 'FAILED']}}, [0, 1], id='status-has-some'),
+        pytest.param({'status': {'$exists': True}}, [0, 1, 2, 3, 4], id='status-exists'),
         pytest.param({'fileMetadata.name': 'f3.csv'}, [3], id='name'),
         pytest.param({'fileMetadata.size': 102}, [2], id='size'),
         pytest.param({'fileMetadata.name': 'f3.csv', 'fileMetadata.size': 102}, [], id='name-and-size'),
@@ -78,8 +82,8 @@ def test_empty_query_returns_all_in_creation_order(api: RawWixApi, five: list[di
 def test_filter_by_status_name_and_size(
     api: RawWixApi, five: list[dict[str, Any]], query_filter: dict[str, Any], expected: list[int]
 ) -> None:
-    # GIVEN five imports / WHEN filtered / THEN exactly the expected ones
-    assert ids(api.query({'filter': query_filter})) == [five[i]['id'] for i in expected]
+    # GIVEN five imports / WHEN filtered / THEN exactly the expected ones, newest first (the default)
+    assert ids(api.query({'filter': query_filter})) == [five[i]['id'] for i in reversed(expected)]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +103,7 @@ def test_filter_by_created_date(
     # WHEN filtered with each comparison / THEN the imports on the right side of it
     for value in (pivot_date, {'$date': pivot_date}):
         assert ids(api.query({'filter': {'createdDate': {operator: value}}})) == [
-            five[i]['id'] for i in expected
+            five[i]['id'] for i in reversed(expected)
         ]
 
 
@@ -211,6 +215,7 @@ def test_cursors_are_opaque(api: RawWixApi, five: list[dict[str, Any]]) -> None:
             {'sort': [{'fieldName': 'status', 'order': 'UP'}]}, ErrorCode.INVALID_SORT, id='bad-order'
         ),
         pytest.param({'paging': {'limit': 1}}, ErrorCode.INVALID_ARGUMENT, id='unknown-field'),
+        pytest.param({'filter': {'status': {'$hasSome': []}}}, ErrorCode.INVALID_FILTER, id='has-some-empty'),
     ],
 )
 def test_bad_queries_are_refused(api: RawWixApi, query: dict[str, Any], code: ErrorCode) -> None:
@@ -218,3 +223,52 @@ def test_bad_queries_are_refused(api: RawWixApi, query: dict[str, Any], code: Er
     response = api.query(query)
     assert response.status_code == 400, response.text
     assert response.json()['details']['applicationError']['code'] == code
+
+
+def test_more_than_five_sort_entries_are_refused_like_wix(api: RawWixApi, five: list[dict[str, Any]]) -> None:
+    # GIVEN five sort entries (the most Wix takes) and six
+    entry = {'fieldName': 'createdDate', 'order': 'DESC'}
+    # WHEN each is queried
+    allowed = api.query({'sort': [entry] * 5})
+    refused = api.query({'sort': [entry] * 6})
+    # THEN five sort as asked; six is Wix's validation error, naming the field and the limit
+    assert ids(allowed) == [i['id'] for i in reversed(five)]
+    assert refused.status_code == 400
+    violation = refused.json()['details']['validationError']['fieldViolations'][0]
+    assert violation == {
+        'field': 'query.sort',
+        'description': 'size must be between 0 and 5',
+        'violatedRule': 'MAX_SIZE',
+        'data': {'threshold': 5},
+    }
+
+
+def test_every_answer_names_its_request(api: RawWixApi, five: list[dict[str, Any]]) -> None:
+    # WHEN two queries are made, one refused
+    answers = [api.query({}), api.query({'cursorPaging': {'limit': 0}})]
+    # THEN each answer carries its own X-Wix-Request-Id, the one the request log keeps
+    request_ids = [answer.headers['X-Wix-Request-Id'] for answer in answers]
+    assert len(set(request_ids)) == 2
+    logged = [entry.request_id for entry in api.emulator.requests[-2:]]
+    assert logged == request_ids
+
+
+def test_file_name_mode_guid_never_echoes_the_name(clock: FakeClock, wix_contract: dict[str, Any]) -> None:
+    # GIVEN an emulator whose fileMetadata.name is a GUID, as the SDK's typings declare it
+    settings = EmulatorSettings(parse_delay_s=1, import_delay_s=1, file_name_mode='guid')
+    with WixEmulator(settings, clock=clock) as emu, RawWixApi(emu, wix_contract) as raw:
+        # WHEN two imports are created with the same name
+        path = raw.upload_file('same.csv', CONTENT)
+        first = raw.create_import(path, 'same.csv', len(CONTENT))
+        second = raw.create_import(raw.upload_file('same.csv', CONTENT), 'same.csv', len(CONTENT))
+    # THEN each has its own GUID for a name, while url and size are what was sent
+    names = [first['fileMetadata']['name'], second['fileMetadata']['name']]
+    assert all(str(uuid.UUID(name)) == name for name in names)
+    assert names[0] != names[1]
+    assert first['fileMetadata']['url'] == path
+    assert first['fileMetadata']['size'] == len(CONTENT)
+
+
+def test_file_name_mode_is_checked() -> None:
+    with pytest.raises(ValueError, match='file_name_mode'):
+        EmulatorSettings(file_name_mode='upper')  # type: ignore[arg-type]
