@@ -1,10 +1,12 @@
 """`make demo`: rehearse the whole pipeline on one machine and follow one file to the end.
 
-    python -m rehearsal [--file PATH] [--email-column COL] [--points-column COL] [--dry-run]
+    python -m rehearsal [--file PATH] [--email-column COL] [--points-column COL] [--dry-run] [--undo]
 
 No AWS account, no Docker, no network: template.yaml is deployed into moto in this process, the
 real handlers run on its events and a Wix emulator answers on 127.0.0.1. The last line printed is
 the file's final DynamoDB record as one JSON object; the exit code is 0 only when it is IMPORTED.
+With --undo, the import's undo file is then dropped (as `loyalty-import undo` drops it) and
+followed, and the last line is the undo's record.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from loyalty_import.pipeline.balances import read_csv
+from loyalty_import.pipeline.models import ImportRecord
 from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
-from rehearsal.progress import ProgressReporter, final_line, print_summary
+from rehearsal.progress import ProgressReporter, balance_table, final_line, print_summary
 from rehearsal.runtime_env import ensure_runtime_env
 from rehearsal.template import TemplateError
 
@@ -36,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument('--points-column', help='override: header name or 0-based index of the POINTS column')
     parser.add_argument('--dry-run', action='store_true', help='inspect, record and notify; no Wix call')
     parser.add_argument(
+        '--undo',
+        action='store_true',
+        help="then drop the import's undo file (as loyalty-import undo does) and follow it",
+    )
+    parser.add_argument(
         '--timeout', type=float, default=120.0, help='seconds to follow the file (default 120)'
     )
     parser.add_argument('--template', type=Path, default=RehearsalConfig().template, help=argparse.SUPPRESS)
@@ -51,12 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _unknown_contacts(sample: Path) -> frozenset[str]:
-    """The bundled sample's customers that are not Wix contacts (so row failures show)."""
+def _sidecar(sample: Path) -> dict[str, Any]:
+    """The bundled sample's emulator settings: its customers that are not Wix contacts (so row
+    failures show) and the balances the site holds before the import (so the snapshot has some)."""
     sidecar = sample.with_suffix('.emulator.json')
     if not sidecar.is_file():
-        return frozenset()
-    return frozenset(json.loads(sidecar.read_text(encoding='utf-8')).get('unknown_contacts', []))
+        return {}
+    loaded: dict[str, Any] = json.loads(sidecar.read_text(encoding='utf-8'))
+    return loaded
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         with Rehearsal(config) as rehearsal:
             _print_stack(rehearsal, time.monotonic() - started, write)
             outcome = _drop_and_follow(rehearsal, args, path, write)
+            balances = Balances(rehearsal, outcome.record)
+            balances.show(write)
             print_summary(rehearsal, outcome, write, show_logs=args.logs)
+            if args.undo:
+                outcome = _undo_and_follow(rehearsal, outcome, args, write, balances)
     except (RehearsalError, TemplateError) as exc:
         print(f'the rehearsal could not run: {exc}', file=sys.stderr)
         return EXIT_NOT_FINISHED
@@ -86,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
-    emulator_settings = demo_emulator_settings(_unknown_contacts(path))
+    sidecar = _sidecar(path)
+    emulator_settings = demo_emulator_settings(frozenset(sidecar.get('unknown_contacts', [])))
     if args.wix_delay_s is not None:
         emulator_settings = replace(
             emulator_settings, parse_delay_s=args.wix_delay_s, import_delay_s=args.wix_delay_s
@@ -97,6 +114,7 @@ def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
         clock_scale=args.clock_scale,
         async_retry_delay_s=min(1.0, args.clock_scale),
         lambda_python=ensure_runtime_env() if args.isolated else None,
+        wix_accounts=dict(sidecar.get('balances_before', {})),
     )
 
 
@@ -137,6 +155,70 @@ def _drop_and_follow(
         0.0, 'dropped', f'{drop.uri} ({drop.size} bytes){f"; metadata {metadata}" if metadata else ""}'
     )
     return rehearsal.follow(drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
+
+
+def _undo_and_follow(
+    rehearsal: Rehearsal,
+    outcome: Outcome,
+    args: argparse.Namespace,
+    write: Callable[[str], None],
+    balances: Balances,
+) -> Outcome:
+    """Drop the import's undo file as `loyalty-import undo` does, follow it, show the balances again."""
+    original = outcome.record
+    write('')
+    if original is None:
+        write('Nothing to undo: the file has no import record.')
+        return outcome
+    write(f'Undoing it: loyalty-import undo {original.wix_import_id or original.pk}')
+    from loyalty_import.pipeline.adapters.undo_drop import UndoUnavailableError  # noqa: PLC0415 - see drop_undo
+
+    try:
+        drop = rehearsal.drop_undo(original)
+    except UndoUnavailableError as exc:
+        write(f'Not undone: {exc}.')
+        return outcome
+    wix_from = len(rehearsal.emulator.requests)
+    reporter = ProgressReporter(rehearsal, drop, write)
+    reporter.line(0.0, 'dropped', f'{drop.uri} ({drop.size} bytes); metadata undo-of={original.pk}')
+    undone = rehearsal.follow(drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
+    balances.show(write, after_undo=True)
+    print_summary(rehearsal, undone, write, show_logs=args.logs, wix_from=wix_from)
+    return undone
+
+
+class Balances:
+    """A few customers' balances as Wix holds them: before the import (its undo file), after it,
+    and after its undo (the emulator's accounts). Emails partly masked."""
+
+    SHOWN = 4
+
+    def __init__(self, rehearsal: Rehearsal, record: ImportRecord | None) -> None:
+        self.rehearsal = rehearsal
+        self.before: dict[str, int] = {}
+        self.after: dict[str, int] = {}
+        self.customers: list[str] = []
+        self.created: set[str] = set()
+        if record is None or record.undo_file is None or record.upload_file is None:
+            return
+        self.before = dict(read_csv(rehearsal.read_result(record.undo_file)))
+        self.after = rehearsal.emulator.balances
+        moved = [email for email, points in self.before.items() if self.after.get(email) != points]
+        uploaded = [email for email, _ in read_csv(rehearsal.read_result(record.upload_file))]
+        self.created = {email for email in uploaded if email not in self.before and email in self.after}
+        self.customers = moved[: self.SHOWN - 1] + sorted(self.created)[:1]
+
+    def show(self, write: Callable[[str], None], *, after_undo: bool = False) -> None:
+        if not self.customers:
+            return
+        columns = [('before', self.before), ('after the import', self.after)]
+        if after_undo:
+            columns.append(('after the undo', self.rehearsal.emulator.balances))
+        elapsed = ' ' * 8
+        table = balance_table(self.customers, columns, created=self.created).splitlines()
+        write(f'{elapsed} {"balances":<10} {table[0]}')
+        for row in table[1:]:
+            write(f'{"":19}{row}')
 
 
 def _writer() -> Callable[[str], None]:

@@ -90,6 +90,8 @@ class RehearsalConfig:
     # None: handlers run in this process. Else the interpreter of an environment holding only the
     # Lambda's packages (rehearsal.runtime_env): each function runs in its own worker process.
     lambda_python: Path | None = None
+    # Loyalty accounts the emulated site already has (email -> points): the balances before.
+    wix_accounts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,9 @@ class Rehearsal:
     def __init__(self, config: RehearsalConfig | None = None, *, emulator: WixEmulator | None = None) -> None:
         self.config = config or RehearsalConfig()
         self._own_emulator = emulator is None
-        self.emulator = emulator or WixEmulator(self.config.emulator_settings)
+        self.emulator = emulator or WixEmulator(
+            self.config.emulator_settings, accounts=self.config.wix_accounts
+        )
         self.runtime: LambdaRuntime | None = None
         self.stack: StackInfo | None = None
         self._mock: Any = None
@@ -403,10 +407,12 @@ class Rehearsal:
         points_column: str | None = None,
         dry_run: bool = False,
         reimport: bool = False,
+        metadata: Mapping[str, str] | None = None,
     ) -> Drop:
         """Put a file under the incoming prefix, with the per-object overrides as S3 metadata
-        (`reimport`: x-amz-meta-reimport, import balances already imported within the window)."""
-        metadata = {}
+        (`reimport`: x-amz-meta-reimport, import balances already imported within the window;
+        `metadata`: any other user metadata, e.g. a forged undo-of)."""
+        metadata = dict(metadata or {})
         if email_column is not None:
             metadata['email-column'] = email_column
         if points_column is not None:
@@ -427,6 +433,33 @@ class Rehearsal:
             at=time.monotonic(),
             at_wall=time.time(),
         )
+
+    def drop_undo(self, original: ImportRecord) -> Drop:
+        """Drop an import's undo file as `loyalty-import undo` does (the same code: a copy beside the
+        original drop, with the undo-of metadata); raises UndoUnavailableError as the command does."""
+        # Imported here, not at the top: it loads the pipeline's logger, which must first be created
+        # by a handler (while this process's stdout goes to the function's log group).
+        from loyalty_import.pipeline.adapters.undo_drop import drop_undo  # noqa: PLC0415
+
+        s3: S3Client = self._client('s3')
+        at, at_wall = time.monotonic(), time.time()  # the importer may start before the copy returns
+        dropped = drop_undo(original, s3=s3)
+        return Drop(
+            bucket=dropped.bucket,
+            key=dropped.key,
+            version_id=dropped.version_id,
+            etag=dropped.etag,
+            size=dropped.size,
+            at=at,
+            at_wall=at_wall,
+        )
+
+    def read_result(self, uri: str) -> bytes:
+        """An object the pipeline wrote (an undo file, an upload file, a report), by its s3:// URI."""
+        bucket, _, key = uri.removeprefix('s3://').partition('/')
+        s3: S3Client = self._client('s3')
+        content: bytes = s3.get_object(Bucket=bucket, Key=key)['Body'].read()
+        return content
 
     def redeliver(self, drop: Drop) -> None:
         """S3 delivering the same event again (it delivers at least once)."""

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from loyalty_import.pipeline.balances import mask_email
 from loyalty_import.pipeline.models import ColumnChoice, ImportRecord, RecordStatus
 from rehearsal.harness import s3_keys
 
@@ -46,6 +47,8 @@ class ProgressReporter:
         self._lock = threading.Lock()
         self._statuses_seen = 0
         self._mapping_seen = False
+        self._snapshot_seen = False
+        self._verification_seen = False
         self._notifications_seen = 0
         if rehearsal.runtime is not None:
             rehearsal.runtime.listeners.append(self._on_invocation)
@@ -121,6 +124,7 @@ class ProgressReporter:
             # Inferred after the importer claimed the file: shown right after "received".
             at = record.status_history[0].at.timestamp() + 1e-6 if record.status_history else time.time()
             self._add(at, 'mapping', text)
+        self._balance_changes(record)
         for change in record.status_history[self._statuses_seen :]:
             text = self._describe(record, change.status)
             if change.note and change.note not in text:
@@ -128,6 +132,18 @@ class ProgressReporter:
             stage = STAGE_OF_STATUS.get(change.status, 'recorded')
             self._add(change.at.timestamp(), stage, text)
         self._statuses_seen = len(record.status_history)
+
+    def _balance_changes(self, record: ImportRecord) -> None:
+        """The snapshot (shown right after 'parsed') and the verification (right after 'recorded')."""
+        if record.snapshot is not None and not self._snapshot_seen:
+            self._snapshot_seen = True
+            parsed = [c.at for c in record.status_history if c.status is RecordStatus.PARSED]
+            at = (parsed[0] if parsed else record.updated_at).timestamp() + 1e-6
+            self._add(at, 'snapshot', snapshot_text(record))
+        if record.verification is not None and record.is_final and not self._verification_seen:
+            self._verification_seen = True
+            at = (record.finished_at or record.updated_at).timestamp() + 1e-6
+            self._add(at, 'verified', verification_text(record))
 
     @staticmethod
     def _describe(record: ImportRecord, status: RecordStatus) -> str:
@@ -143,6 +159,60 @@ class ProgressReporter:
         return f'{status.value}: {outcome_text(record)}'
 
 
+def snapshot_text(record: ImportRecord) -> str:
+    snapshot, shift = record.snapshot, record.balance_shift
+    assert snapshot is not None  # noqa: S101 - called once it is there
+    lines = [
+        (
+            f'{snapshot.accounts_found} of the {snapshot.emails_looked_up} customers have a Wix balance, '
+            f'read before execute ({_calls(snapshot.wix_calls)}); undo file {record.undo_file}'
+        )
+    ]
+    if shift is not None:
+        verdict = f'refused: {shift.suspicious}' if shift.suspicious else 'routine, executed'
+        if record.undo_of is not None:
+            verdict = 'an undo: not checked, executed'
+        lines.append(
+            f'the file moves them: {shift.up} up, {shift.down} down, {shift.unchanged} unchanged '
+            f'(median {shift.median_change:+g} points): {verdict}'
+        )
+    return '\n'.join(lines)
+
+
+def verification_text(record: ImportRecord) -> str:
+    check = record.verification
+    assert check is not None  # noqa: S101 - called once it is there
+    equal = f'are back to {check.restores}' if check.restores else 'equal the file'
+    text = (
+        f'{check.matched} of {check.checked} balances read back from Wix {equal} '
+        f'({check.mismatched} mismatched, {_calls(check.wix_calls)})'
+    )
+    return text + (f'; {check.diagnosis}' if check.diagnosis else '')
+
+
+def _file_name(pk: str) -> str:
+    # As pipeline.undo.file_name_of (not imported: it loads the pipeline's logger before a handler).
+    return (pk.rpartition('#')[0] or pk).rsplit('/', 1)[-1]
+
+
+def _calls(count: int) -> str:
+    return f'{count} Search Accounts call{"" if count == 1 else "s"}'
+
+
+def balance_table(
+    customers: list[str], columns: list[tuple[str, dict[str, int]]], *, created: set[str] | None = None
+) -> str:
+    """A few customers' balances, one column per moment (emails partly masked; '-': no account)."""
+    width = max([len(mask_email(email)) for email in customers] + [8])
+    header = f'{"customer":<{width}}' + ''.join(f'  {title:>16}' for title, _ in columns)
+    lines = [header]
+    for email in customers:
+        cells = ''.join(f'  {values.get(email, "-")!s:>16}' for _, values in columns)
+        note = '  (account created by the import: kept)' if created and email in created else ''
+        lines.append(f'{mask_email(email):<{width}}{cells}{note}')
+    return '\n'.join(lines)
+
+
 def short(text: str | None, limit: int = 160) -> str:
     """The first line of an error message, cut to fit a line."""
     first = (text or '').strip().splitlines()[0] if (text or '').strip() else ''
@@ -153,7 +223,13 @@ def outcome_text(record: ImportRecord) -> str:
     result = record.import_result
     if record.status is RecordStatus.IMPORTED and result is not None:
         text = f'{result.success_count or 0} imported, {result.failure_count or 0} failed'
-        return text + (f"; Wix's error file kept at {record.error_file}" if record.error_file else '')
+        text += f"; Wix's error file kept at {record.error_file}" if record.error_file else ''
+        if record.undo_of is not None:
+            text += (
+                f'; the undo of {_file_name(record.undo_of)}: {record.accounts_kept or 0} accounts it '
+                f'created are kept (listed in {record.undo_report})'
+            )
+        return text
     if record.error is not None:
         return f'{record.error.code}: {record.error.message}'
     if record.status is RecordStatus.DRY_RUN:
@@ -161,10 +237,13 @@ def outcome_text(record: ImportRecord) -> str:
     return record.status.value
 
 
-def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_logs: bool = False) -> None:
+def print_summary(
+    rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_logs: bool = False, wix_from: int = 0
+) -> None:
+    """The drop's summary (`wix_from`: count the Wix requests from this index of the emulator's log)."""
     write('')
     write('Summary')
-    for label, value in _summary_rows(rehearsal, outcome):
+    for label, value in _summary_rows(rehearsal, outcome, wix_from):
         write(f'  {label:<14}{value}')
     if show_logs:
         write('')
@@ -176,10 +255,10 @@ def print_summary(rehearsal: Rehearsal, outcome: Outcome, write: Write, *, show_
         _print_notification(message, write)
 
 
-def _summary_rows(rehearsal: Rehearsal, outcome: Outcome) -> list[tuple[str, str]]:
+def _summary_rows(rehearsal: Rehearsal, outcome: Outcome, wix_from: int) -> list[tuple[str, str]]:
     drop = outcome.drop
     rows: list[tuple[str, str]] = [('file', f'{drop.uri} ({drop.size} bytes)'), *_record_rows(outcome)]
-    calls = Counter(request.endpoint for request in rehearsal.emulator.requests if request.acted)
+    calls = Counter(request.endpoint for request in rehearsal.emulator.requests[wix_from:] if request.acted)
     rows.append(('Wix calls', ', '.join(f'{name} {count}' for name, count in calls.items()) or 'none'))
     failures = [i for i in rehearsal.invocations if not i.ok]
     if failures:
@@ -219,6 +298,8 @@ def _print_notification(message: SnsMessage, write: Write) -> None:
         body = None
     if isinstance(body, dict):
         write(f'  {body.get("summary", "")}')
+        if body.get('balances'):
+            write(f'  {body["balances"]}')
         for step in body.get('nextSteps') or []:
             write(f'  - {step}')
     else:

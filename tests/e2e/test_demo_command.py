@@ -74,3 +74,55 @@ def test_a_dry_run_with_overrides_uses_them_and_calls_no_wix(capsys: pytest.Capt
     assert isinstance(mapping, dict)
     assert (mapping['email']['column'], mapping['points']['column']) == (3, 6)
     assert 'Wix calls     none' in output
+
+
+def test_the_demo_shows_the_snapshot_and_the_verification(capsys: pytest.CaptureFixture[str]) -> None:
+    # WHEN the demo runs on its sample, into a site where 34 of its customers already have a balance
+    assert main(FAST) == 0
+    output = capsys.readouterr().out
+    record = last_line(output)
+    # THEN the record has the undo file and the verification, every balance matched
+    assert str(record['undoFile']).endswith('.undo.csv')
+    snapshot = {'emailsLookedUp': 40, 'accountsFound': 34, 'withoutAccount': 6, 'wixCalls': 1}
+    assert record['snapshot'] == snapshot
+    verification = {'checked': 37, 'matched': 37, 'mismatched': 0, 'examples': [], 'wixCalls': 1}
+    assert record['verification'] == verification
+    # AND the shift was routine (most balances up or unchanged), shown with a few balances
+    shift = record['balanceShift']
+    assert isinstance(shift, dict)
+    assert (shift['up'], shift['down'], shift['unchanged']) == (25, 0, 9)
+    for stage in ('snapshot', 'verified', 'balances'):
+        assert f' {stage} ' in output, stage
+    assert 'after the undo' not in output
+
+
+def test_the_demo_with_undo_drops_the_undo_file_and_ends_with_its_record(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # WHEN the demo runs with --undo (make demo UNDO=1)
+    exit_code = main(['--undo', *FAST])
+    output = capsys.readouterr().out
+    # THEN its last line is the undo's record: IMPORTED, the undo of the sample's import
+    record = last_line(output)
+    assert exit_code == 0
+    assert record['status'] == 'IMPORTED'
+    assert str(record['undoOf']).startswith('s3://')
+    assert '/incoming/loyaltylion-export.csv#' in str(record['undoOf'])
+    assert str(record['sourceUri']).endswith('.undo.csv')
+    # AND its verification matched every balance it restored (the 34 customers that had one)
+    verification = record['verification']
+    assert isinstance(verification, dict)
+    assert (verification['checked'], verification['matched'], verification['mismatched']) == (34, 34, 0)
+    assert verification['restores'] == 'the balances before loyaltylion-export.csv (its snapshot)'
+    assert record['accountsKept'] == 3
+    # AND the balances shown after the undo are the ones before the import (the seeds) again,
+    # except the account the import created, which stays
+    table = output[output.index('after the undo') :].splitlines()[1:5]
+    for row in table:
+        cells = row.split()
+        if 'kept' in row:
+            assert cells[1] == '-'
+            assert cells[2] == cells[3]
+        else:
+            assert cells[1] == cells[3] != cells[2]
+    assert 'Loyalty undo finished: 34 balances restored, 0 failed - loyaltylion-export.csv' in output

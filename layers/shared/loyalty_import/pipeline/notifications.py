@@ -38,6 +38,13 @@ def _headline(record: ImportRecord) -> str:
         imported = result.success_count if result and result.success_count is not None else 0
         failed = result.failure_count if result and result.failure_count is not None else 0
         wrong = record.verification.mismatched if record.verification else 0
+        if record.undo_of is not None:  # named after the file it undoes (see subject_for)
+            done = f'{imported} balances restored, {failed} failed'
+            return (
+                f'Loyalty undo finished, {wrong} balances WRONG: {done}'
+                if wrong
+                else f'Loyalty undo finished: {done}'
+            )
         if wrong:  # said first: the balances Wix now holds are not the file's
             return f'Loyalty import finished, {wrong} balances WRONG: {imported} imported, {failed} failed'
         return f'Loyalty import finished: {imported} imported, {failed} failed'
@@ -59,7 +66,9 @@ def _headline(record: ImportRecord) -> str:
 def subject_for(record: ImportRecord) -> str:
     """E.g. 'Loyalty import finished: 498 imported, 2 failed - customers.csv' (at most 99 ASCII chars)."""
     headline = ascii_safe(_headline(record))
-    name = ascii_safe(record.file_name) or 'file'
+    undone = record.status is RecordStatus.IMPORTED and record.undo_of is not None
+    name = ascii_safe(undo.file_name_of(record.undo_of) if undone and record.undo_of else record.file_name)
+    name = name or 'file'
     room = MAX_SUBJECT - len(headline) - len(' - ')
     if room < 8:  # a headline so long there is no room for a useful name
         return headline[:MAX_SUBJECT]
