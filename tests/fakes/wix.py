@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -109,6 +110,10 @@ class FakeWix:
         b'Row,Status,Error reason,email,points\r\n1,FAILED,CONTACT_NOT_FOUND,ghost@example.com,5\r\n'
     )
     uploads: list[bytes] = field(default_factory=list)
+    # fileMetadata.name of a created import: 'echo' the fileName sent, or 'guid' (the SDK's typing);
+    # kept_url: what Wix keeps as fileMetadata.url instead of the fileUrl sent (None: that fileUrl).
+    file_name_mode: str = 'echo'
+    kept_url: str | None = None
     executed_with: list[tuple[str, int, int]] = field(default_factory=list)  # (id, email, points)
     # Reads of each created import so far (the imports that move on their own).
     reads: dict[str, int] = field(default_factory=dict)
@@ -154,9 +159,9 @@ class FakeWix:
     # -- what both doors do ---------------------------------------------------------------------
 
     def _create(self, file_url: str, file_name: str | None, file_size: int | None) -> dict[str, Any]:
-        record = self.add_import(
-            'INITIATED', fileMetadata={'name': file_name, 'size': file_size, 'url': file_url}
-        )
+        name = str(uuid.uuid4()) if self.file_name_mode == 'guid' else file_name
+        url = self.kept_url or file_url
+        record = self.add_import('INITIATED', fileMetadata={'name': name, 'size': file_size, 'url': url})
         self.reads[record['id']] = 0
         return self._view(record['id'])
 
@@ -247,11 +252,13 @@ class FakeWix:
         return LoyaltyImport.model_validate(self._create(file_url, file_name, file_size))
 
     def find_created_import(
-        self, file_name: str, file_size: int, created_since: datetime, file_url: str | None = None
+        self, file_urls: str | Sequence[str], file_size: int, created_since: datetime
     ) -> LoyaltyImport | None:
         self._call('find_created_import')
+        urls = {file_urls} if isinstance(file_urls, str) else set(file_urls)
         for import_id, record in self.imports.items():
-            if record['fileMetadata'].get('name') == file_name:
+            meta = record['fileMetadata']
+            if meta.get('url') in urls and meta.get('size') == file_size:
                 return LoyaltyImport.model_validate(self._view(import_id))
         return None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Literal
 
 import httpx
 import pytest
@@ -20,8 +22,8 @@ from loyalty_import.wix import (
     WixNotFound,
     WixValidationError,
 )
-from loyalty_import.wix.flow import upload_and_create
-from wix_emulator import Fault, WixEmulator
+from loyalty_import.wix.flow import upload, upload_and_create
+from wix_emulator import EmulatorSettings, Fault, WixEmulator
 
 UNKNOWN_CONTACT = 'ghost@example.com'
 CSV = (
@@ -314,3 +316,60 @@ def test_no_secret_reaches_the_logs_end_to_end(
     assert imported.status is ImportStatus.IMPORTED
     assert len(transport.secrets) >= 4  # access tokens, upload tokens, the error file's token
     assert [secret for secret in secrets if secret in logged] == []
+
+
+NAME_MODES = pytest.mark.parametrize('file_name_mode', ['echo', 'guid'])
+
+
+@NAME_MODES
+def test_a_lost_create_is_adopted_whatever_name_wix_gives_the_file(
+    file_name_mode: Literal['echo', 'guid'],
+) -> None:
+    # GIVEN an emulator that echoes the file name, or names each import with a GUID (the SDK's typing),
+    # and loses the response of the first create (which takes effect)
+    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=0.02, file_name_mode=file_name_mode)
+    with WixEmulator(settings) as emu:
+        emu.faults.script('create_import', [Fault.RESPONSE_LOST])
+        with WixClient(
+            emu.base_url,
+            api_key_auth(emu),
+            oauth_token_url=emu.oauth_token_url,
+            retry=FAST_RETRY,
+            timeout=TIMEOUT,
+        ) as client:
+            # WHEN the file is uploaded and its import created
+            file_path = upload(client, 'balances.csv', CSV)
+            created = client.create_import(file_path, 'balances.csv', len(CSV))
+        # THEN the import the lost create made is adopted: one create took effect, one import exists
+        assert emu.count('create_import') == 1
+        assert list(emu.imports) == [created.id]
+        assert created.file_metadata is not None
+        assert created.file_metadata.url == file_path
+        assert (created.file_metadata.name == 'balances.csv') is (file_name_mode == 'echo')
+
+
+@NAME_MODES
+def test_the_lookup_tells_two_uploads_of_the_same_name_and_size_apart(
+    file_name_mode: Literal['echo', 'guid'],
+) -> None:
+    # GIVEN two imports of the same file, same name and size, from two uploads
+    settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=0.02, file_name_mode=file_name_mode)
+    with WixEmulator(settings) as emu:
+        with WixClient(
+            emu.base_url,
+            api_key_auth(emu),
+            oauth_token_url=emu.oauth_token_url,
+            retry=FAST_RETRY,
+            timeout=TIMEOUT,
+        ) as client:
+            since = datetime.now(UTC)
+            paths = [upload(client, 'balances.csv', CSV) for _ in range(2)]
+            made = [client.create_import(path, 'balances.csv', len(CSV)) for path in paths]
+            # WHEN a later run looks for the import of each upload, and of one never created from
+            found = [client.find_created_import([path], len(CSV), since) for path in paths]
+            other_size = client.find_created_import(paths, len(CSV) + 1, since)
+            never = client.find_created_import([upload(client, 'balances.csv', CSV)], len(CSV), since)
+        # THEN each upload finds its own import, and nothing else is taken for one
+        assert [f.id if f else None for f in found] == [m.id for m in made]
+        assert other_size is None
+        assert never is None

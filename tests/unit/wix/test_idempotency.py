@@ -17,6 +17,7 @@ from tests.fakes.wix import (
     CONNECT,
     DROP,
     LOST,
+    UPLOAD_FILE_PATH,
     ClientFactory,
     FakeWix,
 )
@@ -83,11 +84,18 @@ def test_the_lookup_filters_on_created_date_since_the_first_attempt(
 
 
 def test_the_lookup_ignores_other_files_and_older_imports(client: WixClient, fake_wix: FakeWix) -> None:
-    # GIVEN an older import of the same file, and a recent import of another file
-    fake_wix.add_import('IMPORTED', fileMetadata={'name': 'balances.csv', 'size': 42})
+    # GIVEN an older import of the same upload, and recent look-alikes: another upload of the same
+    # name and size, and the same upload path with another size
+    fake_wix.add_import(
+        'IMPORTED', fileMetadata={'name': 'balances.csv', 'size': 42, 'url': UPLOAD_FILE_PATH}
+    )
     fake_wix.now += timedelta(hours=1)
-    other = fake_wix.add_import('PARSED', fileMetadata={'name': 'other.csv', 'size': 42})
-    same_name_other_size = fake_wix.add_import('PARSED', fileMetadata={'name': 'balances.csv', 'size': 41})
+    other = fake_wix.add_import(
+        'PARSED', fileMetadata={'name': 'balances.csv', 'size': 42, 'url': 'loyalty-imports/uploads/f2'}
+    )
+    same_name_other_size = fake_wix.add_import(
+        'PARSED', fileMetadata={'name': 'balances.csv', 'size': 41, 'url': UPLOAD_FILE_PATH}
+    )
     # AND the create's response is lost
     fake_wix.script['create_import'] = [LOST]
     # WHEN the client creates the import
@@ -97,8 +105,26 @@ def test_the_lookup_ignores_other_files_and_older_imports(client: WixClient, fak
     assert created.id not in (other['id'], same_name_other_size['id'])
     assert created.created_date is not None
     assert created.file_metadata is not None
-    assert (created.file_metadata.name, created.file_metadata.size) == ('balances.csv', 42)
+    assert (created.file_metadata.url, created.file_metadata.size) == (UPLOAD_FILE_PATH, 42)
     assert created.status is ImportStatus.INITIATED
+
+
+@pytest.mark.parametrize('kept_url', [UPLOAD_FILE_PATH, f'https://files.example.com/{UPLOAD_FILE_PATH}'])
+def test_a_lost_create_is_adopted_by_url_and_size_whatever_name_wix_gives(
+    kept_url: str, client: WixClient, fake_wix: FakeWix
+) -> None:
+    # GIVEN a Wix that names the file with a GUID (as its SDK types fileMetadata.name) and keeps the
+    # filePath as sent or expanded into a URL ending in it; the create's response is lost
+    fake_wix.file_name_mode = 'guid'
+    fake_wix.kept_url = kept_url
+    fake_wix.script['create_import'] = [LOST]
+    # WHEN the client creates the import
+    created = client.create_import(UPLOAD_FILE_PATH, 'balances.csv', 42)
+    # THEN the import its lost create made is adopted: one create, one import
+    assert fake_wix.count('create_import') == 1
+    assert list(fake_wix.imports) == [created.id]
+    assert created.file_metadata is not None
+    assert created.file_metadata.name != 'balances.csv'
 
 
 def test_a_failed_lookup_is_retried_before_any_second_create(client: WixClient, fake_wix: FakeWix) -> None:
@@ -223,12 +249,14 @@ def test_find_created_import_for_a_caller_that_lost_track(client: WixClient, fak
     since = fake_wix.now
     recent = fake_wix.add_import('PARSED')
     # WHEN a later run looks for it before creating again
-    found = client.find_created_import('balances.csv', 42, since)
-    missing = client.find_created_import('balances.csv', 43, since)
-    # THEN the recent import is found (not the older one), and a different size finds nothing
+    found = client.find_created_import([UPLOAD_FILE_PATH], 42, since)
+    missing = client.find_created_import([UPLOAD_FILE_PATH], 43, since)
+    elsewhere = client.find_created_import(['loyalty-imports/uploads/other'], 42, since)
+    # THEN the recent import is found (not the older one); another size or upload finds nothing
     assert found is not None
     assert found.id == recent['id'] != older['id']
     assert missing is None
+    assert elsewhere is None
     assert fake_wix.count('create_import') == 0
 
 
@@ -239,9 +267,9 @@ def test_a_later_run_allows_for_the_same_clock_skew_as_a_retry_within_the_call(
     made = fake_wix.add_import('PARSED')
     attempted_at = fake_wix.now + timedelta(minutes=1)
     # WHEN a later run looks for it from that attempt time, and from just past the skew
-    found = client.find_created_import('balances.csv', 42, attempted_at)
+    found = client.find_created_import(UPLOAD_FILE_PATH, 42, attempted_at)
     too_late = client.find_created_import(
-        'balances.csv', 42, fake_wix.now + ADOPTION_CLOCK_SKEW + timedelta(seconds=1)
+        UPLOAD_FILE_PATH, 42, fake_wix.now + ADOPTION_CLOCK_SKEW + timedelta(seconds=1)
     )
     # THEN the one adoption window (ADOPTION_CLOCK_SKEW before the attempt) finds it, and only it
     assert found is not None
@@ -253,12 +281,12 @@ def test_the_lookup_follows_the_cursor(make_client: ClientFactory) -> None:
     # GIVEN a query answer over two pages, the file's import on the second
     bodies: list[dict[str, object]] = []
 
-    def item(import_id: str, name: str) -> dict[str, object]:
+    def item(import_id: str, url: str) -> dict[str, object]:
         return {
             'id': import_id,
             'status': 'PARSED',
             'createdDate': '2026-11-26T10:00:00Z',
-            'fileMetadata': {'name': name, 'size': 42},
+            'fileMetadata': {'name': 'balances.csv', 'size': 42, 'url': url},
         }
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -268,17 +296,17 @@ def test_the_lookup_follows_the_cursor(make_client: ClientFactory) -> None:
             return httpx.Response(
                 200,
                 json={
-                    'loyaltyImports': [item('other', 'other.csv')],
+                    'loyaltyImports': [item('other', 'loyalty-imports/uploads/other')],
                     'pagingMetadata': {'count': 1, 'cursors': {'next': 'page-2'}, 'hasNext': True},
                 },
             )
         return httpx.Response(
-            200, json={'loyaltyImports': [item('mine', 'balances.csv')], 'pagingMetadata': {'count': 1}}
+            200, json={'loyaltyImports': [item('mine', UPLOAD_FILE_PATH)], 'pagingMetadata': {'count': 1}}
         )
 
     client = make_client(transport=httpx.MockTransport(handler))
     # WHEN the file's import is looked for
-    found = client.find_created_import('balances.csv', 42, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    found = client.find_created_import(UPLOAD_FILE_PATH, 42, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     # THEN the second page was read with the cursor alone, and the import found there
     assert found is not None
     assert found.id == 'mine'

@@ -287,6 +287,9 @@ class ImportRecord(CamelModel):
     # When this record last started creating a Wix import; a retry that finds it set (and no import
     # id) looks for the import that attempt may have created before creating another.
     create_attempted_at: dt.datetime | None = None
+    # The upload filePath each create attempt was sent from (Wix keeps it as fileMetadata.url): what a
+    # retry matches an import on, with the size, since Wix need not echo the file name.
+    create_file_paths: list[str] = Field(default_factory=list)
     wix_import_id: str | None = None
     wix_status: str | None = None
     execution_name: str | None = None

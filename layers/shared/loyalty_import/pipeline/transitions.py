@@ -216,11 +216,14 @@ def inspected(
     return change
 
 
-def create_attempted(at: dt.datetime) -> Change:
-    """A Wix create is about to be sent: a retry that finds this (and no import id) looks first."""
+def create_attempted(at: dt.datetime, file_path: str) -> Change:
+    """A Wix create from `file_path` is about to be sent: a retry that finds this (and no import id)
+    looks for an import of that upload (or an earlier attempt's) first."""
 
     def change(record: ImportRecord) -> None:
         record.create_attempted_at = at
+        if file_path not in record.create_file_paths:
+            record.create_file_paths = [*record.create_file_paths, file_path]
 
     return change
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -275,7 +276,7 @@ class WixClient:
         def attempt(number: int) -> LoyaltyImport:
             nonlocal first_sent_at, maybe_created
             if maybe_created and first_sent_at is not None:
-                adopted = self._find_created_import(file_url, file_name, file_size, first_sent_at, number)
+                adopted = self._find_created_import((file_url,), file_size, first_sent_at, number)
                 if adopted is not None:
                     logger.info(
                         'wix create adopted',
@@ -409,31 +410,39 @@ class WixClient:
         return self._retrying('query_imports', lambda number: self._query_once(body, number))
 
     def find_created_import(
-        self, file_name: str, file_size: int, created_since: datetime, file_url: str | None = None
+        self, file_urls: str | Sequence[str], file_size: int, created_since: datetime
     ) -> LoyaltyImport | None:
-        """The oldest import of this file (name and size) created since `created_since`, if any.
+        """The oldest import created from one of these files (URL and size) since `created_since`, if any.
 
+        `file_urls`: the `fileUrl`s (upload `filePath`s) the caller may have created from; the import
+        is matched on what Wix must keep, `fileMetadata.url` and `fileMetadata.size`, never on the
+        name (Wix's SDK types `fileMetadata.name` as a read-only GUID: it need not echo `fileName`).
         `created_since` is when the caller began creating, by its own clock (the lookup allows for
         Wix's clock: `ADOPTION_CLOCK_SKEW`). For a caller that may have created an import in an
         earlier run whose outcome it never learnt (e.g. a Lambda retried after a `WixUnavailable`
         from `create_import`): look before creating again.
         """
+        urls = (file_urls,) if isinstance(file_urls, str) else tuple(file_urls)
         return self._retrying(
             'query_imports',
-            lambda number: self._find_created_import(file_url, file_name, file_size, created_since, number),
+            lambda number: self._find_created_import(urls, file_size, created_since, number),
         )
 
     # ---- non-idempotent helpers ----------------------------------------------------------------
 
     def _find_created_import(
-        self, file_url: str | None, file_name: str, file_size: int, attempted_at: datetime, attempt: int
+        self, file_urls: tuple[str, ...], file_size: int, attempted_at: datetime, attempt: int
     ) -> LoyaltyImport | None:
-        """The import a lost create made: same file name and size, created since our first attempt.
+        """The import a lost create made: from one of `file_urls`, same size, since our first attempt.
 
         The one lost-create adoption, within a call and across runs (`ADOPTION_CLOCK_SKEW` before
-        `attempted_at`). Only createdDate is filterable on Wix's side, so name, size (and URL, when
-        Wix echoes it) are matched here. The oldest match wins: it is the first create that took effect.
+        `attempted_at`). Only createdDate is filterable on Wix's side, so the file's URL and size are
+        matched here. Each upload has its own `filePath`, so a URL names one upload: two files of the
+        same name and size never adopt each other's import. The oldest match wins: it is the first
+        create that took effect.
         """
+        if not file_urls:
+            return None
         since = _as_utc(attempted_at) - ADOPTION_CLOCK_SKEW
         body = _query_body(
             {'createdDate': {'$gte': _rfc3339(since)}},
@@ -447,17 +456,12 @@ class WixClient:
             matches.extend(
                 candidate
                 for candidate in page.loyalty_imports
-                if _is_same_file(candidate, file_name, file_size) and _created_since(candidate, since)
+                if _is_same_file(candidate, file_urls, file_size) and _created_since(candidate, since)
             )
             if page.next_cursor is None:
                 break
             body = _query_body(None, None, MAX_PAGE_LIMIT, page.next_cursor)
-        if not matches:
-            return None
-        same_url = [
-            m for m in matches if file_url is not None and m.file_metadata and m.file_metadata.url == file_url
-        ]
-        return min(same_url or matches, key=_created_key)
+        return min(matches, key=_created_key) if matches else None
 
     def _already_executed_or_raise(
         self, import_id: str, wanted: HeaderMappingInfo, refused: WixValidationError, attempt: int
@@ -664,9 +668,21 @@ def _created_key(candidate: LoyaltyImport) -> datetime:
     return _as_utc(candidate.created_date) if candidate.created_date else datetime.max.replace(tzinfo=UTC)
 
 
-def _is_same_file(candidate: LoyaltyImport, file_name: str, file_size: int) -> bool:
+def _is_same_file(candidate: LoyaltyImport, file_urls: tuple[str, ...], file_size: int) -> bool:
     meta = candidate.file_metadata
-    return meta is not None and meta.name == file_name and meta.size == file_size
+    if meta is None or meta.size != file_size or not meta.url:
+        return False
+    return any(_names_the_file(meta.url, file_url) for file_url in file_urls)
+
+
+def _names_the_file(kept_url: str, sent_url: str) -> bool:
+    """Whether Wix's `fileMetadata.url` names the file a create was sent: that `fileUrl` itself, or a
+    URL whose path is (or ends in) the `filePath` sent, should Wix expand the path into a full URL."""
+    if kept_url == sent_url:
+        return True
+    sent_path = urlsplit(sent_url).path.strip('/')
+    kept_path = urlsplit(kept_url).path.strip('/')
+    return bool(sent_path) and (kept_path == sent_path or kept_path.endswith('/' + sent_path))
 
 
 def _query_body(

@@ -11,7 +11,7 @@ from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.wix.errors import WixAuthError, WixUnavailable
 from loyalty_import.wix.models import LoyaltyImport
 from tests.fakes.clock import START
-from tests.fakes.wix import FakeWix
+from tests.fakes.wix import UPLOAD_FILE_PATH, FakeWix
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import (
     BUCKET,
@@ -245,14 +245,21 @@ class WixThatCreatesThenFails(FakeWix):
         return created
 
 
-def test_a_retry_adopts_the_import_an_earlier_invocation_created_but_never_recorded(w: World) -> None:
-    # GIVEN Wix creates the import, but the first invocation ends with WixUnavailable
+@pytest.mark.parametrize('file_name_mode', ['echo', 'guid'])
+def test_a_retry_adopts_the_import_an_earlier_invocation_created_but_never_recorded(
+    w: World, file_name_mode: str
+) -> None:
+    # GIVEN Wix creates the import (naming it as sent, or with a GUID), but the first invocation
+    # ends with WixUnavailable
     w.storage.put(KEY, csv_bytes(ROWS))
-    wix = WixThatCreatesThenFails(header=ROWS[0], sample_rows=ROWS[1:], success_count=2)
+    wix = WixThatCreatesThenFails(
+        header=ROWS[0], sample_rows=ROWS[1:], success_count=2, file_name_mode=file_name_mode
+    )
     w.importer.wix = lambda: wix
     with pytest.raises(WixUnavailable):
         import_object(source(), w.importer, plenty_of_time)
     assert w.records.only().create_attempted_at is not None
+    assert w.records.only().create_file_paths == [UPLOAD_FILE_PATH]
     # WHEN Lambda retries the event
     outcome = import_object(source(), w.importer, plenty_of_time)
     # THEN the retry looks first, adopts that import, and never creates a second one

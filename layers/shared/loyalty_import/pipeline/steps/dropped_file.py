@@ -68,9 +68,9 @@ def rejection_report(record: ImportRecord, refusal: FileRefused) -> str:
 def wix_file_name(record: ImportRecord) -> str:
     """The name the file gets at Wix: the merchant's name plus a tag of this object version.
 
-    Finding an import that an earlier attempt created (client or importer retry) matches on name and
-    size; the tag keeps two versions of `customers.csv` of the same size, dropped within moments,
-    from adopting each other's import. The merchant still recognises the name in Wix.
+    The tag tells two versions of `customers.csv` apart in Wix's list, should Wix echo the name; the
+    merchant still recognises it. Finding an import an earlier attempt created does not rely on it
+    (the upload's `filePath` and the size do: `WixClient.find_created_import`).
     """
     stem = record.file_name[:-4] if record.file_name.lower().endswith('.csv') else record.file_name
     version_tag = hashlib.sha256(record.pk.encode('utf-8')).hexdigest()[:10]

@@ -60,7 +60,7 @@ from loyalty_import.pipeline.steps.dropped_file import (
 from loyalty_import.pipeline.steps.handover import hand_over
 from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
-from loyalty_import.wix.flow import upload_and_create
+from loyalty_import.wix.flow import upload
 from loyalty_import.wix.models import LoyaltyImport
 
 # Keep this much of the invocation for executing, recording and starting the state machine.
@@ -253,13 +253,15 @@ def _create_at_wix(
     try:
         created = _import_created_by_an_earlier_attempt(record, len(content), deps)
         if created is None:
-            # Save the mapping and the attempt before calling Wix: a crash or a WixUnavailable there
-            # leaves the record's story complete, and tells the retry to look before creating again.
-            attempt = transitions.create_attempted(deps.clock.now())
+            wix, file_name = deps.wix(), wix_file_name(record)
+            file_path = upload(wix, file_name, content)
+            # Save the mapping, the attempt and the file it creates from before the create: a crash or a
+            # WixUnavailable there leaves the record's story complete, and tells the retry where to look.
+            attempt = transitions.create_attempted(deps.clock.now(), file_path)
             record = transitions.advance(record, *facts, attempt, records=deps.records)
             if record.is_final:  # another writer ended it meanwhile
                 return record
-            created = upload_and_create(deps.wix(), wix_file_name(record), content)
+            created = wix.create_import(file_path, file_name, len(content))
     except WixUnavailable:
         raise  # transient: Lambda's retry resumes here (nothing was created at Wix, or the client knows)
     except WixError as exc:
@@ -297,13 +299,14 @@ def _import_created_by_an_earlier_attempt(
 
     The client already adopts an import whose create response was lost within one call; this covers
     the gap it cannot see: an invocation that ended (WixUnavailable, a crash, a timeout) after Wix
-    accepted the create. Same lookup (`WixClient.find_created_import`, one clock-skew window): same
-    normalized file name and size, created since that attempt began.
+    accepted the create. Same lookup (`WixClient.find_created_import`, one clock-skew window): created
+    from one of the uploads those attempts recorded (`fileMetadata.url`), same normalized size, since
+    the last attempt began. Never by name: Wix need not echo it (the SDK types it a read-only GUID).
     """
-    if record.create_attempted_at is None:
+    if record.create_attempted_at is None or not record.create_file_paths:
         return None
     found = deps.wix().find_created_import(
-        wix_file_name(record),
+        record.create_file_paths,
         normalized_size,
         record.create_attempted_at,  # the client allows for Wix's clock (ADOPTION_CLOCK_SKEW)
     )
