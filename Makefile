@@ -27,7 +27,11 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt pyproject.toml $(wildcar
 # own venv, so they never decide the Lambda runtime's pydantic (requirements/sam-translator.txt).
 TRANSLATOR := $(VENV)/tools/sam-translator
 TRANSLATOR_STAMP := $(TRANSLATOR)/.installed
-INSTALLED := $(STAMP) $(TRANSLATOR_STAMP)
+# Wix's official JavaScript SDK, exact versions (local/wix_sdk_check/package-lock.json), for the test
+# that runs it against the emulator (tests/integration/test_wix_sdk_contract.py); npm ci, once.
+WIX_SDK := $(VENV)/tools/wix-sdk
+WIX_SDK_STAMP := $(WIX_SDK)/.installed
+INSTALLED := $(STAMP) $(TRANSLATOR_STAMP) $(WIX_SDK_STAMP)
 
 $(TRANSLATOR_STAMP): requirements/sam-translator.txt | $(STAMP)
 	rm -rf $(TRANSLATOR) && mkdir -p $(dir $(TRANSLATOR))
@@ -35,7 +39,13 @@ $(TRANSLATOR_STAMP): requirements/sam-translator.txt | $(STAMP)
 	$(TRANSLATOR)/bin/pip install --quiet --disable-pip-version-check -r requirements/sam-translator.txt
 	touch $@
 
-install: $(INSTALLED)  ## create .venv (pinned dependencies, this project editable) and the translator's venv
+$(WIX_SDK_STAMP): local/wix_sdk_check/package.json local/wix_sdk_check/package-lock.json | $(STAMP)
+	rm -rf $(WIX_SDK) && mkdir -p $(WIX_SDK)
+	cp local/wix_sdk_check/package.json local/wix_sdk_check/package-lock.json $(WIX_SDK)/
+	npm ci --prefix $(WIX_SDK) --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(INSTALLED)  ## create .venv (pinned dependencies, this project editable), the translator's venv and the pinned Wix SDK
 
 test: check pytest  ## everything CI checks: format, lint, types, template lint, tests
 
