@@ -27,6 +27,8 @@ from rehearsal.harness import Drop
 from wix_emulator import Fault
 
 WIX_RATE_LIMIT_PER_MIN = 200
+# Loyalty Accounts reads: the balances before execute (snapshot) and read back after (verification).
+BALANCE_CHECK_ENDPOINTS = ('search_accounts',)
 
 
 @dataclass
@@ -54,6 +56,10 @@ class LoadResult:
     def ok(self) -> bool:
         return not self.problems
 
+    def per_import_by_endpoint(self) -> dict[str, float]:
+        imports = max(1, self.distinct_wix_imports)
+        return {name: round(count / imports, 2) for name, count in self.by_endpoint.items()}
+
     def to_json(self) -> dict[str, Any]:
         imports = max(1, self.distinct_wix_imports)
         durations = sorted(self.durations_s)
@@ -70,6 +76,11 @@ class LoadResult:
             'wix_requests': self.wix_requests,
             'wix_calls_per_import': round(self.wix_requests / imports, 2),
             'wix_calls_by_endpoint': self.by_endpoint,
+            'wix_calls_per_import_by_endpoint': self.per_import_by_endpoint(),
+            # What the snapshot before execute and the verification after IMPORTED cost.
+            'balance_check_calls_per_import': round(
+                sum(self.by_endpoint.get(name, 0) for name in BALANCE_CHECK_ENDPOINTS) / imports, 2
+            ),
             'outcomes': self.outcomes,
             'max_wix_requests_per_60s': self.max_requests_per_60s,
             'max_wix_api_calls_served_per_60s': self.api_requests_answered_per_60s,
@@ -203,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f'  wall {numbers["wall_s"]} s -> {numbers["files_per_min"]} files/min')
     print(f'  Wix requests {result.wix_requests} = {numbers["wix_calls_per_import"]} per import')
     print(f'  by endpoint: {result.by_endpoint}')
+    print(f'  per import by endpoint: {numbers["wix_calls_per_import_by_endpoint"]}')
+    print(
+        f'  snapshot + verification: {numbers["balance_check_calls_per_import"]} Search Accounts '
+        'calls per import (one per 100 emails before execute, one per 100 sampled rows after)'
+    )
     verdict = 'within' if numbers['within_wix_limit'] else 'OVER'
     print(
         f'  busiest 60 s: {result.max_requests_per_60s} Wix requests sent '
