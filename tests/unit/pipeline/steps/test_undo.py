@@ -104,7 +104,8 @@ def test_a_dropped_undo_file_restores_the_snapshot_past_the_shift_check(w: World
     report = w.storage.written[record.undo_report].decode()
     assert 'new@example.com' in report
     assert 'Accounts cannot be deleted' in report
-    assert w.notifier.sent[-1].subject == 'Loyalty undo finished: 10 balances restored, 0 failed - customers.csv'
+    subject = 'Loyalty undo finished: 10 balances restored, 0 failed - customers.csv'
+    assert w.notifier.sent[-1].subject == subject
     body = json.loads(w.notifier.sent[-1].message)
     assert '10 of 10 checked balances are back to the balances before customers.csv' in body['balances']
     assert '1 customers had no account before it' in body['balances']
