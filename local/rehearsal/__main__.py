@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from loyalty_import.pipeline.balances import read_csv
+from loyalty_import.pipeline.guards.balances import read_csv
 from loyalty_import.pipeline.models import ImportRecord
 from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
 from rehearsal.progress import ProgressReporter, balance_table, final_line, print_summary

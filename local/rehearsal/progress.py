@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.balances import mask_email
+from loyalty_import.pipeline.guards.balances import mask_email
 from loyalty_import.pipeline.models import ColumnChoice, ImportRecord, RecordStatus
 from rehearsal.harness import s3_keys
 
@@ -191,7 +191,7 @@ def verification_text(record: ImportRecord) -> str:
 
 
 def _file_name(pk: str) -> str:
-    # As pipeline.undo.file_name_of (not imported: it loads the pipeline's logger before a handler).
+    # As pipeline.guards.undo.file_name_of (not imported: it loads the pipeline's logger before a handler).
     return (pk.rpartition('#')[0] or pk).rsplit('/', 1)[-1]
 
 

@@ -12,9 +12,9 @@ import pytest
 from moto import mock_aws
 
 from loyalty_import.cli import EXIT_OK, EXIT_REFUSED, main
-from loyalty_import.pipeline import undo
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.adapters.storage import S3Storage
+from loyalty_import.pipeline.guards import undo
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus
 from tests.integration.test_pipeline_adapters import REGION, template_table
 

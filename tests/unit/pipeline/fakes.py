@@ -76,7 +76,7 @@ class FakeRecords:
         self.items: dict[str, dict[str, Any]] = {}
         self.saves = 0
         self.conflicts_to_inject = 0
-        # The content fingerprint items (`pipeline.fingerprints`), by fingerprint.
+        # The content fingerprint items (`pipeline.guards.fingerprints`), by fingerprint.
         self.claims: dict[str, ContentClaim] = {}
         self.claim_conflicts_to_inject = 0
         self.claim_failures_to_inject = 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from loyalty_import.pipeline import balances
-from loyalty_import.pipeline.balances import ShiftThresholds
-from loyalty_import.pipeline.verification import sample_rows
+from loyalty_import.pipeline.guards import balances
+from loyalty_import.pipeline.guards.balances import ShiftThresholds
+from loyalty_import.pipeline.guards.verification import sample_rows
 
 THRESHOLDS = ShiftThresholds(drop_share_percent=60, drop_percent=50, jump_factor=20, min_customers=5)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from loyalty_import.pipeline.fingerprints import content_fingerprint
+from loyalty_import.pipeline.guards.fingerprints import content_fingerprint
 from loyalty_import.pipeline.models import Overrides
 from loyalty_import.pipeline.steps.inspection import inspect_file
 

@@ -14,11 +14,11 @@ from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.crosscheck import check_parsed_file
+from loyalty_import.pipeline.guards.snapshot import take_snapshot
 from loyalty_import.pipeline.models import ImportRecord
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.settings import SnapshotVariables
-from loyalty_import.pipeline.snapshot import take_snapshot
 from loyalty_import.wix.models import LoyaltyImport
 
 

@@ -303,7 +303,7 @@ class ImportRecord(CamelModel):
     # SHA-256 of its bytes: a file dropped as this import's undo must be exactly that file.
     undo_file: str | None = None
     undo_sha256: str | None = None
-    # An undo (`pipeline.undo`): the pk of the import whose undo file this is, the report listing the
+    # An undo (`pipeline.guards.undo`): the pk of the import whose undo file this is, the report listing the
     # customers that import gave an account (kept: accounts cannot be deleted), and how many.
     undo_of: str | None = None
     undo_report: str | None = None

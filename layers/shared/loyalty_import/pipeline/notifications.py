@@ -9,7 +9,8 @@ import re
 import unicodedata
 from typing import Any
 
-from loyalty_import.pipeline import balances, codes, undo
+from loyalty_import.pipeline import codes
+from loyalty_import.pipeline.guards import balances, undo
 from loyalty_import.pipeline.models import ImportRecord, Notification, RecordStatus
 
 # SNS subjects: ASCII only, no line breaks or control characters, fewer than 100 characters.

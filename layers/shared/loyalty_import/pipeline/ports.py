@@ -56,7 +56,7 @@ class RecordStore(Protocol):
         returns it with its new version."""
         ...
 
-    # The same table holds one item per content fingerprint (see `pipeline.fingerprints`).
+    # The same table holds one item per content fingerprint (see `pipeline.guards.fingerprints`).
     def get_claim(self, fingerprint: str) -> ContentClaim | None: ...
 
     def put_claim(self, claim: ContentClaim, *, replacing: ContentClaim | None) -> bool:

@@ -202,7 +202,7 @@ def inspected(
     content_fingerprint: str | None = None,
 ) -> Change:
     """The inspection's mapping and summary, what Wix must report back after parsing, and the
-    fingerprint of the balances the file sets (`pipeline.fingerprints`)."""
+    fingerprint of the balances the file sets (`pipeline.guards.fingerprints`)."""
 
     def change(record: ImportRecord) -> None:
         record.mapping = inspection.mapping

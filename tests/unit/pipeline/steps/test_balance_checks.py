@@ -9,13 +9,13 @@ import json
 import pytest
 
 from loyalty_import.pipeline.errors import ImportAborted
+from loyalty_import.pipeline.guards.verification import ADDED_NOT_SET
 from loyalty_import.pipeline.models import FinalizerInput, ImportRecord, PollerInput, PollResult, RecordStatus
 from loyalty_import.pipeline.observability import Metric, metrics
 from loyalty_import.pipeline.settings import ExecutorSettings, FinalizerSettings
 from loyalty_import.pipeline.steps.executor import run_execute_step
 from loyalty_import.pipeline.steps.finalizer import finalize_import
 from loyalty_import.pipeline.steps.importer import import_object
-from loyalty_import.pipeline.verification import ADDED_NOT_SET
 from loyalty_import.wix.errors import WixUnavailable
 from tests.fakes.clock import START
 from tests.fakes.wix import FakeWix

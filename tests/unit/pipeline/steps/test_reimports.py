@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from loyalty_import.pipeline.codes import ErrorCode
-from loyalty_import.pipeline.fingerprints import mark_imported
+from loyalty_import.pipeline.guards.fingerprints import mark_imported
 from loyalty_import.pipeline.models import (
     FinalizerInput,
     ImporterOutcome,

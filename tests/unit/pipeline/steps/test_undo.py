@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from loyalty_import.pipeline import undo
+from loyalty_import.pipeline.guards import undo
 from loyalty_import.pipeline.models import FinalizerInput, ImportRecord, PollResult, RecordStatus
 from loyalty_import.pipeline.steps.finalizer import finalize_import
 from loyalty_import.pipeline.steps.importer import import_object

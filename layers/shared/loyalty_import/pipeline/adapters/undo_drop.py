@@ -1,7 +1,7 @@
 """`loyalty-import undo`: find an import's record and drop its undo file under the incoming prefix.
 
 The copy goes beside the original drop (`<original key>.<importId>.undo.csv`: under the incoming
-prefix because the original was), with the `undo-of` metadata the importer checks (`pipeline.undo`)
+prefix because the original was), with the `undo-of` metadata the importer checks (`pipeline.guards.undo`)
 set explicitly, so it does not depend on how the undo file was written. The importer then imports
 it like any file. Used by the command line and by `make demo UNDO=1`.
 """
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from loyalty_import.pipeline import balances, undo
 from loyalty_import.pipeline.adapters._aws import error_code
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
+from loyalty_import.pipeline.guards import balances, undo
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus
 
 if TYPE_CHECKING:

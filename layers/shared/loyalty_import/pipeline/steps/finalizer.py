@@ -13,10 +13,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import codes, fingerprints, transitions
+from loyalty_import.pipeline import codes, transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import RecordNotFound
+from loyalty_import.pipeline.guards import fingerprints
+from loyalty_import.pipeline.guards.verification import VerifyDeps, verify_import
 from loyalty_import.pipeline.models import (
     FinalizerInput,
     FinalizerOutput,
@@ -29,7 +31,6 @@ from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import FinalizerSettings
-from loyalty_import.pipeline.verification import VerifyDeps, verify_import
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 

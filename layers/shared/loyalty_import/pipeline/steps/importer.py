@@ -17,8 +17,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import fingerprints, transitions, undo
-from loyalty_import.pipeline.balances import pairs_from_normalized
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode, code_for_exception
 from loyalty_import.pipeline.crosscheck import preview_rows
@@ -30,6 +29,9 @@ from loyalty_import.pipeline.errors import (
     SourceNotFound,
 )
 from loyalty_import.pipeline.execution import ExecutorDeps
+from loyalty_import.pipeline.guards import fingerprints, undo
+from loyalty_import.pipeline.guards.balances import pairs_from_normalized
+from loyalty_import.pipeline.guards.snapshot import keep_upload
 from loyalty_import.pipeline.models import (
     ImporterOutcome,
     ImportRecord,
@@ -50,7 +52,6 @@ from loyalty_import.pipeline.ports import (
 )
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import ImporterSettings
-from loyalty_import.pipeline.snapshot import keep_upload
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
     reimport_from_metadata,

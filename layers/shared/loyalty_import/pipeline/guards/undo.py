@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-from loyalty_import.pipeline import balances
+from loyalty_import.pipeline.guards import balances
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus
 from loyalty_import.pipeline.observability import logger
 

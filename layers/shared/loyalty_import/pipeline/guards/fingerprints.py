@@ -18,7 +18,7 @@ its own beside the records (`ContentClaim`, pk `fingerprint#<sha256>`):
 Every write is conditional on the item as it was read, so two importers racing for the same
 balances cannot both win, and a retry of the same object version finds its own claim. A dry run
 never claims; `x-amz-meta-reimport: true` skips the check but still claims (it is now the import
-that holds those balances); so does a recognised undo (`pipeline.undo`), unless the holder is an
+that holds those balances); so does a recognised undo (`pipeline.guards.undo`), unless the holder is an
 undo of the same import (the same undo dropped twice is refused).
 """
 

@@ -16,8 +16,9 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import balances, transitions, undo
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.codes import ErrorCode
+from loyalty_import.pipeline.guards import balances, undo
 from loyalty_import.pipeline.models import BalanceShift, ImportRecord, SnapshotSummary
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import Storage, WixImports

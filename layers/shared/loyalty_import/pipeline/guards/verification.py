@@ -21,12 +21,12 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from loyalty_import.pipeline import balances, undo
 from loyalty_import.pipeline.clock import Clock
+from loyalty_import.pipeline.guards import balances, undo
+from loyalty_import.pipeline.guards.snapshot import lookup_balances, read_pairs
 from loyalty_import.pipeline.models import BalanceExample, ImportRecord, Verification
 from loyalty_import.pipeline.observability import Metric, MetricUnit, logger, metrics
 from loyalty_import.pipeline.ports import Storage, WixImports
-from loyalty_import.pipeline.snapshot import lookup_balances, read_pairs
 from loyalty_import.wix.errors import WixError
 
 ADDED_NOT_SET = "Wix added the file's points to the existing balances instead of setting them"
