@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from loyalty_import.pipeline.guards.balances import pairs_from_normalized
 from loyalty_import.pipeline.guards.fingerprints import content_fingerprint
 from loyalty_import.pipeline.models import Overrides
 from loyalty_import.pipeline.steps.inspection import inspect_file
@@ -20,7 +21,8 @@ def fingerprint_of(data: bytes) -> str:
     """Through the real inspection, as the importer computes it (normalized content and indexes)."""
     inspection = inspect_file(data, Overrides())
     mapping = inspection.mapping
-    return content_fingerprint(inspection.normalized_content, mapping.email_index, mapping.points_index)
+    pairs = pairs_from_normalized(inspection.normalized_content, mapping.email_index, mapping.points_index)
+    return content_fingerprint(pairs)
 
 
 def export(rows: list[tuple[str, int]]) -> bytes:
@@ -57,4 +59,4 @@ def test_other_balances_have_another_fingerprint() -> None:
 def test_the_fingerprint_is_sha256_of_the_sorted_distinct_pairs() -> None:
     normalized = b'email,points\r\nBob@Example.com,20\r\nann@example.com, 10\r\nbob@example.com,20\r\n\r\n'
     expected = hashlib.sha256(b'ann@example.com\t10\nbob@example.com\t20\n').hexdigest()
-    assert content_fingerprint(normalized, 0, 1) == expected
+    assert content_fingerprint(pairs_from_normalized(normalized, 0, 1)) == expected

@@ -24,13 +24,13 @@ undo of the same import (the same undo dropped twice is refused).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from loyalty_import.pipeline.errors import ConcurrentUpdate, PipelineError
+from loyalty_import.pipeline.guards.balances import Pair
 from loyalty_import.pipeline.models import ContentClaim, ImportRecord, RecordStatus, utc_now
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import RecordStore
@@ -39,27 +39,16 @@ MAX_CLAIM_ATTEMPTS = 5
 _DAY_S = 24 * 3600
 
 
-def content_fingerprint(normalized: bytes, email_index: int, points_index: int) -> str:
-    """SHA-256 of the sorted distinct (email lower-cased, points) pairs of a normalized file."""
-    rows = csv.reader(io.StringIO(normalized.decode('utf-8', errors='replace'), newline=''))
-    next(rows, None)  # the header (a normalized file always has one)
-    last = max(email_index, points_index)
-    pairs = {
-        f'{row[email_index].strip().lower()}\t{_points(row[points_index])}' for row in rows if len(row) > last
-    }
+def content_fingerprint(pairs: Iterable[Pair]) -> str:
+    """SHA-256 of the sorted distinct (email lower-cased, points) pairs the file sets.
+
+    `pairs`: `balances.pairs_from_normalized` of the upload, the same pairs the snapshot and the
+    verification read (so '0042' and '42' are one balance, and rows Wix refuses do not count).
+    """
     digest = hashlib.sha256()
-    for pair in sorted(pairs):
-        digest.update(pair.encode('utf-8'))
-        digest.update(b'\n')
+    for email, points in sorted(set(pairs)):
+        digest.update(f'{email}\t{points}\n'.encode())
     return digest.hexdigest()
-
-
-def _points(cell: str) -> str:
-    text = cell.strip()
-    try:
-        return str(int(text))  # '0042' and '42' set the same balance
-    except ValueError:
-        return text
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from loyalty_import.pipeline.errors import (
 )
 from loyalty_import.pipeline.execution import ExecutorDeps
 from loyalty_import.pipeline.guards import fingerprints, undo
-from loyalty_import.pipeline.guards.balances import pairs_from_normalized
+from loyalty_import.pipeline.guards.balances import Pair, pairs_from_normalized
 from loyalty_import.pipeline.guards.snapshot import keep_upload
 from loyalty_import.pipeline.models import (
     ImporterOutcome,
@@ -160,9 +160,9 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     if isinstance(inspection, ImportRecord):  # ended: refused, or the inspection crashed
         return inspection
     mapping = inspection.mapping
-    fingerprint = fingerprints.content_fingerprint(
-        inspection.normalized_content, mapping.email_index, mapping.points_index
-    )
+    # The balances the file sets, read once: for its fingerprint and, at Wix, the kept upload pairs.
+    pairs = pairs_from_normalized(inspection.normalized_content, mapping.email_index, mapping.points_index)
+    fingerprint = fingerprints.content_fingerprint(pairs)
     facts.append(
         transitions.inspected(
             inspection,
@@ -186,7 +186,7 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     if earlier is not None:
         refusal = FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message())
         return _reject(record, refusal, deps, facts)
-    return _create_at_wix(record, inspection, facts, deps)
+    return _create_at_wix(record, inspection, pairs, facts, deps)
 
 
 def _as_undo(record: ImportRecord, original: ImportRecord, deps: ImporterDeps) -> Change:
@@ -247,7 +247,11 @@ def _report_mapping(mapping: MappingSummary, *, dry_run: bool) -> None:
 
 
 def _create_at_wix(
-    record: ImportRecord, inspection: InspectionOutcome, facts: list[Change], deps: ImporterDeps
+    record: ImportRecord,
+    inspection: InspectionOutcome,
+    pairs: list[Pair],
+    facts: list[Change],
+    deps: ImporterDeps,
 ) -> ImportRecord:
     """Upload the normalized file and create its Wix import (or adopt the one an earlier attempt made)."""
     content = inspection.normalized_content
@@ -272,8 +276,6 @@ def _create_at_wix(
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
     # Kept before the import id is recorded: a record with an id always says where its pairs are.
-    mapping = inspection.mapping
-    pairs = pairs_from_normalized(content, mapping.email_index, mapping.points_index)
     kept = keep_upload(record, created.id, pairs, storage=deps.storage, settings=deps.settings)
     mark_created = transitions.created(created, at=deps.clock.now())
     return transitions.advance(record, *facts, mark_created, kept, records=deps.records)
