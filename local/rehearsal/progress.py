@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.guards.balances import mask_email
+from loyalty_import.masking import mask_email
 from loyalty_import.pipeline.models import ColumnChoice, ImportRecord, RecordStatus
 from rehearsal.harness import s3_keys
 

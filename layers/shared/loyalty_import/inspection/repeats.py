@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from loyalty_import.inspection.models import Refusal, RefusalCode
+from loyalty_import.masking import mask_email
 
 MOST_REPEAT = 0.5  # of the distinct emails, the share that repeats in a transaction log
 _EXAMPLES = 3
@@ -58,7 +59,7 @@ def find_repeats(content: bytes, email_index: int, points_index: int) -> tuple[R
         customers=len(balances),
         repeated=sum(1 for count in rows_of.values() if count > 1),
         conflicts=len(conflicting),
-        examples=[(mask(email), points[:4]) for email, points in conflicting[:_EXAMPLES]],
+        examples=[(mask_email(email), points[:4]) for email, points in conflicting[:_EXAMPLES]],
         merged_rows=len(body) - len(kept),
     )
     if repeats.customers and repeats.repeated > repeats.customers * MOST_REPEAT:
@@ -73,9 +74,3 @@ def find_repeats(content: bytes, email_index: int, points_index: int) -> tuple[R
     out = io.StringIO(newline='')
     csv.writer(out, lineterminator='\r\n').writerows([*header, *kept])
     return repeats, out.getvalue().encode('utf-8')
-
-
-def mask(email: str) -> str:
-    """'jane.doe@example.com' -> 'j***@example.com': enough to find the row, not to read the address."""
-    local, _, domain = email.partition('@')
-    return f'{local[:1]}***@{domain}'

@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from loyalty_import.masking import mask_email
 from loyalty_import.pipeline.models import BalanceExample, BalanceShift
 
 HEADER = ('Email', 'Points balance')
@@ -89,14 +90,6 @@ def failed_emails(error_file: bytes) -> set[str]:
         for cell in row
         if '@' in cell
     }
-
-
-def mask_email(email: str) -> str:
-    """'john@example.com' -> 'j***@example.com': enough to find the customer, not to read the address."""
-    local, at, domain = email.partition('@')
-    if not at:
-        return '***'
-    return f'{local[:1]}***@{domain}'
 
 
 def balance_shift(

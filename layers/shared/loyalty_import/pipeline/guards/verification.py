@@ -21,6 +21,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from loyalty_import.masking import mask_email
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.guards import balances, undo
 from loyalty_import.pipeline.guards.snapshot import lookup_balances, read_pairs
@@ -127,7 +128,7 @@ def _summary(
     )
     examples = [
         BalanceExample(
-            email=balances.mask_email(email),
+            email=mask_email(email),
             before=before.get(email),
             after=expected[email],
             actual=actual.get(email),
