@@ -95,15 +95,7 @@ def claim(
     a recognised undo of `undo_of` and the holder is not an undo of that same import); otherwise
     the earlier import, and nothing is written.
     """
-    mine = ContentClaim(
-        pk=ContentClaim.key(fingerprint),
-        fingerprint=fingerprint,
-        source_id=record.pk,
-        source_uri=record.source_uri,
-        status=RecordStatus.IMPORTING,
-        at=now,
-        expires_at=_expiry(now, window_days),
-    )
+    mine = _claim_of(record, fingerprint, RecordStatus.IMPORTING, now, window_days)
     for _ in range(MAX_CLAIM_ATTEMPTS):
         existing = records.get_claim(fingerprint)
         if existing is not None and not reimport and existing.source_id != record.pk:
@@ -149,16 +141,7 @@ def mark_imported(record: ImportRecord, *, records: RecordStore, window_days: in
     if record.status is not RecordStatus.IMPORTED or fingerprint is None or record.dry_run:
         return
     at = record.finished_at or utc_now()
-    mine = ContentClaim(
-        pk=ContentClaim.key(fingerprint),
-        fingerprint=fingerprint,
-        source_id=record.pk,
-        source_uri=record.source_uri,
-        status=RecordStatus.IMPORTED,
-        at=at,
-        expires_at=_expiry(at, window_days),
-        wix_import_id=record.wix_import_id,
-    )
+    mine = _claim_of(record, fingerprint, RecordStatus.IMPORTED, at, window_days)
     try:
         for _ in range(MAX_CLAIM_ATTEMPTS):
             existing = records.get_claim(fingerprint)
@@ -172,6 +155,22 @@ def mark_imported(record: ImportRecord, *, records: RecordStore, window_days: in
         logger.warning('the claim on these balances kept changing; left as it is', fingerprint=fingerprint)
     except PipelineError:
         logger.exception('could not mark the balances imported; the claim still refuses them')
+
+
+def _claim_of(
+    record: ImportRecord, fingerprint: str, status: RecordStatus, at: dt.datetime, window_days: int
+) -> ContentClaim:
+    """This record's claim on the balances: in flight (the importer) or imported (the finalizer)."""
+    return ContentClaim(
+        pk=ContentClaim.key(fingerprint),
+        fingerprint=fingerprint,
+        source_id=record.pk,
+        source_uri=record.source_uri,
+        status=status,
+        at=at,
+        expires_at=_expiry(at, window_days),
+        wix_import_id=record.wix_import_id if status is RecordStatus.IMPORTED else None,
+    )
 
 
 def _held_by_a_later_import(existing: ContentClaim | None, mine: ContentClaim) -> bool:
