@@ -22,6 +22,7 @@ from typing import Any
 
 from loyalty_import.pipeline.guards.balances import read_csv
 from loyalty_import.pipeline.models import ImportRecord
+from rehearsal.alarms import in_alarm
 from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
 from rehearsal.progress import ProgressReporter, balance_table, final_line, print_summary
 from rehearsal.runtime_env import ensure_runtime_env
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             print_summary(rehearsal, outcome, write, show_logs=args.logs)
             if args.undo:
                 outcome = _undo_and_follow(rehearsal, outcome, args, write, balances)
+            _print_alarms(rehearsal, write)
     except (RehearsalError, TemplateError) as exc:
         print(f'the rehearsal could not run: {exc}', file=sys.stderr)
         return EXIT_NOT_FINISHED
@@ -185,6 +187,14 @@ def _undo_and_follow(
     balances.show(write, after_undo=True)
     print_summary(rehearsal, undone, write, show_logs=args.logs, wix_from=wix_from)
     return undone
+
+
+def _print_alarms(rehearsal: Rehearsal, write: Callable[[str], None]) -> None:
+    """Every alarm of the stack evaluated on what the run emitted (see rehearsal.alarms)."""
+    states = rehearsal.evaluate_alarms()
+    raised = in_alarm(states)
+    shown = f'in ALARM: {", ".join(raised)}' if raised else f'none in ALARM ({len(states)} evaluated)'
+    write(f'{"":8} {"alarms":<10} {shown}')
 
 
 class Balances:

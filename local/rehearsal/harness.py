@@ -32,7 +32,7 @@ from moto import mock_aws
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import ImportRecord, SourceRef
-from rehearsal import moto_gaps
+from rehearsal import alarms, moto_gaps
 from rehearsal.isolated import IsolatedEnv
 from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
 from rehearsal.template import (
@@ -169,6 +169,7 @@ class Rehearsal:
         self._messages: list[SnsMessage] = []
         self._undo: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
+        self._seen_ended: dict[str, float] = {}  # execution ARN -> when first seen ended
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -551,6 +552,50 @@ class Rehearsal:
                     self.runtime.wait_idle(max(0.0, deadline - time.monotonic()))
                 return Outcome(drop, record, mine, status, finished, time.monotonic() - drop.at)
             time.sleep(poll_s)
+
+    # -- CloudWatch, rehearsed (see alarms) ------------------------------------------------------
+
+    def metric_datapoints(self, now: float | None = None) -> list[alarms.Datapoint]:
+        """What CloudWatch would hold: the functions' EMF lines, Lambda's and Step Functions' own
+        metrics, and each queue's depth sampled at `now` (default: the wall clock)."""
+        at = time.time() if now is None else now
+        invocations = self.invocations
+        points = alarms.emf_datapoints(line for i in invocations for line in i.log_lines)
+        points += alarms.lambda_datapoints(invocations)
+        executions = self.executions()
+        for execution in executions:  # moto sets no stopDate on a TIMED_OUT execution
+            if execution['status'] != 'RUNNING' and execution.get('stopDate') is None:
+                execution['stopDate'] = self._seen_ended.setdefault(execution['executionArn'], time.time())
+        points += alarms.execution_datapoints(executions)
+        sqs: SQSClient = self._client('sqs')
+        for url in sqs.list_queues().get('QueueUrls', []):
+            if url == self._queue_url:  # the rehearsal's own subscription, not the stack's
+                continue
+            visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['ApproximateNumberOfMessages'])
+            depth = float(visible['Attributes']['ApproximateNumberOfMessages'])
+            name = url.rsplit('/', 1)[-1]
+            points.append(
+                alarms.Datapoint(
+                    'AWS/SQS',
+                    'ApproximateNumberOfMessagesVisible',
+                    alarms.dimensions(QueueName=name),
+                    at - 1,
+                    depth,
+                )
+            )
+        return points
+
+    def evaluate_alarms(self, now: float | None = None) -> dict[str, alarms.Evaluation]:
+        """Evaluate every alarm of the stack at `now` (default: the wall clock) on the metric data
+        so far; a state change is set in CloudWatch and published to its actions (see alarms)."""
+        at = time.time() if now is None else now
+        return alarms.evaluate(
+            self._client('cloudwatch'),
+            self._client('sns'),
+            self.metric_datapoints(at),
+            at,
+            self.config.region,
+        )
 
     def _given_up(self, drop: Drop, record: ImportRecord | None) -> bool:
         # Lambda retried the S3 event and every attempt failed before writing a record: the event

@@ -39,6 +39,8 @@ def test_the_default_demo_imports_the_sample_and_ends_with_the_record(
     for stage in ('dropped', 'mapping', 'uploaded', 'parsed', 'executing', 'polling', 'recorded', 'notified'):
         assert f'] {stage} ' in output, stage
     assert DEFAULT_SAMPLE.name in output
+    # AND every alarm of the stack was evaluated on the run's metrics, and none went off
+    assert ' alarms     none in ALARM (' in output
 
 
 def test_a_refused_file_exits_non_zero_with_the_reason_in_the_record(
