@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from loyalty_import.pipeline.models import FinalizerInput, ImportRecord, PollResult
 from loyalty_import.pipeline.settings import ExecutorSettings, FinalizerSettings, PollerSettings
 from loyalty_import.pipeline.steps.executor import ExecutorDeps
-from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
+from loyalty_import.pipeline.steps.finalizer import FinalizerDeps, finalize_import
 from loyalty_import.pipeline.steps.importer import ImporterDeps
 from loyalty_import.pipeline.steps.poller import PollerDeps
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import START, FakeClock
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.fakes import (
     FakeInspector,
@@ -122,6 +123,21 @@ class World:
     poller: PollerDeps
     executor: ExecutorDeps
     finalizer: FinalizerDeps
+
+    def finalize_imported(self, record: ImportRecord) -> ImportRecord:
+        """Run the Finalize step as the state machine does once Wix says IMPORTED; the saved record."""
+        assert record.wix_import_id is not None
+        task = FinalizerInput(
+            import_id=record.wix_import_id,
+            source_id=record.pk,
+            deadline=int(START.timestamp()) + 3600,
+            wait=5,
+            poll=PollResult(status='IMPORTED', next_wait=5, deadline_exceeded=False),
+        )
+        finalize_import(task, self.finalizer)
+        saved = self.records.get(record.pk)
+        assert saved is not None
+        return saved
 
 
 @pytest.fixture

@@ -10,14 +10,12 @@ import pytest
 
 from loyalty_import.pipeline.errors import ImportAborted
 from loyalty_import.pipeline.guards.verification import ADDED_NOT_SET
-from loyalty_import.pipeline.models import FinalizerInput, ImportRecord, PollerInput, PollResult, RecordStatus
+from loyalty_import.pipeline.models import ImportRecord, PollerInput, RecordStatus
 from loyalty_import.pipeline.observability import Metric, metrics
 from loyalty_import.pipeline.settings import ExecutorSettings, FinalizerSettings
 from loyalty_import.pipeline.steps.executor import run_execute_step
-from loyalty_import.pipeline.steps.finalizer import finalize_import
 from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.wix.errors import WixUnavailable
-from tests.fakes.clock import START
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import BUCKET, csv_bytes, make_settings, settings_of
@@ -47,19 +45,6 @@ def drop(w: World, balances: dict[str, int], *, parse_after: int = 0) -> ImportR
     w.wix.success_count = len(balances)
     w.storage.put(KEY, csv_bytes(rows(balances)))
     import_object(source(KEY), w.importer, lambda: 900.0)
-    return w.records.only()
-
-
-def finalize(w: World, record: ImportRecord) -> ImportRecord:
-    assert record.wix_import_id is not None
-    task = FinalizerInput(
-        import_id=record.wix_import_id,
-        source_id=record.pk,
-        deadline=int(START.timestamp()) + 3600,
-        wait=5,
-        poll=PollResult(status='IMPORTED', next_wait=5, deadline_exceeded=False),
-    )
-    finalize_import(task, w.finalizer)
     return w.records.only()
 
 
@@ -221,7 +206,7 @@ def test_the_thresholds_come_from_the_settings(w: World) -> None:
 
 def test_after_imported_the_balances_are_read_back_and_all_match(w: World) -> None:
     w.wix.accounts = {'ann@example.com': 5}
-    record = finalize(w, drop(w, {'ann@example.com': 10, 'bob@example.com': 20}))
+    record = w.finalize_imported(drop(w, {'ann@example.com': 10, 'bob@example.com': 20}))
     assert record.status is RecordStatus.IMPORTED
     assert record.verification is not None
     assert record.verification.to_wire() == {
@@ -247,7 +232,9 @@ def test_wix_adding_instead_of_setting_is_reported_first_and_counted(w: World) -
     w.wix.import_mode = 'add'
     metrics.clear_metrics()
     # WHEN the import ends
-    record = finalize(w, drop(w, {'ann@example.com': 10, 'bob@example.com': 20, 'cid@example.com': 1}))
+    record = w.finalize_imported(
+        drop(w, {'ann@example.com': 10, 'bob@example.com': 20, 'cid@example.com': 1})
+    )
     # THEN the two customers that had points are mismatches, named for what Wix did
     check = record.verification
     assert check is not None
@@ -273,7 +260,7 @@ def test_wix_adding_instead_of_setting_is_reported_first_and_counted(w: World) -
 def test_a_search_lagging_less_than_the_window_is_no_mismatch(w: World) -> None:
     w.wix.accounts = {'ann@example.com': 5}
     w.wix.search_lag = 3  # three searches after the execute still see the balance before
-    record = finalize(w, drop(w, {'ann@example.com': 10}))
+    record = w.finalize_imported(drop(w, {'ann@example.com': 10}))
     assert record.verification is not None
     assert record.verification.mismatched == 0
     assert record.verification.wix_calls == 4
@@ -284,7 +271,7 @@ def test_a_search_lagging_past_the_window_is_reported(w: World) -> None:
     w.finalizer.settings = settings_of(FinalizerSettings, VERIFY_RETRY_SECONDS='5')
     w.wix.accounts = {'ann@example.com': 5}
     w.wix.search_lag = 100
-    record = finalize(w, drop(w, {'ann@example.com': 10}))
+    record = w.finalize_imported(drop(w, {'ann@example.com': 10}))
     assert record.verification is not None
     assert record.verification.mismatched == 1
     assert record.verification.diagnosis is None  # 5 is not 5 + 10
@@ -293,7 +280,7 @@ def test_a_search_lagging_past_the_window_is_reported(w: World) -> None:
 
 def test_rows_wix_did_not_import_are_not_checked(w: World) -> None:
     w.wix.failure_count = 1  # its error file names ghost@example.com
-    record = finalize(w, drop(w, {'ann@example.com': 10, 'ghost@example.com': 5}))
+    record = w.finalize_imported(drop(w, {'ann@example.com': 10, 'ghost@example.com': 5}))
     assert record.verification is not None
     assert record.verification.checked == 1
     assert w.wix.searched[-1] == ['ann@example.com']
@@ -302,7 +289,7 @@ def test_rows_wix_did_not_import_are_not_checked(w: World) -> None:
 def test_a_verification_wix_cannot_answer_is_recorded_not_fatal(w: World) -> None:
     record = drop(w, {'ann@example.com': 10})
     w.wix.script['find_accounts'] = [WixUnavailable('down')]
-    record = finalize(w, record)
+    record = w.finalize_imported(record)
     assert record.status is RecordStatus.IMPORTED
     assert record.verification is not None
     assert record.verification.checked == 0

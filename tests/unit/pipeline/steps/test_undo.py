@@ -11,10 +11,8 @@ import json
 import pytest
 
 from loyalty_import.pipeline.guards import undo
-from loyalty_import.pipeline.models import FinalizerInput, ImportRecord, PollResult, RecordStatus
-from loyalty_import.pipeline.steps.finalizer import finalize_import
+from loyalty_import.pipeline.models import ImportRecord, RecordStatus
 from loyalty_import.pipeline.steps.importer import import_object
-from tests.fakes.clock import START
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.conftest import World
 from tests.unit.pipeline.fakes import BUCKET, csv_bytes
@@ -46,28 +44,13 @@ def drop(w: World, key: str, content: bytes, metadata: dict[str, str] | None = N
     return record
 
 
-def finalize(w: World, record: ImportRecord) -> ImportRecord:
-    assert record.wix_import_id is not None
-    task = FinalizerInput(
-        import_id=record.wix_import_id,
-        source_id=record.pk,
-        deadline=int(START.timestamp()) + 3600,
-        wait=5,
-        poll=PollResult(status='IMPORTED', next_wait=5, deadline_exceeded=False),
-    )
-    finalize_import(task, w.finalizer)
-    saved = w.records.get(record.pk)
-    assert saved is not None
-    return saved
-
-
 def export(balances: dict[str, int]) -> bytes:
     return csv_bytes([['name', 'email', 'points'], *[['x', e, str(p)] for e, p in balances.items()]])
 
 
 def imported_original(w: World) -> ImportRecord:
     w.wix.accounts = dict(HELD)
-    original = finalize(w, drop(w, KEY, export(FILE)))
+    original = w.finalize_imported(drop(w, KEY, export(FILE)))
     assert original.status is RecordStatus.IMPORTED
     return original
 
@@ -85,7 +68,7 @@ def test_a_dropped_undo_file_restores_the_snapshot_past_the_shift_check(w: World
     original = imported_original(w)
     stored = w.storage.objects[(BUCKET, UNDO_KEY)]
     # WHEN the undo file is dropped as it was written (content and metadata)
-    record = finalize(w, drop(w, DROPPED_UNDO, stored.content, dict(stored.metadata)))
+    record = w.finalize_imported(drop(w, DROPPED_UNDO, stored.content, dict(stored.metadata)))
     # THEN it is imported as the original's undo although it moves every balance down a lot
     assert record.status is RecordStatus.IMPORTED
     assert record.undo_of == original.pk
@@ -118,7 +101,7 @@ def test_a_dropped_undo_file_restores_the_snapshot_past_the_shift_check(w: World
 def test_the_same_undo_dropped_twice_is_refused_already_imported(w: World) -> None:
     imported_original(w)
     stored = w.storage.objects[(BUCKET, UNDO_KEY)]
-    finalize(w, drop(w, DROPPED_UNDO, stored.content, dict(stored.metadata)))
+    w.finalize_imported(drop(w, DROPPED_UNDO, stored.content, dict(stored.metadata)))
     again = drop(w, DROPPED_UNDO + '.again.csv', stored.content, dict(stored.metadata))
     assert again.status is RecordStatus.REJECTED
     assert again.error is not None
