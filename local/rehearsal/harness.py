@@ -32,7 +32,7 @@ from moto import mock_aws
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import ImportRecord, SourceRef
-from rehearsal import alarms, moto_gaps
+from rehearsal import alarms, function_urls, moto_gaps
 from rehearsal.isolated import IsolatedEnv
 from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
 from rehearsal.template import (
@@ -273,6 +273,7 @@ class Rehearsal:
         # Patches of moto for this rehearsal only: undone by stop(), moto is left as found.
         moto_gaps.UNENFORCED_STATEMENTS.clear()
         self._undo.append(moto_gaps.register_cloudformation_models())
+        self._undo.append(function_urls.stop_all)
         self._undo.append(moto_gaps.complete_s3_event_records())
         if self.config.clock_scale != 1.0:
             self._undo.append(moto_gaps.scale_step_functions_clock(self.config.clock_scale))

@@ -8,6 +8,7 @@ Measured against the translated template.yaml; each line: what moto 5.2.5 does -
 - AWS::Lambda::EventInvokeConfig: skipped -> `EventInvokeConfigModel` puts it (read back by
   lambda_runtime for async retries and the on-failure destination).
 - AWS::CloudWatch::Alarm: skipped -> `AlarmModel` puts it.
+- AWS::Lambda::Url: skipped -> `FunctionUrlModel` serves it on 127.0.0.1 (`function_urls`).
 - AWS::StepFunctions::StateMachine: created in the backend executions never reach, without its
   type, logging and tracing -> `copy_state_machines_to_executing_backend`.
 - StateMachine `DefinitionS3Location` and `DefinitionSubstitutions`: ignored ->
@@ -261,11 +262,66 @@ class AlarmModel(_SideEffect, CloudFormationModel):
         return str(request['AlarmName'])
 
 
+class FunctionUrlModel(CloudFormationModel):
+    """AWS::Lambda::Url: a server on 127.0.0.1 that invokes the function (`function_urls`)."""
+
+    def __init__(self, url: str, function_name: str) -> None:
+        self.url = url
+        self.function_name = function_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.url
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ''
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return 'AWS::Lambda::Url'
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in {'FunctionUrl', 'FunctionArn'}
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return self.url if attribute_name == 'FunctionUrl' else self.function_name
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> FunctionUrlModel:
+        from rehearsal.function_urls import RUNNING, FunctionUrlServer  # noqa: PLC0415
+
+        target = str(cloudformation_json['Properties']['TargetFunctionArn'])
+        server = FunctionUrlServer(target, region_name)
+        server.start()
+        RUNNING.append(server)
+        return cls(server.url, target)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls, original_resource: FunctionUrlModel, *args: Any, **kwargs: Any
+    ) -> FunctionUrlModel:
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
 GAP_MODELS: tuple[type[CloudFormationModel], ...] = (
     SecretModel,
     BucketPolicyModel,
     EventInvokeConfigModel,
     AlarmModel,
+    FunctionUrlModel,
 )
 Undo = Callable[[], None]
 

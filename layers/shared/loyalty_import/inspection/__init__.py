@@ -87,10 +87,13 @@ def inspect_csv(
     points_column: str | int | None = None,
     max_file_bytes: int = MAX_FILE_BYTES,
     points_names: tuple[str, ...] = (),
+    recheck_content: bool = False,
 ) -> Inspection:
     """Inspect `data`; raise Refusal when it cannot be imported safely.
 
     `points_names`: what this program calls its points ('Stars'): headers with them name points.
+    `recheck_content`: the overrides come from a remembered approval of this layout, not from a
+    person looking at this file: their columns' content must still pass (changed content asks again).
     """
     if len(data) > max_file_bytes:
         raise Refusal(
@@ -108,10 +111,19 @@ def inspect_csv(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _inspect(data, encoding, (email_column, points_column), max_file_bytes, points_names)
+        return _inspect(
+            data,
+            encoding,
+            (email_column, points_column),
+            max_file_bytes,
+            points_names,
+            recheck=recheck_content,
+        )
     except _NotUtf8:
         legacy = Encoding(pick_legacy(data), 0, ascii_compatible=True)
-        return _inspect(data, legacy, (email_column, points_column), max_file_bytes, points_names)
+        return _inspect(
+            data, legacy, (email_column, points_column), max_file_bytes, points_names, recheck=recheck_content
+        )
     finally:
         if collecting:
             gc.enable()
@@ -123,6 +135,8 @@ def _inspect(
     overrides: tuple[str | int | None, str | int | None],
     max_file_bytes: int,
     points_names: tuple[str, ...],
+    *,
+    recheck: bool,
 ) -> Inspection:
     dialect = _sniff(data, encoding)
     newline = b'\r' if dialect.line_end == '\r' else b'\n'
@@ -142,6 +156,7 @@ def _inspect(
             overrides=overrides,
             max_file_bytes=max_file_bytes,
             points_names=points_names,
+            recheck_content=recheck,
         )
     except UnicodeDecodeError as exc:
         if encoding.name == 'utf-8' and not encoding.bom_bytes:
@@ -243,6 +258,7 @@ def _inspect_rows(
     overrides: tuple[str | int | None, str | int | None],
     max_file_bytes: int,
     points_names: tuple[str, ...],
+    recheck_content: bool = False,
 ) -> Inspection:
     table = _table(source)
     evidence = analyse(table.header, [row for _, row in table.body], table.width, points_names)
@@ -290,6 +306,7 @@ def _inspect_rows(
         points=points,
         validation=summary,
         repeats=repeats,
+        recheck_content=recheck_content,
     )
     return Inspection(
         mapping=Mapping(email=email.column, points=points.column),
@@ -298,7 +315,7 @@ def _inspect_rows(
         delimiter=source.dialect.delimiter,
         has_header=table.header is not None,
         rows=result.rows,
-        columns=_column_reports(evidence, email, points),
+        columns=_column_reports(evidence, email, points, _samples([row for _, row in table.body])),
         email=email,
         points=points,
         validation=summary,
@@ -538,10 +555,29 @@ def _override(
     )
 
 
-def _column_reports(evidence: list[Evidence], email: RoleChoice, points: RoleChoice) -> list[ColumnReport]:
+SAMPLES_PER_COLUMN = 3
+
+
+def _samples(body: list[list[str]]) -> list[list[str]]:
+    """Per column, its first few distinct non-blank values (what a person recognises a column by)."""
+    width = max((len(row) for row in body), default=0)
+    samples: list[list[str]] = [[] for _ in range(width)]
+    for row in body:
+        for index, cell in enumerate(row):
+            value = cell.strip()
+            kept = samples[index]
+            if value and len(kept) < SAMPLES_PER_COLUMN and value not in kept:
+                kept.append(value[:60])
+    return samples
+
+
+def _column_reports(
+    evidence: list[Evidence], email: RoleChoice, points: RoleChoice, samples: list[list[str]]
+) -> list[ColumnReport]:
     chosen = {email.column: (Role.EMAIL, email), points.column: (Role.POINTS, points)}
     reports = []
     for e in evidence:
+        seen = samples[e.index] if e.index < len(samples) else []
         if e.index in chosen:
             role, choice = chosen[e.index]
             reports.append(
@@ -552,10 +588,13 @@ def _column_reports(evidence: list[Evidence], email: RoleChoice, points: RoleCho
                     role=role,
                     confidence=choice.confidence,
                     why=choice.why,
+                    samples=seen,
                 )
             )
         else:
             why = e.email_why if e.kind == 'email' else e.points_why if e.kind == 'integer' else ''
             score = max(e.email_score, e.points_score)
-            reports.append(ColumnReport(index=e.index, name=e.name, kind=e.kind, confidence=score, why=why))
+            reports.append(
+                ColumnReport(index=e.index, name=e.name, kind=e.kind, confidence=score, why=why, samples=seen)
+            )
     return reports

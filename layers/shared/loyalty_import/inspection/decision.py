@@ -59,7 +59,9 @@ def decide(
     points: RoleChoice,
     validation: ValidationSummary,
     repeats: Repeats | None,
+    recheck_content: bool = False,
 ) -> Verdict:
+    """`recheck_content`: overridden roles come from a remembered layout; their content still counts."""
     both_overridden = email.overridden and points.overridden
     reasons: list[Reason] = []
     if not has_header and not both_overridden:
@@ -68,7 +70,10 @@ def decide(
     for role, choice in ((Role.EMAIL, email), (Role.POINTS, points)):
         if not choice.overridden:
             reasons.extend(_role_reasons(role, choice, evidence[choice.column], has_header=has_header))
-    reasons.extend(_file_reasons(validation, repeats, overridden=both_overridden))
+        elif recheck_content:
+            reasons.extend(_content_reasons(role, choice, evidence[choice.column]))
+    settled = both_overridden and not recheck_content
+    reasons.extend(_file_reasons(validation, repeats, overridden=settled))
     if has_header and not both_overridden:
         reasons.extend(_activity_reasons(evidence))
     choices = {
@@ -121,6 +126,13 @@ def _role_reasons(role: Role, choice: RoleChoice, e: Evidence, *, has_header: bo
         )
         reasons.append(_reason(ReviewCode.CLOSE_CALL, message))
     return reasons
+
+
+def _content_reasons(role: Role, choice: RoleChoice, e: Evidence) -> list[Reason]:
+    doubt = _content_doubt(role, e)
+    if not doubt:
+        return []
+    return [_reason(ReviewCode.CONTENT_DOUBT, f'{column_label(choice.name, choice.column)}: {doubt}.')]
 
 
 def _content_doubt(role: Role, e: Evidence) -> str:

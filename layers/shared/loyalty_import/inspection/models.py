@@ -130,6 +130,7 @@ class ColumnReport(_Frozen):
     role: Role | None = None
     confidence: float = 0.0
     why: str = ''
+    samples: list[str] = []  # its first few distinct non-blank values
 
 
 class IssueKind(StrEnum):

@@ -42,6 +42,9 @@ class ErrorCode(StrEnum):
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
+    # The review's end without an import: a person declined it, or nobody answered in time.
+    REVIEW_REJECTED = 'REVIEW_REJECTED'
+    REVIEW_EXPIRED = 'REVIEW_EXPIRED'
     # The file would move most balances the way a wrong column does (checked before execute).
     BALANCE_SHIFT_SUSPICIOUS = 'BALANCE_SHIFT_SUSPICIOUS'
     # The same balances (email/points pairs) were imported within the re-import window.
@@ -102,6 +105,14 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.POINTS_OUT_OF_RANGE: _REFUSED,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
+    ErrorCode.REVIEW_REJECTED: CodeInfo(
+        RecordStatus.REVIEW_REJECTED,
+        next_steps=('Nothing was sent to Wix. To import the file after all, ' + REDROP,),
+    ),
+    ErrorCode.REVIEW_EXPIRED: CodeInfo(
+        RecordStatus.REVIEW_EXPIRED,
+        next_steps=('Nothing was sent to Wix: nobody decided before the deadline. ' + REDROP,),
+    ),
     ErrorCode.BALANCE_SHIFT_SUSPICIOUS: CodeInfo(
         RecordStatus.REJECTED,
         next_steps=(

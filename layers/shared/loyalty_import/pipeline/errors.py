@@ -78,3 +78,7 @@ class ObjectTooLarge(PipelineError):  # noqa: N818 - a verdict on the object, no
         super().__init__(f'object is {size} bytes, the limit is {limit}')
         self.size = size
         self.limit = limit
+
+
+class ReviewAlreadyDecided(PipelineError):  # noqa: N818 - a condition: the first decision stands
+    """The review was decided (or ended) since it was read: a second decision changes nothing."""

@@ -136,6 +136,7 @@ class RecordStatus(StrEnum):
     """The import's own status (not Wix's): in flight, then exactly one final value."""
 
     RECEIVED = 'RECEIVED'  # claimed by the importer, not yet at Wix
+    AWAITING_REVIEW = 'AWAITING_REVIEW'  # a person must choose the columns; nothing sent to Wix
     CREATED = 'CREATED'  # Wix import created, Wix is parsing the file
     PARSED = 'PARSED'  # Wix parsed it; header and sample cross-checked before execute
     IMPORTING = 'IMPORTING'  # executed; the state machine polls until Wix finishes
@@ -144,6 +145,8 @@ class RecordStatus(StrEnum):
     REJECTED = 'REJECTED'
     TIMED_OUT = 'TIMED_OUT'
     DRY_RUN = 'DRY_RUN'
+    REVIEW_REJECTED = 'REVIEW_REJECTED'  # a person said: don't import it
+    REVIEW_EXPIRED = 'REVIEW_EXPIRED'  # nobody answered the review before its deadline
 
     @property
     def is_final(self) -> bool:
@@ -157,6 +160,8 @@ FINAL_STATUSES = frozenset(
         RecordStatus.REJECTED,
         RecordStatus.TIMED_OUT,
         RecordStatus.DRY_RUN,
+        RecordStatus.REVIEW_REJECTED,
+        RecordStatus.REVIEW_EXPIRED,
     }
 )
 
@@ -256,6 +261,106 @@ class Verification(CamelModel):
     restores: str | None = None
 
 
+# ---------------------------------------------------------------------------- a person's review
+
+
+class ReviewReason(CamelModel):
+    """Why the inspection asks a person (`inspection.models.ReviewCode` and its message)."""
+
+    code: str
+    message: str
+
+
+class ReviewColumn(CamelModel):
+    """One source column as the review page shows it."""
+
+    index: int  # 0-based, in the source file
+    name: str
+    kind: str  # the inspection's kind: email, integer, decimal, text, empty...
+    samples: list[str] = Field(default_factory=list)  # a few values, emails masked
+    why: str = ''  # why it is (or is not) a candidate
+    candidate_for: list[str] = Field(default_factory=list)  # 'EMAIL' / 'POINTS' when among the choices
+
+
+class ReviewFile(CamelModel):
+    size: int | None = None
+    rows: int
+    encoding: str
+    delimiter: str
+    has_header: bool
+
+
+class ReviewDecision(CamelModel):
+    action: Literal['approve', 'reject']
+    email_column: int | None = None
+    points_column: int | None = None
+    at: dt.datetime
+    by: str  # 'review page' or 'operator command'
+
+
+class Review(CamelModel):
+    """A pending (then decided) review: what the inspection proposes and what a person chose.
+
+    The review token itself is never stored: only its SHA-256 (`token_hash`), which is also the key
+    of the link item (`ReviewLink`) the page finds the record by.
+    """
+
+    email_column: int  # the proposal (0-based source columns)
+    points_column: int
+    choices: dict[str, list[int]]  # 'EMAIL' / 'POINTS' -> plausible columns, best first
+    reasons: list[ReviewReason]
+    columns: list[ReviewColumn]
+    file: ReviewFile
+    findings: list[str] = Field(default_factory=list)  # pre-flight findings, in words
+    # A few rows as they would be uploaded (emails masked), with the upload's header.
+    preview_header: list[str] = Field(default_factory=list)
+    preview_rows: list[list[str]] = Field(default_factory=list)
+    # The layout an approval is remembered for (None: a headerless file, never remembered).
+    layout_id: str | None = None
+    layout_prefix: str | None = None
+    header: list[str] | None = None
+    execution_name: str | None = None
+    execution_arn: str | None = None
+    requested_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    token_hash: str | None = None
+    # The form's anti-CSRF value (synchronizer token): useless without the review token.
+    csrf: str | None = None
+    # Step Functions' callback token of the waiting ReviewStateMachine execution.
+    task_token: str | None = None
+    link_sent_at: dt.datetime | None = None
+    decision: ReviewDecision | None = None
+    # When Step Functions was told of the decision (SendTaskSuccess accepted).
+    handed_over_at: dt.datetime | None = None
+
+
+class ReviewLink(CamelModel):
+    """The imports table's item of one review link (pk `review#<sha256 of the token>`)."""
+
+    pk: str
+    source_id: str
+    expires_at: int  # epoch seconds: the table's TTL attribute
+
+    @staticmethod
+    def key(token_hash: str) -> str:
+        return f'review#{token_hash}'
+
+
+class RememberedLayout(CamelModel):
+    """An approved mapping, remembered for one layout (exact header) under one incoming folder."""
+
+    layout_id: str
+    prefix: str  # the folder of the incoming key, e.g. 'incoming/' or 'incoming/shop-a/'
+    header: list[str]
+    email_column: int
+    points_column: int
+    email_name: str
+    points_name: str
+    approved_at: dt.datetime
+    approved_from: str  # the pk of the import whose review approved it
+    file_name: str
+
+
 class ImportRecord(CamelModel):
     """One DynamoDB item per source object version, with the import's whole story."""
 
@@ -311,6 +416,10 @@ class ImportRecord(CamelModel):
     snapshot: SnapshotSummary | None = None
     balance_shift: BalanceShift | None = None
     verification: Verification | None = None
+    # A file a person had to decide on: the proposal, the choices, the link's hash, the decision.
+    review: Review | None = None
+    # Set when a remembered layout decided the mapping: 'approved for this layout on <date>'.
+    approved_layout: str | None = None
     report: str | None = None
     error: RecordError | None = None
     created_at: dt.datetime = Field(default_factory=utc_now)
@@ -363,7 +472,13 @@ class ImportRecord(CamelModel):
             mode='json',
             by_alias=True,
             exclude_none=True,
-            exclude={'expected_header', 'expected_sample_rows', 'version'},
+            exclude={
+                'expected_header': True,
+                'expected_sample_rows': True,
+                'version': True,
+                # Not secrets on their own, but nothing a subscriber needs.
+                'review': {'csrf', 'task_token', 'token_hash'},
+            },
         )
 
 
@@ -408,6 +523,28 @@ class ExecutionInput(CamelModel):
     deadline: int  # epoch seconds
     # The first wait between polls (the importer sets it from POLL_FIRST_WAIT_SECONDS).
     wait: int
+
+
+class ReviewExecutionInput(CamelModel):
+    """The ReviewStateMachine's input: the record that waits for a person, and for how long."""
+
+    source_id: str
+    wait_seconds: int | None = None
+
+
+class ReviewTaskInput(ReviewExecutionInput):
+    """What the review function gets from the state machine: open the review (with the waiting
+    task's token and the page's URL) or expire it."""
+
+    action: Literal['open', 'expire']
+    task_token: str | None = None
+    review_url: str | None = None
+
+
+class ContinueReview(ReviewExecutionInput):
+    """The ReviewStateMachine's Import step: the approved record goes on to Wix (importer)."""
+
+    action: Literal['continue']
 
 
 class TaskError(BaseModel):
@@ -480,3 +617,7 @@ class InspectionOutcome(BaseModel):
     preflight: dict[str, Any]
     normalized_content: bytes = Field(repr=False)
     normalized_header: list[str]
+    # Set when a person must decide: the proposal (also `mapping`), the choices and the reasons.
+    review: Review | None = None
+    # The source file's header as the inspection read it (None: the file has none).
+    header: list[str] | None = None

@@ -56,6 +56,10 @@ def _headline(record: ImportRecord) -> str:
         return f'Loyalty import refused ({code})'
     if record.status is RecordStatus.TIMED_OUT:
         return 'Loyalty import timed out'
+    if record.status is RecordStatus.REVIEW_REJECTED:
+        return 'Loyalty import declined, nothing imported'
+    if record.status is RecordStatus.REVIEW_EXPIRED:
+        return 'Loyalty import review expired, nothing imported'
     if record.status is RecordStatus.DRY_RUN:
         return 'Loyalty import dry run'
     if record.status is RecordStatus.FAILED:
@@ -108,6 +112,8 @@ def summary_for(record: ImportRecord) -> str:
         return f'{record.source_uri} was not imported{error}'
     if record.status is RecordStatus.TIMED_OUT:
         return f'Wix had not finished import {record.wix_import_id} of {record.source_uri} by the deadline.'
+    if record.status in {RecordStatus.REVIEW_REJECTED, RecordStatus.REVIEW_EXPIRED}:
+        return f'{record.source_uri} was not imported{error}'
     return f'The import of {record.source_uri} failed{error}'
 
 
@@ -210,9 +216,18 @@ def _without_sample_rows(view: dict[str, Any]) -> None:
         normalized['sample_rows'] = f'{len(normalized["sample_rows"])} rows, in the imports table item'
 
 
+def _without_review_rows(view: dict[str, Any]) -> None:
+    # The review page shows the columns and rows; a notification only says what to decide.
+    review = view.get('review')
+    if isinstance(review, dict):
+        for bulky in ('columns', 'previewRows', 'previewHeader', 'header'):
+            review.pop(bulky, None)
+
+
 def build_notification(record: ImportRecord) -> Notification:
     view = record.public_view()
     _without_sample_rows(view)
+    _without_review_rows(view)
     body: dict[str, object] = {
         'outcome': record.status.value,
         'summary': summary_for(record),
@@ -233,4 +248,40 @@ def build_notification(record: ImportRecord) -> Notification:
         subject=subject_for(record),
         message=message,
         attributes={OUTCOME_ATTRIBUTE: record.status.value},
+    )
+
+
+def review_request(record: ImportRecord, *, link: str) -> Notification:
+    """'Loyalty import needs your decision - <file>': what was found, what is uncertain, the deadline
+    and the link (the only place the review token ever appears)."""
+    review = record.review
+    if review is None:  # pragma: no cover - callers pass a record awaiting review
+        raise ValueError('no review to ask for')
+    names = {column.index: column.name for column in review.columns}
+    deadline = f'{review.expires_at:%Y-%m-%d %H:%M} UTC' if review.expires_at else 'no deadline'
+    body = {
+        'outcome': RecordStatus.AWAITING_REVIEW.value,
+        'summary': (
+            f'{record.file_name} ({review.file.rows:,} rows) was not imported yet: a person must confirm '
+            'which columns hold the customer email and the current points balance. Nothing was sent to Wix.'
+        ),
+        'proposal': (
+            f'EMAIL = {_column(names.get(review.email_column), review.email_column)}, '
+            f'POINTS = {_column(names.get(review.points_column), review.points_column)}'
+        ),
+        'uncertain': [reason.message for reason in review.reasons],
+        'deadline': deadline,
+        'reviewLink': link,
+        'nextSteps': [
+            f"Open the review link before {deadline}: check the columns, then choose Import or Don't import.",
+            'If nobody decides by then, nothing is imported (REVIEW_EXPIRED).',
+        ],
+        'sourceId': record.pk,
+    }
+    return Notification(
+        subject=f'{ascii_safe("Loyalty import needs your decision")} - {ascii_safe(record.file_name)}'[
+            :MAX_SUBJECT
+        ],
+        message=json.dumps(body, ensure_ascii=False, indent=2),
+        attributes={OUTCOME_ATTRIBUTE: RecordStatus.AWAITING_REVIEW.value},
     )

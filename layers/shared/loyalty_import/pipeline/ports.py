@@ -4,7 +4,7 @@ tests pass small recording fakes instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -15,6 +15,8 @@ from loyalty_import.pipeline.models import (
     InspectionOutcome,
     Notification,
     Overrides,
+    RememberedLayout,
+    ReviewLink,
 )
 from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
@@ -63,6 +65,33 @@ class RecordStore(Protocol):
         """Write the claim if its item is still `replacing` (None: absent); False when it changed."""
         ...
 
+    # And one item per review link (`review#<sha256 of the token>`), pointing at its record.
+    def put_link(self, link: ReviewLink) -> None: ...
+
+    def get_link(self, token_hash: str) -> ReviewLink | None: ...
+
+
+class LayoutStore(Protocol):
+    """Remembered layouts (`pipeline.review.layouts`), one item per layout id."""
+
+    def get(self, layout_id: str) -> RememberedLayout | None: ...
+
+    def put(self, layout: RememberedLayout) -> None: ...
+
+    def list(self) -> list[RememberedLayout]: ...
+
+    def delete(self, layout_id: str) -> bool:
+        """Forget the layout; False when it was not remembered."""
+        ...
+
+
+class ReviewCallbacks(Protocol):
+    """Step Functions' callback API: tell the execution waiting on a review what was decided."""
+
+    def send_success(self, task_token: str, output: Mapping[str, object]) -> bool:
+        """True when delivered; False when that task no longer waits (timed out or ended)."""
+        ...
+
 
 class Notifier(Protocol):
     def publish(self, notification: Notification) -> str:
@@ -104,5 +133,12 @@ class Workflow(Protocol):
         ...
 
 
-# Runs the CSV inspection (raises FileRefused for a file it will not import).
-Inspector = Callable[[bytes, Overrides], InspectionOutcome]
+class Inspector(Protocol):
+    """Runs the CSV inspection (raises FileRefused for a file it will not import).
+
+    `recheck_content`: the overrides are a remembered layout's, so their columns' content must pass.
+    """
+
+    def __call__(
+        self, data: bytes, overrides: Overrides, *, recheck_content: bool = False
+    ) -> InspectionOutcome: ...

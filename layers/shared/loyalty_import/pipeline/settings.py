@@ -102,10 +102,19 @@ class VerifyVariables(FromEnvironment):
 # ---------------------------------------------------------------------------- one model per function
 
 
-class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables):
+class LayoutVariables(FromEnvironment):
+    """Mapping memory: the table of remembered layouts (`pipeline.review.layouts`)."""
+
+    layouts_table: str = Field(alias='LAYOUTS_TABLE', min_length=1)
+
+
+class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutVariables):
     idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
-    # Only the importer starts executions.
+    # Only the importer starts executions: the import's poller, and the review of a file a person decides.
     state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
+    review_state_machine_arn: str = Field(alias='REVIEW_STATE_MACHINE_ARN', min_length=1)
+    # How long the review execution waits for a person (its task's TimeoutSecondsPath).
+    review_wait_seconds: int = Field(alias='REVIEW_WAIT_SECONDS', gt=0)
     # Reading is bounded by this so a huge drop cannot exhaust memory (Wix refuses files over 10 MB).
     max_file_bytes: int = Field(alias='MAX_FILE_BYTES', gt=0)
     # What the program calls its points ('Stars,Coins'): headers with these names count as points.
@@ -131,6 +140,16 @@ class ExecutorSettings(WixVariables, RecordVariables, SnapshotVariables):
 class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables):
     # The fingerprint of an IMPORTED file is kept this many days (the table's TTL) from its end.
     reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
+
+
+class ReviewSettings(RecordVariables, LayoutVariables):
+    """The review function: the page, the link and its expiry; it never calls Wix."""
+
+    # How long a person has to decide (the ReviewStateMachine's wait is bounded by the same parameter).
+    review_wait_seconds: int = Field(alias='REVIEW_WAIT_SECONDS', gt=0)
+    # A chosen mapping is validated like an override: the file is read and inspected again.
+    max_file_bytes: int = Field(alias='MAX_FILE_BYTES', gt=0)
+    points_names: str = Field(alias='POINTS_NAMES')
 
 
 Settings = TypeVar('Settings', bound=FromEnvironment)

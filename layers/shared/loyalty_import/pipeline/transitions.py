@@ -18,7 +18,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from loyalty_import.pipeline import codes
-from loyalty_import.pipeline.errors import ConcurrentUpdate, PipelineError, RecordNotFound
+from loyalty_import.pipeline.errors import (
+    ConcurrentUpdate,
+    PipelineError,
+    RecordNotFound,
+    ReviewAlreadyDecided,
+)
 from loyalty_import.pipeline.models import (
     BalanceShift,
     ImportRecord,
@@ -28,6 +33,9 @@ from loyalty_import.pipeline.models import (
     ParseResult,
     RecordError,
     RecordStatus,
+    Review,
+    RememberedLayout,
+    ReviewDecision,
     SnapshotSummary,
     Verification,
 )
@@ -48,6 +56,8 @@ _OUTCOME_METRIC = {
     RecordStatus.REJECTED: Metric.IMPORTS_REJECTED,
     RecordStatus.TIMED_OUT: Metric.IMPORTS_TIMED_OUT,
     RecordStatus.DRY_RUN: Metric.IMPORTS_DRY_RUN,
+    RecordStatus.REVIEW_REJECTED: Metric.IMPORTS_REVIEW_REJECTED,
+    RecordStatus.REVIEW_EXPIRED: Metric.IMPORTS_REVIEW_EXPIRED,
 }
 
 
@@ -372,5 +382,94 @@ def decided(decide: Callable[[ImportRecord], tuple[RecordStatus, RecordError | N
 
     def change(record: ImportRecord) -> None:
         ended(*decide(record))(record)
+
+    return change
+
+
+# ---------------------------------------------------------------------------- a person's review
+
+
+def awaiting_review(review: Review, *, at: dt.datetime) -> Change:
+    """The file needs a person: nothing goes to Wix until the review is approved."""
+
+    def change(record: ImportRecord) -> None:
+        record.review = review.model_copy(update={'requested_at': at})
+        first = review.reasons[0].code if review.reasons else None
+        record.move_to(RecordStatus.AWAITING_REVIEW, at=at, note=first)
+
+    return change
+
+
+def review_started(name: str, arn: str | None) -> Change:
+    def change(record: ImportRecord) -> None:
+        if record.review is not None:
+            record.review.execution_name = name
+            record.review.execution_arn = arn or record.review.execution_arn
+
+    return change
+
+
+def review_opened(*, token_hash: str, csrf: str, task_token: str, expires_at: dt.datetime) -> Change:
+    """A link was made for the waiting execution (a new one replaces any earlier, unsent one)."""
+
+    def change(record: ImportRecord) -> None:
+        if record.review is not None:
+            record.review.token_hash = token_hash
+            record.review.csrf = csrf
+            record.review.task_token = task_token
+            record.review.expires_at = expires_at
+            record.review.link_sent_at = None
+
+    return change
+
+
+def review_link_sent(at: dt.datetime) -> Change:
+    def change(record: ImportRecord) -> None:
+        if record.review is not None:
+            record.review.link_sent_at = at
+
+    return change
+
+
+def review_decided(decision: ReviewDecision) -> Change:
+    """A person's decision, recorded once: on a fresh copy that already holds one, it raises."""
+
+    def change(record: ImportRecord) -> None:
+        review = record.review
+        if review is None or review.decision is not None or record.is_final:
+            raise ReviewAlreadyDecided(record.pk)
+        review.decision = decision
+        if decision.action == 'approve':
+            record.overrides = Overrides(
+                email_column=decision.email_column, points_column=decision.points_column
+            )
+
+    return change
+
+
+def review_handed_over(at: dt.datetime) -> Change:
+    def change(record: ImportRecord) -> None:
+        if record.review is not None:
+            record.review.handed_over_at = at
+
+    return change
+
+
+def review_expired(message: str) -> Change:
+    """Nobody decided in time: REVIEW_EXPIRED, unless a decision is on the fresh copy (it raises)."""
+
+    def change(record: ImportRecord) -> None:
+        if record.review is not None and record.review.decision is not None:
+            raise ReviewAlreadyDecided(record.pk)
+        failed(codes.ErrorCode.REVIEW_EXPIRED, message)(record)
+
+    return change
+
+
+def layout_recalled(layout: RememberedLayout, reason: str) -> Change:
+    """A remembered layout chose the columns (and this file's content passed the checks)."""
+
+    def change(record: ImportRecord) -> None:
+        record.approved_layout = f'{reason} (layout {layout.layout_id}, from {layout.file_name})'
 
     return change

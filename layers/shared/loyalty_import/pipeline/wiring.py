@@ -20,6 +20,7 @@ from loyalty_import.pipeline.settings import (
     FinalizerSettings,
     ImporterSettings,
     PollerSettings,
+    ReviewSettings,
     WixVariables,
 )
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
     from loyalty_import.pipeline.ports import WixImports
+    from loyalty_import.pipeline.review.flow import ReviewDeps
     from loyalty_import.pipeline.steps.executor import ExecutorDeps
     from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
     from loyalty_import.pipeline.steps.importer import ImporterDeps
@@ -105,6 +107,7 @@ def _task_retry() -> RetryPolicy:
 
 
 def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
+    from loyalty_import.pipeline.adapters.layouts import DynamoLayoutStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
@@ -112,14 +115,38 @@ def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.steps.importer import ImporterDeps  # noqa: PLC0415
     from loyalty_import.pipeline.steps.inspection import inspect_file  # noqa: PLC0415
 
+    sfn = clients.get('stepfunctions')
     return ImporterDeps(
         settings=settings,
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
         storage=S3Storage(client=clients.get('s3')),
-        workflow=StepFunctionsWorkflow(settings.state_machine_arn, client=clients.get('stepfunctions')),
+        workflow=StepFunctionsWorkflow(settings.state_machine_arn, client=sfn),
         inspector=partial(inspect_file, points_names=settings.points_names),
         wix=clients.get('wix') or WixClientProvider(settings, secrets_client=clients.get('secretsmanager')),
+        layouts=DynamoLayoutStore(settings.layouts_table, client=clients.get('dynamodb')),
+        review_workflow=StepFunctionsWorkflow(settings.review_state_machine_arn, client=sfn),
+    )
+
+
+def review_deps(settings: ReviewSettings, **clients: Any) -> ReviewDeps:
+    from loyalty_import.pipeline.adapters.callbacks import StepFunctionsCallbacks  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.layouts import DynamoLayoutStore  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
+    from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
+    from loyalty_import.pipeline.review.flow import ReviewDeps  # noqa: PLC0415
+    from loyalty_import.pipeline.steps.inspection import inspect_file  # noqa: PLC0415
+
+    return ReviewDeps(
+        records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
+        layouts=DynamoLayoutStore(settings.layouts_table, client=clients.get('dynamodb')),
+        notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
+        storage=S3Storage(client=clients.get('s3')),
+        callbacks=StepFunctionsCallbacks(client=clients.get('stepfunctions')),
+        inspector=partial(inspect_file, points_names=settings.points_names),
+        review_wait_seconds=settings.review_wait_seconds,
+        max_file_bytes=settings.max_file_bytes,
     )
 
 
@@ -236,6 +263,16 @@ class ImporterService:
         if transient is not None:
             raise transient
         return ImporterResponse(outcomes=outcomes)
+
+    def continue_review(self, source_id: str, context: LambdaContext | None = None) -> ImporterOutcome:
+        """A person approved the review of `source_id`: import it (no idempotency layer: the record's
+        state makes it safe to run again, and the state machine's Retry does)."""
+        from loyalty_import.pipeline.steps.importer import continue_reviewed  # noqa: PLC0415 - lazy
+
+        remaining = self._remaining
+        if context is not None:
+            remaining = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731 - as process()
+        return continue_reviewed(source_id, self.deps, remaining)
 
     def process(self, source: SourceEvent, context: LambdaContext | None = None) -> ImporterOutcome:
         from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415 - lazy

@@ -1,5 +1,6 @@
 """The imports table (DynamoDB): one item per source object version, written with optimistic locking,
-and one per content fingerprint (`pk` = `fingerprint#<sha256>`), written compare-and-set."""
+one per content fingerprint (`pk` = `fingerprint#<sha256>`), written compare-and-set, and one per
+review link (`pk` = `review#<sha256 of the token>`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty_import.pipeline.adapters._aws import error_code
 from loyalty_import.pipeline.errors import ConcurrentUpdate, RecordStoreError
-from loyalty_import.pipeline.models import CamelModel, ContentClaim, ImportRecord
+from loyalty_import.pipeline.models import CamelModel, ContentClaim, ImportRecord, ReviewLink
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -134,3 +135,19 @@ class DynamoRecordStore:
         except BotoCoreError as exc:
             raise RecordStoreError('could not write the content fingerprint') from exc
         return True
+
+    def put_link(self, link: ReviewLink) -> None:
+        try:
+            self._client.put_item(TableName=self._table, Item=_to_item(link))
+        except (ClientError, BotoCoreError) as exc:
+            raise RecordStoreError('could not write the review link') from exc
+
+    def get_link(self, token_hash: str) -> ReviewLink | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key={'pk': {'S': ReviewLink.key(token_hash)}}, ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise RecordStoreError('could not read the review link') from exc
+        item = response.get('Item')
+        return _from_item(dict(item), ReviewLink) if item else None

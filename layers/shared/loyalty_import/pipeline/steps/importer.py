@@ -38,11 +38,15 @@ from loyalty_import.pipeline.models import (
     InspectionOutcome,
     MappingSummary,
     Overrides,
+    RecordStatus,
+    ReviewExecutionInput,
+    ReviewReason,
     SourceEvent,
 )
 from loyalty_import.pipeline.observability import Metric, MetricUnit, bind_import, logger, metrics
 from loyalty_import.pipeline.ports import (
     Inspector,
+    LayoutStore,
     Notifier,
     RecordStore,
     Storage,
@@ -51,6 +55,7 @@ from loyalty_import.pipeline.ports import (
     Workflow,
 )
 from loyalty_import.pipeline.results import results_key
+from loyalty_import.pipeline.review import layouts
 from loyalty_import.pipeline.settings import ImporterSettings
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
@@ -78,6 +83,9 @@ class ImporterDeps:
     inspector: Inspector
     # Built on first use: refusals and dry runs never read the Wix secret.
     wix: Callable[[], WixImports]
+    layouts: LayoutStore
+    # The ReviewStateMachine: one execution per file a person must decide on.
+    review_workflow: Workflow
     clock: Clock = field(default_factory=Clock)
     safety_margin_s: float = SAFETY_MARGIN_S
     first_poll_s: float = 0.5
@@ -114,6 +122,11 @@ def import_object(
             return _outcome(existing, duplicate=True)
         logger.info('resuming an unfinished import', status=existing.status.value)
         record = existing
+    if record.status is RecordStatus.AWAITING_REVIEW:  # the review owns it; make sure it was started
+        review = record.review
+        if review is not None and review.execution_name is None:
+            record = _start_review(record, deps)
+        return _outcome(record)
     if record.wix_import_id is None:
         record = _inspect_and_create(record, deps)
     if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
@@ -140,25 +153,90 @@ def _finish(record: ImportRecord, deps: ImporterDeps, *changes: Change) -> Impor
 
 
 def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
-    """Read and inspect the file, then end it (refused, dry run, failed) or create its Wix import."""
+    """Read and inspect the file, then end it (refused, dry run, failed), ask a person, or create
+    its Wix import."""
     stored = _read_source(record, deps)
     if isinstance(stored, ImportRecord):  # ended: the object is gone or too large
         return stored
     overrides, dry_run = overrides_from_metadata(stored.metadata)
     reimport = reimport_from_metadata(stored.metadata)
-    sha256 = hashlib.sha256(stored.content).hexdigest()
-    facts = [
-        transitions.file_read(
-            size=stored.size, sha256=sha256, overrides=overrides, dry_run=dry_run, reimport=reimport
-        )
-    ]
+    facts = [_file_read(stored, overrides, dry_run=dry_run, reimport=reimport)]
     # x-amz-meta-undo-of: an earlier import's undo file (checked against the imports table).
-    original = undo.recognised_original(stored.metadata, sha256, deps.records)
+    original = undo.recognised_original(stored.metadata, _sha256(stored), deps.records)
     if original is not None:
         facts.append(_as_undo(record, original, deps))
     inspection = _inspect(record, stored.content, overrides, facts, deps)
     if isinstance(inspection, ImportRecord):  # ended: refused, or the inspection crashed
         return inspection
+    if inspection.review is not None and not dry_run:
+        inspection = _recall_layout(record, stored.content, inspection, facts, deps)
+        if inspection.review is not None:
+            return _await_review(record, inspection, facts, deps)
+    undo_of = original.pk if original is not None else None
+    return _claim_and_create(
+        record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
+    )
+
+
+def continue_reviewed(
+    source_id: str, deps: ImporterDeps, remaining_s: Callable[[], float]
+) -> ImporterOutcome:
+    """A person approved the review: import the file with the approved columns (same record).
+
+    Safe to call again (the state machine retries it): once the Wix import exists, it only hands
+    it over again, and the execution name stops a second poller.
+    """
+    bind_import(source_id=source_id)
+    record = deps.records.get(source_id)
+    if record is None:
+        raise RecordStoreError(f'no record {source_id} to continue')
+    decision = record.review.decision if record.review else None
+    approved = decision is not None and decision.action == 'approve'
+    if approved and record.wix_import_id is None and record.status is RecordStatus.AWAITING_REVIEW:
+        record = _create_reviewed(record, deps)
+    if record.is_final or record.wix_import_id is None:
+        return _outcome(record)
+    bind_import(record.wix_import_id, source_id=source_id)
+    return _outcome(hand_over(record, deps, remaining_s))
+
+
+def _create_reviewed(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    stored = _read_source(record, deps)
+    if isinstance(stored, ImportRecord):
+        return stored
+    overrides = record.overrides or Overrides()  # the approved columns (transitions.review_decided)
+    reimport = reimport_from_metadata(stored.metadata)
+    facts = [_file_read(stored, overrides, dry_run=False, reimport=reimport)]
+    inspection = _inspect(record, stored.content, overrides, facts, deps)
+    if isinstance(inspection, ImportRecord):
+        return inspection
+    if inspection.review is not None:  # both columns named: only the file's rows can still object
+        message = ' '.join(reason.message for reason in inspection.review.reasons)
+        return _reject(record, FileRefused(ErrorCode.NEEDS_REVIEW, message), deps, facts)
+    return _claim_and_create(record, inspection, facts, deps, dry_run=False, reimport=reimport, undo_of=None)
+
+
+def _sha256(stored: StoredObject) -> str:
+    return hashlib.sha256(stored.content).hexdigest()
+
+
+def _file_read(stored: StoredObject, overrides: Overrides, *, dry_run: bool, reimport: bool) -> Change:
+    return transitions.file_read(
+        size=stored.size, sha256=_sha256(stored), overrides=overrides, dry_run=dry_run, reimport=reimport
+    )
+
+
+def _claim_and_create(
+    record: ImportRecord,
+    inspection: InspectionOutcome,
+    facts: list[Change],
+    deps: ImporterDeps,
+    *,
+    dry_run: bool,
+    reimport: bool,
+    undo_of: str | None,
+) -> ImportRecord:
+    """Record the mapping, claim the balances (ALREADY_IMPORTED otherwise), create the Wix import."""
     mapping = inspection.mapping
     # The balances the file sets, read once: for its fingerprint and, at Wix, the kept upload pairs.
     pairs = pairs_from_normalized(inspection.normalized_content, mapping.email_index, mapping.points_index)
@@ -181,12 +259,91 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         now=deps.clock.now(),
         window_days=deps.settings.reimport_window_days,
         reimport=reimport,
-        undo_of=original.pk if original is not None else None,
+        undo_of=undo_of,
     )
     if earlier is not None:
         refusal = FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message())
         return _reject(record, refusal, deps, facts)
     return _create_at_wix(record, inspection, pairs, facts, deps)
+
+
+# ---------------------------------------------------------------------------- asking a person
+
+
+def review_execution_name(source_id: str) -> str:
+    """One ReviewStateMachine execution per record: a redelivery cannot start a second review."""
+    return f'review-{hashlib.sha256(source_id.encode("utf-8")).hexdigest()[:40]}'
+
+
+def _recall_layout(
+    record: ImportRecord,
+    content: bytes,
+    inspection: InspectionOutcome,
+    facts: list[Change],
+    deps: ImporterDeps,
+) -> InspectionOutcome:
+    """The inspection decided by a remembered layout when its content passes; else the review, keyed
+    by its layout (and saying why the remembered mapping did not apply)."""
+    if inspection.review is None or inspection.header is None:
+        return inspection
+    prefix = layouts.folder_of(record.key)
+    layout_id = layouts.layout_id(prefix, inspection.header)
+    review = inspection.review.model_copy(update={'layout_id': layout_id, 'layout_prefix': prefix})
+    asking = inspection.model_copy(update={'review': review})
+    known = deps.layouts.get(layout_id)
+    if known is None or known.header != inspection.header:
+        return asking
+    remembered = Overrides(email_column=known.email_column, points_column=known.points_column)
+    reason = layouts.approved_reason(known)
+    try:
+        again = deps.inspector(content, remembered, recheck_content=True)
+    except FileRefused as refusal:
+        return _changed(asking, reason, refusal.message)
+    if again.review is not None:
+        return _changed(asking, reason, ' '.join(r.message for r in again.review.reasons))
+    logger.info('remembered layout applied', layout_id=layout_id)
+    facts.append(transitions.layout_recalled(known, reason))
+    mapping = again.mapping.model_copy(
+        update={
+            'email': again.mapping.email.model_copy(update={'why': reason}),
+            'points': again.mapping.points.model_copy(update={'why': reason}),
+        }
+    )
+    return again.model_copy(update={'mapping': mapping})
+
+
+def _changed(asking: InspectionOutcome, reason: str, problem: str) -> InspectionOutcome:
+    if asking.review is None:  # pragma: no cover - only called with a review
+        return asking
+    note = ReviewReason(
+        code='LAYOUT_CONTENT_CHANGED',
+        message=f'This layout was {reason}, but this file does not pass with those columns: {problem}',
+    )
+    review = asking.review.model_copy(update={'reasons': [note, *asking.review.reasons]})
+    return asking.model_copy(update={'review': review})
+
+
+def _await_review(
+    record: ImportRecord, inspection: InspectionOutcome, facts: list[Change], deps: ImporterDeps
+) -> ImportRecord:
+    """AWAITING_REVIEW, then the ReviewStateMachine asks a person (nothing reaches Wix before)."""
+    review = inspection.review
+    if review is None:  # pragma: no cover - only called with a review
+        raise ValueError('no review to await')
+    logger.info('a person must decide', reasons=[reason.code for reason in review.reasons])
+    waiting = transitions.awaiting_review(review, at=deps.clock.now())
+    record = transitions.advance(record, *facts, waiting, records=deps.records)
+    if record.is_final:
+        return record
+    return _start_review(record, deps)
+
+
+def _start_review(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    name = review_execution_name(record.pk)
+    payload = ReviewExecutionInput(source_id=record.pk, wait_seconds=deps.settings.review_wait_seconds)
+    arn = deps.review_workflow.start(name, payload.to_wire())
+    logger.info('review execution started', execution_name=name)
+    return transitions.advance(record, transitions.review_started(name, arn), records=deps.records)
 
 
 def _as_undo(record: ImportRecord, original: ImportRecord, deps: ImporterDeps) -> Change:

@@ -2,22 +2,31 @@
 
 Keeps the importer independent of the inspection's internals: it gets an `InspectionOutcome`, or
 a `FileRefused` carrying the refusal's code and merchant-facing message. A `review` decision is
-never imported on its own: until a person can answer it in place, it ends the import as a
-`NEEDS_REVIEW` refusal whose message gives the proposal, the choices and the exact metadata that
-would import the file.
+never imported on its own: its outcome carries a `Review` (the proposal, the choices, the reasons
+and what the review page shows), and the importer asks a person.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.codes import ErrorCode
+from loyalty_import.masking import mask_email
 from loyalty_import.pipeline.errors import FileRefused
-from loyalty_import.pipeline.models import ColumnChoice, InspectionOutcome, MappingSummary, Overrides
+from loyalty_import.pipeline.models import (
+    ColumnChoice,
+    InspectionOutcome,
+    MappingSummary,
+    Overrides,
+    Review,
+    ReviewColumn,
+    ReviewFile,
+    ReviewReason,
+)
 from loyalty_import.pipeline.steps.dropped_file import EMAIL_COLUMN_METADATA, POINTS_COLUMN_METADATA
 
 if TYPE_CHECKING:
     from loyalty_import.inspection import Inspection
+    from loyalty_import.inspection.models import ColumnReport, ValidationSummary
 
 
 def _why(value: Any) -> str | None:
@@ -63,10 +72,14 @@ def bounded_preflight(summary: dict[str, Any]) -> dict[str, Any]:
     return {**summary, 'columns': kept, 'columns_omitted': len(columns) - len(kept)}
 
 
-def inspect_file(data: bytes, overrides: Overrides, points_names: str = '') -> InspectionOutcome:
-    """The inspection's mapping and upload; FileRefused for a refusal or a file a person must review.
+def inspect_file(
+    data: bytes, overrides: Overrides, points_names: str = '', *, recheck_content: bool = False
+) -> InspectionOutcome:
+    """The inspection's mapping and upload (with a `review` when a person must decide); FileRefused
+    for a refusal.
 
     `points_names`: what the program calls its points, comma-separated (template PointsNames).
+    `recheck_content`: the overrides are a remembered layout's; their columns' content must pass.
     """
     from loyalty_import.inspection import Decision, Refusal, inspect_csv  # noqa: PLC0415 - on first file
 
@@ -76,11 +89,11 @@ def inspect_file(data: bytes, overrides: Overrides, points_names: str = '') -> I
             email_column=overrides.email_column,
             points_column=overrides.points_column,
             points_names=tuple(name.strip() for name in points_names.split(',') if name.strip()),
+            recheck_content=recheck_content,
         )
     except Refusal as refusal:
         raise FileRefused(str(refusal.code), refusal.message, list(refusal.candidates)) from refusal
-    if inspection.decision is not Decision.AUTO:
-        raise FileRefused(ErrorCode.NEEDS_REVIEW, review_message(inspection))
+    review = review_of(inspection, size=len(data)) if inspection.decision is not Decision.AUTO else None
     normalized = inspection.normalized
     return InspectionOutcome(
         mapping=MappingSummary(
@@ -93,7 +106,78 @@ def inspect_file(data: bytes, overrides: Overrides, points_names: str = '') -> I
         preflight=bounded_preflight(inspection.to_json_dict()),
         normalized_content=normalized.content,
         normalized_header=[str(cell) for cell in normalized.header],
+        review=review,
+        header=[column.name for column in inspection.columns] if inspection.has_header else None,
     )
+
+
+PREVIEW_ROWS = 5
+
+
+def review_of(inspection: Inspection, *, size: int) -> Review:
+    """What a person is asked: the proposal, the choices, the reasons, and what the page shows."""
+    choices = {str(role): list(columns) for role, columns in inspection.choices.items()}
+    normalized = inspection.normalized
+    email_at = normalized.email_index
+    rows = [
+        [mask_email(cell) if index == email_at else cell for index, cell in enumerate(row)]
+        for row in normalized.sample_rows[:PREVIEW_ROWS]
+    ]
+    return Review(
+        email_column=inspection.mapping.email,
+        points_column=inspection.mapping.points,
+        choices=choices,
+        reasons=[ReviewReason(code=str(r.code), message=r.message) for r in inspection.reasons],
+        columns=[_review_column(c, choices) for c in inspection.columns[:MAX_RECORDED_COLUMNS]],
+        file=ReviewFile(
+            size=size,
+            rows=inspection.rows,
+            encoding=inspection.encoding,
+            delimiter=inspection.delimiter,
+            has_header=inspection.has_header,
+        ),
+        findings=findings(inspection.validation),
+        preview_header=[str(cell) for cell in normalized.header],
+        preview_rows=rows,
+        header=[c.name for c in inspection.columns] if inspection.has_header else None,
+    )
+
+
+def _review_column(column: ColumnReport, choices: dict[str, list[int]]) -> ReviewColumn:
+    masked = [mask_email(value) if '@' in value else value for value in column.samples]
+    return ReviewColumn(
+        index=column.index,
+        name=column.name,
+        kind=column.kind,
+        samples=masked,
+        why=column.why,
+        candidate_for=[role for role, columns in choices.items() if column.index in columns],
+    )
+
+
+_FINDINGS = {
+    'BLANK_EMAIL': 'without an email',
+    'INVALID_EMAIL': 'with an invalid email',
+    'DUPLICATE_EMAIL': 'repeating an email',
+    'BLANK_POINTS': 'without a points value',
+    'NEGATIVE_POINTS': 'with negative points',
+    'NON_INTEGER_POINTS': 'with points that are not whole numbers',
+    'OVERFLOW_POINTS': 'with points too large for Wix',
+    'RAGGED_ROW': 'with more or fewer cells than the header',
+    'FORMULA_CELL': 'with a cell that starts like a spreadsheet formula',
+    'OVERSIZED_CELL': 'with an oversized cell',
+}
+
+
+def findings(validation: ValidationSummary) -> list[str]:
+    """The pre-flight findings in words: '2 rows with an invalid email (lines 4, 9)'."""
+    found = []
+    for issue in validation.issues:
+        lines = ', '.join(str(example.line) for example in issue.examples[:5])
+        what = _FINDINGS.get(str(issue.kind), str(issue.kind).lower())
+        rows = 'row' if issue.count == 1 else 'rows'
+        found.append(f'{issue.count:,} {rows} {what}' + (f' (lines {lines})' if lines else ''))
+    return found
 
 
 def review_message(inspection: Inspection) -> str:
