@@ -149,39 +149,6 @@ def test_a_file_without_a_balance_column_is_rejected_without_calling_wix(rehears
     assert [item['Key'] for item in listed['Contents']] == [f'{results}customers.csv.rejected.txt']
 
 
-def test_a_file_a_person_must_confirm_is_never_imported_and_says_how_to_import_it(
-    rehearsal: Rehearsal,
-) -> None:
-    # GIVEN a headerless export: the columns could only be chosen from their content
-    content = b''.join(
-        f'Name{n},{email},{points}\r\n'.encode() for n, (email, points) in enumerate(CUSTOMERS)
-    )
-
-    # WHEN it is dropped
-    outcome = follow(rehearsal, 'headerless.csv', content)
-
-    # THEN nothing reached Wix: the import is REJECTED as NEEDS_REVIEW, notified once
-    record = outcome.record
-    assert record is not None
-    assert (record.status.value, record.error.code if record.error else None) == ('REJECTED', 'NEEDS_REVIEW')
-    assert rehearsal.emulator.requests == []
-    assert outcomes_of(outcome) == ['REJECTED']
-    assert outcome.notifications[0].subject == 'Loyalty import needs your decision - headerless.csv'
-    # AND the message gives the proposal and the exact metadata that would import it
-    message = record.error.message if record.error else ''
-    assert 'EMAIL = ' in message
-    assert 'x-amz-meta-email-column=1' in message
-    assert 'x-amz-meta-points-column=2' in message
-
-    # WHEN the same file is dropped again with that metadata
-    again = follow(rehearsal, 'headerless-confirmed.csv', content, email_column='1', points_column='2')
-
-    # THEN a person has decided: it is imported with those columns
-    assert again.record is not None
-    assert again.record.status.value == 'IMPORTED'
-    assert rehearsal.emulator.balances == dict(CUSTOMERS)
-
-
 def test_a_duplicated_s3_event_makes_one_wix_import_and_one_execution(rehearsal: Rehearsal) -> None:
     # GIVEN a file whose S3 event is delivered twice while it is being handled...
     content = csv_bytes(CUSTOMERS)

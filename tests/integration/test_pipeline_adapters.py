@@ -47,6 +47,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.fakes import (
     FakeInspector,
+    FakeLayouts,
     FakeNotifier,
     FakeRecords,
     FakeStorage,
@@ -273,6 +274,8 @@ class IdempotentImporter:
             inspector=FakeInspector(),
             wix=lambda: self.wix,
             clock=FakeClock().as_clock(),
+            layouts=FakeLayouts(),
+            review_workflow=FakeWorkflow(),
         )
         self.service = ImporterService(deps)
         self.context = LambdaContext('importer')

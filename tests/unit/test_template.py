@@ -25,6 +25,7 @@ from loyalty_import.pipeline.settings import (
     FromEnvironment,
     ImporterSettings,
     PollerSettings,
+    ReviewSettings,
 )
 from rehearsal.template import load_template, package, translate
 
@@ -36,11 +37,14 @@ FUNCTIONS = {
     'PollerFunction': 'functions/poller',
     'ExecutorFunction': 'functions/executor',
     'FinalizerFunction': 'functions/finalizer',
+    'ReviewFunction': 'functions/reviewer',
 }
 LAYERS = {'SharedLayer': 'layers/shared', 'DependenciesLayer': 'layers/dependencies'}
 SUBSTITUTION = re.compile(r'\$\{([^}]+)\}')
-# The only identity-policy actions allowed on Resource '*': Step Functions' log delivery actions,
-# which have no resource-level permissions.
+# The only identity-policy actions allowed on Resource '*' (none has resource-level permissions):
+# Step Functions' log delivery actions (the state machines' roles), and answering a waiting task
+# (the review function: the task token names the one execution it resumes).
+STAR_RESOURCE_ROLES = {'ImportStateMachineRole', 'ReviewStateMachineRole', 'ReviewFunctionRole'}
 STAR_RESOURCE_ACTIONS = {
     'logs:CreateLogDelivery',
     'logs:GetLogDelivery',
@@ -50,6 +54,7 @@ STAR_RESOURCE_ACTIONS = {
     'logs:PutResourcePolicy',
     'logs:DescribeResourcePolicies',
     'logs:DescribeLogGroups',
+    'states:SendTaskSuccess',
 }
 
 
@@ -282,6 +287,7 @@ def test_the_dependencies_layer_installs_the_runtime_pins_as_arm64_wheels() -> N
         ('PollerFunction', PollerSettings),
         ('ExecutorFunction', ExecutorSettings),
         ('FinalizerFunction', FinalizerSettings),
+        ('ReviewFunction', ReviewSettings),
     ],
 )
 def test_every_function_gets_exactly_the_settings_it_reads(
@@ -317,8 +323,13 @@ def test_every_setting_the_functions_need_is_set_by_the_template(template: dict[
     assert importer_env['STATE_MACHINE_ARN'] == {'Ref': 'ImportStateMachine'}
     assert env['POWERTOOLS_SERVICE_NAME'] == 'loyalty-import'
     assert env['POWERTOOLS_METRICS_NAMESPACE'] == 'LoyaltyImport'
-    # and no credential travels in an environment variable: only the secret's id does
-    assert env['WIX_SECRET_ID'] == {'Ref': 'WixCredentialsSecret'}
+    # and no credential travels in an environment variable: only the secret's id does, to the
+    # functions that call Wix (never the review function)
+    assert 'WIX_SECRET_ID' not in env
+    for variables in (importer_env, *others):
+        assert variables['WIX_SECRET_ID'] == {'Ref': 'WixCredentialsSecret'}
+    review_env = template['Resources']['ReviewFunction']['Properties']['Environment']['Variables']
+    assert not [name for name in review_env if name.startswith('WIX_')]
 
 
 def test_wix_endpoints_default_to_the_contract(
@@ -408,8 +419,10 @@ def test_no_identity_policy_grants_a_wildcard_resource_or_full_access(translated
     assert statements
     assert star
     for logical_id, statement in star:
-        assert logical_id == 'ImportStateMachineRole'
+        assert logical_id in STAR_RESOURCE_ROLES
         assert set(_as_list(statement['Action'])) <= STAR_RESOURCE_ACTIONS
+        # and answering a review is the review function's alone
+        assert ('states:SendTaskSuccess' in _as_list(statement['Action'])) == (logical_id == 'ReviewFunctionRole')
     assert not star_actions
     assert not [arn for arn in managed if 'FullAccess' in json.dumps(arn)]
 
@@ -423,11 +436,13 @@ def test_no_identity_policy_grants_a_wildcard_resource_or_full_access(translated
                 'StepFunctionsExecutionPolicy',
                 'DynamoDBCrudPolicy:ImportsTable',
                 'DynamoDBCrudPolicy:IdempotencyTable',
+                'DynamoDBReadPolicy:LayoutsTable',
                 'SNSPublishMessagePolicy',
                 'AWSSecretsManagerGetSecretValuePolicy',
             },
         ),
         ('PollerFunction', {'AWSSecretsManagerGetSecretValuePolicy'}),
+        ('ReviewFunction', {'SNSPublishMessagePolicy'}),
         (
             'ExecutorFunction',
             {
@@ -608,7 +623,7 @@ def test_reserved_concurrency_is_set_and_small(template: dict[str, Any]) -> None
     # WHEN we add it up
     # THEN every function has a cap, and all callers of Wix together stay a small number (Wix ~200 req/min)
     assert all(value >= 1 for value in reserved.values())
-    assert sum(reserved.values()) <= 10
+    assert sum(reserved.values()) <= 11
 
 
 def test_alarms_watch_failures_and_notify_the_topic(template: dict[str, Any]) -> None:

@@ -2,6 +2,9 @@
 
     loyalty-import inspect PATH [--json] [--email-column X] [--points-column Y] [--points-names N,M]
     loyalty-import undo ID [--bucket B] [--table T]
+    loyalty-import reviews | review ID (--approve [--email-column X --points-column Y] | --reject)
+    loyalty-import layouts | forget LAYOUT
+    loyalty-import status [--since 7d] [--status S] | show ID
 
 `inspect` exits with one code per decision: 0 auto (the product would import it on its own),
 3 review (a person must confirm the proposal or pick other columns), 2 refuse (it cannot be
@@ -11,6 +14,13 @@ imported as it is, or the path is unreadable).
 default $IMPORTS_TABLE) and drops its undo file under the incoming prefix (beside the original, or
 in --bucket), with the `undo-of` metadata that makes the importer import it as that import's undo.
 Exits 0 once dropped, 2 when the import cannot be undone (not found, no undo file, not IMPORTED).
+
+The operator commands (`loyalty_import.operator`) read a deployed stack, found by its name (--stack,
+default $LOYALTY_IMPORT_STACK; region: boto3's configuration or --region); each prints a table, or
+JSON with --json. `reviews` lists the files waiting for a person and `review` decides one as the
+review page does; `layouts` and `forget` show and delete remembered layouts; `status` lists recent
+imports and `show` one import with its links and state machine steps. They exit 0 when done, 2
+when not (unknown id, a refused mapping, a review already decided or expired).
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return _inspect(args, stream)
     if args.command == 'undo':
         return _undo(args, stream)
+    if args.command in _OPERATOR_COMMANDS:
+        return _operator(args, stream)
     parser.print_help(stream)
     return EXIT_REFUSED
 
@@ -68,7 +80,63 @@ def _parser() -> argparse.ArgumentParser:
     undo.add_argument(
         '--table', default=os.environ.get('IMPORTS_TABLE'), help='the imports table (default $IMPORTS_TABLE)'
     )
+    _operator_parsers(commands)
     return parser
+
+
+_OPERATOR_COMMANDS = ('reviews', 'review', 'layouts', 'forget', 'status', 'show')
+
+
+def _operator_parsers(commands: Any) -> None:
+    stack = argparse.ArgumentParser(add_help=False)
+    stack.add_argument(
+        '--stack',
+        default=os.environ.get('LOYALTY_IMPORT_STACK'),
+        help="the deployed stack's name (default $LOYALTY_IMPORT_STACK)",
+    )
+    stack.add_argument('--region', help="the stack's region (default: boto3's configuration)")
+    stack.add_argument('--json', action='store_true', help='print JSON instead of a table')
+    common = {'parents': [stack]}
+    commands.add_parser('reviews', help='the files waiting for a person to decide', **common)
+    review = commands.add_parser('review', help='approve or reject a file waiting for a review', **common)
+    review.add_argument('id', help='its ID (from `reviews`) or record pk')
+    decision = review.add_mutually_exclusive_group(required=True)
+    decision.add_argument(
+        '--approve', action='store_true', help='import it (the proposal, or the columns given)'
+    )
+    decision.add_argument('--reject', action='store_true', help='do not import it (REVIEW_REJECTED)')
+    review.add_argument(
+        '--email-column', help='with --approve: the EMAIL column (0-based index or header name)'
+    )
+    review.add_argument(
+        '--points-column', help='with --approve: the POINTS column (0-based index or header name)'
+    )
+    commands.add_parser('layouts', help='the remembered layouts (approved mappings)', **common)
+    forget = commands.add_parser('forget', help='forget a remembered layout', **common)
+    forget.add_argument('layout', help='its id (from `layouts`)')
+    status = commands.add_parser('status', help='recent imports, newest first', **common)
+    status.add_argument('--since', default='7d', help='how far back: 30m, 12h, 7d (default 7d)')
+    status.add_argument('--status', type=str.upper, help='only imports of this status (IMPORTED, FAILED...)')
+    show = commands.add_parser('show', help='one import: its record, links and state machine steps', **common)
+    show.add_argument('id', help='its ID (from `status`), record pk or Wix import id')
+
+
+def _operator(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.stack:
+        out.write(
+            'Not done: give --stack (the name the stack was deployed as) or set LOYALTY_IMPORT_STACK.\n'
+        )
+        return EXIT_REFUSED
+    from loyalty_import import operator  # noqa: PLC0415 - only these commands talk to AWS
+
+    operator.quiet_pipeline_logs()  # before the commands' modules create the pipeline's logger
+    from loyalty_import.operator import commands  # noqa: PLC0415
+
+    try:
+        return commands.run(args, out)
+    except operator.OperatorError as exc:
+        out.write(f'Not done: {exc}.\n')
+        return EXIT_REFUSED
 
 
 def _undo(args: argparse.Namespace, out: TextIO) -> int:

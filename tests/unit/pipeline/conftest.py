@@ -16,6 +16,7 @@ from tests.fakes.clock import START, FakeClock
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.fakes import (
     FakeInspector,
+    FakeLayouts,
     FakeNotifier,
     FakeRecords,
     FakeStorage,
@@ -73,6 +74,8 @@ def importer_deps(
         inspector=inspector,
         wix=executor_deps.wix,
         clock=executor_deps.clock,
+        layouts=FakeLayouts(),
+        review_workflow=FakeWorkflow(),
     )
 
 

@@ -25,6 +25,8 @@ from loyalty_import.pipeline.models import (
     MappingSummary,
     Notification,
     Overrides,
+    RememberedLayout,
+    ReviewLink,
 )
 from loyalty_import.pipeline.ports import StoredObject
 from loyalty_import.pipeline.settings import FromEnvironment, ImporterSettings
@@ -42,6 +44,8 @@ RESOURCES = {
     'NOTIFICATION_TOPIC_ARN': 'arn:aws:sns:us-east-1:123456789012:loyalty',
     'WIX_SECRET_ID': 'wix-credentials',
     'STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:import',
+    'REVIEW_STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:review',
+    'LAYOUTS_TABLE': 'layouts',
 }
 
 
@@ -80,6 +84,8 @@ class FakeRecords:
         self.claims: dict[str, ContentClaim] = {}
         self.claim_conflicts_to_inject = 0
         self.claim_failures_to_inject = 0
+        # The review link items, by pk (`review#<sha256 of the token>`).
+        self.links: dict[str, ReviewLink] = {}
 
     def create(self, record: ImportRecord) -> bool:
         if record.pk in self.items:
@@ -120,6 +126,12 @@ class FakeRecords:
             return False
         self.claims[claim.fingerprint] = claim.model_copy()
         return True
+
+    def put_link(self, link: ReviewLink) -> None:
+        self.links[link.pk] = link.model_copy()
+
+    def get_link(self, token_hash: str) -> ReviewLink | None:
+        return self.links.get(ReviewLink.key(token_hash))
 
     def only(self) -> ImportRecord:
         assert len(self.items) == 1, list(self.items)
@@ -192,6 +204,37 @@ class FakeWorkflow:
         return f'arn:aws:states:us-east-1:123456789012:execution:import:{name}'
 
 
+class FakeLayouts:
+    def __init__(self) -> None:
+        self.items: dict[str, RememberedLayout] = {}
+
+    def get(self, layout_id: str) -> RememberedLayout | None:
+        return self.items.get(layout_id)
+
+    def put(self, layout: RememberedLayout) -> None:
+        self.items[layout.layout_id] = layout.model_copy()
+
+    def list(self) -> list[RememberedLayout]:
+        return sorted(self.items.values(), key=lambda layout: layout.approved_at, reverse=True)
+
+    def delete(self, layout_id: str) -> bool:
+        return self.items.pop(layout_id, None) is not None
+
+
+class FakeCallbacks:
+    """Step Functions' SendTaskSuccess: what each waiting task was told (`gone`: tokens timed out)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Mapping[str, object]]] = []
+        self.gone: set[str] = set()
+
+    def send_success(self, task_token: str, output: Mapping[str, object]) -> bool:
+        if task_token in self.gone:
+            return False
+        self.sent.append((task_token, dict(output)))
+        return True
+
+
 def csv_bytes(rows: list[list[str]]) -> bytes:
     out = io.StringIO(newline='')
     csv.writer(out, lineterminator='\n').writerows(rows)
@@ -206,7 +249,9 @@ class FakeInspector:
     crash: Exception | None = None
     calls: list[tuple[bytes, Overrides]] = field(default_factory=list)
 
-    def __call__(self, data: bytes, overrides: Overrides) -> InspectionOutcome:
+    def __call__(
+        self, data: bytes, overrides: Overrides, *, recheck_content: bool = False
+    ) -> InspectionOutcome:
         self.calls.append((data, overrides))
         if self.crash is not None:
             raise self.crash

@@ -130,6 +130,8 @@ def _role_reasons(role: Role, choice: RoleChoice, e: Evidence, *, has_header: bo
 
 def _content_reasons(role: Role, choice: RoleChoice, e: Evidence) -> list[Reason]:
     doubt = _content_doubt(role, e)
+    if not doubt and role is Role.POINTS and e.points_score <= 0:  # rejected outright as a balance
+        doubt = e.points_why or 'its values do not read as points balances'
     if not doubt:
         return []
     return [_reason(ReviewCode.CONTENT_DOUBT, f'{column_label(choice.name, choice.column)}: {doubt}.')]

@@ -57,17 +57,40 @@ def test_the_normalized_header_and_rows_are_not_stored_twice() -> None:
     assert len(json.dumps(outcome.preflight)) < 50_000
 
 
-def test_a_review_decision_is_refused_as_needs_review_with_the_metadata_that_imports_it() -> None:
+def test_a_review_decision_carries_what_a_person_is_asked_and_is_never_imported_on_its_own() -> None:
     # GIVEN a file whose balance is counted in stamps (another unit than points)
     rows = [['Email', 'Stamps balance']] + [[f'c{n}@example.com', str(3 + (n * 7) % 11)] for n in range(12)]
     data = '\n'.join(','.join(row) for row in rows).encode()
     # WHEN the importer's adapter inspects it
-    with pytest.raises(FileRefused) as refused:
-        inspect_file(data, Overrides())
-    # THEN it is never imported on its own: NEEDS_REVIEW, with the reason, the proposal and the metadata
-    assert refused.value.code == 'NEEDS_REVIEW'
-    message = refused.value.message
-    assert "'Stamps balance' (column 1)" in message
-    assert 'x-amz-meta-email-column=0 and x-amz-meta-points-column=1' in message
-    # AND a deployment whose program counts stamps (PointsNames) imports it
-    assert inspect_file(data, Overrides(), points_names='Stamps').mapping.points.column == 1
+    outcome = inspect_file(data, Overrides())
+    # THEN it carries a review: the proposal, the choices, the reason, the columns with masked samples
+    review = outcome.review
+    assert review is not None
+    assert (review.email_column, review.points_column) == (0, 1)
+    assert [reason.code for reason in review.reasons] == ['OTHER_UNIT']
+    assert "'Stamps balance' (column 1" in review.reasons[0].message
+    assert review.choices['POINTS'][0] == 1
+    assert review.columns[0].samples == ['c***@example.com']
+    assert review.columns[1].samples[:2] == ['3', '10']
+    assert review.preview_rows[0] == ['c***@example.com', '3']
+    assert (review.file.rows, review.file.delimiter, review.file.has_header) == (12, ',', True)
+    assert review.header == ['Email', 'Stamps balance'] == outcome.header
+    # AND a deployment whose program counts stamps (PointsNames) imports it on its own
+    auto = inspect_file(data, Overrides(), points_names='Stamps')
+    assert auto.review is None
+    assert auto.mapping.points.column == 1
+
+
+def test_a_remembered_layout_is_rechecked_on_content() -> None:
+    # GIVEN a headerless-looking layout whose remembered columns are given as overrides to recheck
+    good = '\n'.join(f'c{n}@example.com,{10 + n * 3}' for n in range(12)).encode()
+    flags = '\n'.join(f'c{n}@example.com,{n % 2}' for n in range(12)).encode()
+    remembered = Overrides(email_column=0, points_column=1)
+    # WHEN the same columns are inspected with their content rechecked
+    # THEN balances pass, but a column of 0/1 flags asks a person again
+    assert inspect_file(good, remembered, recheck_content=True).review is None
+    again = inspect_file(flags, remembered, recheck_content=True).review
+    assert again is not None
+    assert [reason.code for reason in again.reasons] == ['CONTENT_DOUBT']
+    # AND a person's own override is trusted as before
+    assert inspect_file(flags, remembered).review is None

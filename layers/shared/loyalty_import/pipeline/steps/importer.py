@@ -317,7 +317,7 @@ def _changed(asking: InspectionOutcome, reason: str, problem: str) -> Inspection
         return asking
     note = ReviewReason(
         code='LAYOUT_CONTENT_CHANGED',
-        message=f'This layout was {reason}, but this file does not pass with those columns: {problem}',
+        message=f'Its columns were {reason}, but this file does not pass with them: {problem}',
     )
     review = asking.review.model_copy(update={'reasons': [note, *asking.review.reasons]})
     return asking.model_copy(update={'review': review})

@@ -144,7 +144,7 @@ def review_of(inspection: Inspection, *, size: int) -> Review:
 
 
 def _review_column(column: ColumnReport, choices: dict[str, list[int]]) -> ReviewColumn:
-    masked = [mask_email(value) if '@' in value else value for value in column.samples]
+    masked = list(dict.fromkeys(mask_email(value) if '@' in value else value for value in column.samples))
     return ReviewColumn(
         index=column.index,
         name=column.name,
