@@ -38,8 +38,8 @@ class FunctionUrlServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f'http://{host}:{port}/'
+        port = self._server.server_address[1]
+        return f'http://127.0.0.1:{port}/'
 
     def start(self) -> None:
         self._thread.start()
@@ -54,11 +54,17 @@ class FunctionUrlServer:
         answer = client.invoke(FunctionName=self.function_name, Payload=json.dumps(event).encode())
         payload = json.loads(answer['Payload'].read() or b'null')
         if answer.get('FunctionError') or not isinstance(payload, dict):
-            return {'statusCode': 502, 'headers': {'content-type': 'text/plain'}, 'body': 'Internal Server Error'}
+            return {
+                'statusCode': 502,
+                'headers': {'content-type': 'text/plain'},
+                'body': 'Internal Server Error',
+            }
         return payload
 
 
-def url_event(method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+def url_event(
+    method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str
+) -> dict[str, Any]:
     """The event a Function URL would deliver for this request (payload format 2.0)."""
     parts = urlsplit(target)
     lowered = {name.lower(): value for name, value in headers.items()}
@@ -107,7 +113,7 @@ def _handler_for(server: FunctionUrlServer) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _serve  # noqa: N815 - http.server's names
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             return None  # the request line holds the review token: never logged
 
     return Handler

@@ -23,7 +23,10 @@ def review_link(rehearsal: Rehearsal, drop: Drop, *, timeout_s: float, poll_s: f
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for message in rehearsal.notifications():
-            if message.mentions(drop.source.source_id) and message.attributes.get('outcome') == 'AWAITING_REVIEW':
+            if (
+                message.mentions(drop.source.source_id)
+                and message.attributes.get('outcome') == 'AWAITING_REVIEW'
+            ):
                 return str(json.loads(message.message)['reviewLink'])
         record = rehearsal.record(drop)
         if record is not None and record.is_final:

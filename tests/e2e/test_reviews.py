@@ -38,7 +38,8 @@ def awaiting(rehearsal: Rehearsal, name: str, content: bytes) -> tuple[Drop, str
 
 def finished(rehearsal: Rehearsal, drop: Drop) -> ImportRecord:
     outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S)
-    assert outcome.finished and outcome.record is not None, outcome.status
+    assert outcome.finished, outcome.status
+    assert outcome.record is not None
     return outcome.record
 
 
@@ -52,12 +53,14 @@ def test_an_uncertain_file_waits_for_a_person_then_imports_as_approved(rehearsal
     drop, link = awaiting(rehearsal, 'headerless.csv', HEADERLESS)
     # THEN it waits AWAITING_REVIEW, nothing reached Wix, and one notification asks with the link
     record = rehearsal.record(drop)
-    assert record is not None and record.status is RecordStatus.AWAITING_REVIEW
+    assert record is not None
+    assert record.status is RecordStatus.AWAITING_REVIEW
     assert rehearsal.emulator.requests == []
     (asking,) = [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)]
     assert asking.subject == 'Loyalty import needs your decision - headerless.csv'
     body = json.loads(asking.message)
-    assert body['deadline'].endswith('UTC') and body['uncertain']
+    assert body['deadline'].endswith('UTC')
+    assert body['uncertain']
     # AND the token is in the link only: never in the record
     token = link.split('t=', 1)[1]
     assert token not in json.dumps(record.model_dump(mode='json'))
@@ -66,14 +69,16 @@ def test_an_uncertain_file_waits_for_a_person_then_imports_as_approved(rehearsal
     answer = submit(link, 'approve')
 
     # THEN the page confirms, and the same record goes on to one Wix import with that mapping
-    assert answer.status == 200 and 'the import goes ahead' in answer.text
+    assert answer.status == 200
+    assert 'the import goes ahead' in answer.text
     final = finished(rehearsal, drop)
     assert final.status is RecordStatus.IMPORTED
     assert final.mapping is not None
     assert (final.mapping.email.column, final.mapping.points.column) == (0, 1)
     history = [change.status for change in final.status_history]
     assert history[:2] == [RecordStatus.RECEIVED, RecordStatus.AWAITING_REVIEW]
-    assert final.review is not None and final.review.decision is not None
+    assert final.review is not None
+    assert final.review.decision is not None
     assert final.review.decision.by == 'review page'
     assert outcomes(rehearsal, drop) == ['AWAITING_REVIEW', 'IMPORTED']
 
@@ -87,7 +92,9 @@ def test_a_person_can_choose_other_columns_and_a_wrong_choice_changes_nothing(re
     assert wrong.status == 422
     assert 'POINTS' in wrong.text or 'points' in wrong.text
     record = rehearsal.record(drop)
-    assert record is not None and record.review is not None and record.review.decision is None
+    assert record is not None
+    assert record.review is not None
+    assert record.review.decision is None
     assert record.status is RecordStatus.AWAITING_REVIEW
 
     # WHEN they choose the other whole-number column instead
@@ -96,7 +103,8 @@ def test_a_person_can_choose_other_columns_and_a_wrong_choice_changes_nothing(re
     assert answer.status == 200
     final = finished(rehearsal, drop)
     assert final.status is RecordStatus.IMPORTED
-    assert final.mapping is not None and final.mapping.points.column == 3
+    assert final.mapping is not None
+    assert final.mapping.points.column == 3
 
 
 def test_a_rejection_ends_the_import_and_a_replay_or_forgery_changes_nothing(rehearsal: Rehearsal) -> None:
@@ -105,20 +113,27 @@ def test_a_rejection_ends_the_import_and_a_replay_or_forgery_changes_nothing(reh
         page = client.get(link)
         # a forged token and a tampered form are refused before anything is read
         assert client.get(link.split('?')[0] + '?t=' + 'A' * 43).status_code == 404
-        form = dict(
-            token=link.split('t=', 1)[1], csrf='forged', email_column='0', points_column='1', action='reject'
-        )
+        form = {
+            'token': link.split('t=', 1)[1],
+            'csrf': 'forged',
+            'email_column': '0',
+            'points_column': '1',
+            'action': 'reject',
+        }
         assert client.post(link, data=form).status_code == 403
         assert client.post(link, data=form, headers={'Origin': 'https://evil.example'}).status_code == 403
     assert page.status_code == 200
     assert page.headers['referrer-policy'] == 'no-referrer'
     assert "frame-ancestors 'none'" in page.headers['content-security-policy']
     record = rehearsal.record(drop)
-    assert record is not None and record.review is not None and record.review.decision is None
+    assert record is not None
+    assert record.review is not None
+    assert record.review.decision is None
 
     # WHEN the person declines
     answer = submit(link, 'reject')
-    assert answer.status == 200 and 'Nothing was imported' in answer.text
+    assert answer.status == 200
+    assert 'Nothing was imported' in answer.text
     # THEN REVIEW_REJECTED, notified once, nothing at Wix
     final = finished(rehearsal, drop)
     assert final.status is RecordStatus.REVIEW_REJECTED
@@ -141,7 +156,8 @@ def test_nobody_answering_ends_review_expired(rehearse: Rehearse, wix_emulator: 
     assert outcomes(rehearsal, drop) == ['AWAITING_REVIEW', 'REVIEW_EXPIRED']
     assert rehearsal.emulator.requests == []
     late = submit(link, 'approve')
-    assert late.status == 410 and 'The time to decide has passed' in late.text
+    assert late.status == 410
+    assert 'The time to decide has passed' in late.text
 
 
 def test_an_approved_layout_is_decided_on_its_own_next_time_unless_its_content_changed(
@@ -158,13 +174,15 @@ def test_an_approved_layout_is_decided_on_its_own_next_time_unless_its_content_c
     record = finished(rehearsal, second)
     assert record.status is RecordStatus.IMPORTED
     assert record.review is None
-    assert record.approved_layout is not None and record.approved_layout.startswith('approved for this layout on')
+    assert record.approved_layout is not None
+    assert record.approved_layout.startswith('approved for this layout on')
     assert outcomes(rehearsal, second) == ['IMPORTED']
 
     # AND a file of that layout whose content no longer passes (a negative balance in 6 rows) asks again
     third, _ = awaiting(rehearsal, 'week3.csv', silent_file([130, -55, 310, 17, 98, 29]))
     asked = rehearsal.record(third)
-    assert asked is not None and asked.review is not None
+    assert asked is not None
+    assert asked.review is not None
     assert asked.review.reasons[0].code == 'LAYOUT_CONTENT_CHANGED'
     page = httpx.get(_link_of(rehearsal, third), timeout=30.0)
     assert 'Its columns were approved for this layout on' in page_text(page.text)

@@ -422,7 +422,9 @@ def test_no_identity_policy_grants_a_wildcard_resource_or_full_access(translated
         assert logical_id in STAR_RESOURCE_ROLES
         assert set(_as_list(statement['Action'])) <= STAR_RESOURCE_ACTIONS
         # and answering a review is the review function's alone
-        assert ('states:SendTaskSuccess' in _as_list(statement['Action'])) == (logical_id == 'ReviewFunctionRole')
+        assert ('states:SendTaskSuccess' in _as_list(statement['Action'])) == (
+            logical_id == 'ReviewFunctionRole'
+        )
     assert not star_actions
     assert not [arn for arn in managed if 'FullAccess' in json.dumps(arn)]
 

@@ -2,9 +2,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from loyalty_import.pipeline.errors import FileRefused
 from loyalty_import.pipeline.models import Overrides
 from loyalty_import.pipeline.steps.inspection import MAX_RECORDED_COLUMNS, bounded_preflight, inspect_file
 
