@@ -1,12 +1,17 @@
 """`make demo`: rehearse the whole pipeline on one machine and follow one file to the end.
 
     python -m rehearsal [--file PATH] [--email-column COL] [--points-column COL] [--dry-run] [--undo]
+                        [--approve [EMAIL=i,POINTS=j] | --reject]
 
 No AWS account, no Docker, no network: template.yaml is deployed into moto in this process, the
 real handlers run on its events and a Wix emulator answers on 127.0.0.1. The last line printed is
 the file's final DynamoDB record as one JSON object; the exit code is 0 only when it is IMPORTED.
 With --undo, the import's undo file is then dropped (as `loyalty-import undo` drops it) and
 followed, and the last line is the undo's record.
+
+A file a person must decide on waits for them: the review link is printed and served on
+127.0.0.1, and the rehearsal waits until someone decides in a browser, or, with --approve or
+--reject, submits the real page's form over HTTP itself, as a browser would.
 """
 
 from __future__ import annotations
@@ -23,8 +28,16 @@ from typing import Any
 from loyalty_import.pipeline.guards.balances import read_csv
 from loyalty_import.pipeline.models import ImportRecord
 from rehearsal.alarms import in_alarm
-from rehearsal.harness import Outcome, Rehearsal, RehearsalConfig, RehearsalError, demo_emulator_settings
+from rehearsal.harness import (
+    Drop,
+    Outcome,
+    Rehearsal,
+    RehearsalConfig,
+    RehearsalError,
+    demo_emulator_settings,
+)
 from rehearsal.progress import ProgressReporter, balance_table, final_line, print_summary
+from rehearsal.reviews import parse_choice, review_link, submit, wait_for_decision
 from rehearsal.runtime_env import ensure_runtime_env
 from rehearsal.template import TemplateError
 
@@ -46,8 +59,23 @@ def _parser() -> argparse.ArgumentParser:
         action='store_true',
         help="then drop the import's undo file (as loyalty-import undo does) and follow it",
     )
+    decision = parser.add_mutually_exclusive_group()
+    decision.add_argument(
+        '--approve',
+        nargs='?',
+        const='1',
+        metavar='EMAIL=i,POINTS=j',
+        help='if a person must decide: import it through the review page (the proposal, or these columns)',
+    )
+    decision.add_argument('--reject', action='store_true', help="if a person must decide: don't import it")
     parser.add_argument(
         '--timeout', type=float, default=120.0, help='seconds to follow the file (default 120)'
+    )
+    parser.add_argument(
+        '--review-timeout',
+        type=float,
+        default=900.0,
+        help='seconds to wait for a decision in a browser (default 900)',
     )
     parser.add_argument('--template', type=Path, default=RehearsalConfig().template, help=argparse.SUPPRESS)
     parser.add_argument('--logs', action='store_true', help="also print the functions' log lines")
@@ -156,7 +184,29 @@ def _drop_and_follow(
     reporter.line(
         0.0, 'dropped', f'{drop.uri} ({drop.size} bytes){f"; metadata {metadata}" if metadata else ""}'
     )
+    link = review_link(rehearsal, drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
+    if link is not None:
+        _decide(rehearsal, drop, link, args, reporter)
     return rehearsal.follow(drop, timeout_s=args.timeout, on_poll=reporter.on_poll)
+
+
+def _decide(
+    rehearsal: Rehearsal, drop: Drop, link: str, args: argparse.Namespace, reporter: ProgressReporter
+) -> None:
+    """A person's turn: the page's form submitted as asked (--approve/--reject), or a real browser."""
+    elapsed = lambda: time.time() - drop.at_wall  # noqa: E731 - one short clock
+    reporter.line(elapsed(), 'review', f'open {link} to decide (served on 127.0.0.1)')
+    if args.approve is None and not args.reject:
+        reporter.line(elapsed(), 'waiting', 'for your decision in a browser (Ctrl-C stops the rehearsal)')
+        if not wait_for_decision(rehearsal, drop, timeout_s=args.review_timeout):
+            reporter.line(elapsed(), 'waiting', f'no decision within {args.review_timeout:g} s')
+        return
+    action = 'reject' if args.reject else 'approve'
+    email, points = parse_choice(args.approve or '1')
+    answer = submit(link, action, email=email, points=points)
+    chosen = f' with EMAIL=column {email}, POINTS=column {points}' if email is not None else ''
+    reporter.line(elapsed(), 'decided', f"{action}{chosen} through the page's form: HTTP {answer.status}")
+    reporter.line(elapsed(), 'page', answer.text[:300])
 
 
 def _undo_and_follow(

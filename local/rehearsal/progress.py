@@ -28,6 +28,7 @@ STAGE_OF_STATUS = {
     RecordStatus.CREATED: 'uploaded',
     RecordStatus.PARSED: 'parsed',
     RecordStatus.IMPORTING: 'executing',
+    RecordStatus.AWAITING_REVIEW: 'review',
 }
 
 
@@ -156,7 +157,23 @@ class ProgressReporter:
             return f'Wix parsed {rows} rows; its header and sample rows match the inspection'
         if status is RecordStatus.IMPORTING:
             return f'import executed; state machine execution {record.execution_name} follows it'
+        if status is RecordStatus.AWAITING_REVIEW and record.review is not None:
+            return review_text(record)
         return f'{status.value}: {outcome_text(record)}'
+
+
+def review_text(record: ImportRecord) -> str:
+    """What the product could not decide on its own, and what it proposes."""
+    review = record.review
+    assert review is not None  # noqa: S101 - called for a record awaiting review
+    names = {column.index: column.name for column in review.columns}
+    lines = ['a person must decide (nothing was sent to Wix):']
+    lines += [f'- {reason.message}' for reason in review.reasons]
+    lines.append(
+        f'proposal: EMAIL = {names.get(review.email_column)!r} (column {review.email_column}), '
+        f'POINTS = {names.get(review.points_column)!r} (column {review.points_column})'
+    )
+    return '\n'.join(lines)
 
 
 def snapshot_text(record: ImportRecord) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import unescape
 from typing import TYPE_CHECKING
@@ -13,26 +14,54 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from rehearsal.harness import Drop, Rehearsal
+    from loyalty_import.pipeline.models import ImportRecord
+    from rehearsal.harness import Drop, Rehearsal, SnsMessage
+
+OnPoll = Callable[['ImportRecord | None', 'list[SnsMessage]'], None]
 
 _HIDDEN = re.compile(r'<input type="hidden" name="(token|csrf)" value="([^"]*)"')
 
 
-def review_link(rehearsal: Rehearsal, drop: Drop, *, timeout_s: float, poll_s: float = 0.05) -> str | None:
-    """The link of the drop's "needs your decision" notification (None: none came in time)."""
+def review_link(
+    rehearsal: Rehearsal, drop: Drop, *, timeout_s: float, poll_s: float = 0.05, on_poll: OnPoll | None = None
+) -> str | None:
+    """The link of the drop's "needs your decision" notification (None: the import ended without
+    one, or none came within `timeout_s`). `on_poll` sees the record and notifications each round."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        for message in rehearsal.notifications():
-            if (
-                message.mentions(drop.source.source_id)
-                and message.attributes.get('outcome') == 'AWAITING_REVIEW'
-            ):
-                return str(json.loads(message.message)['reviewLink'])
+        mine = [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)]
         record = rehearsal.record(drop)
+        if on_poll is not None:
+            on_poll(record, mine)
+        for message in mine:
+            if message.attributes.get('outcome') == 'AWAITING_REVIEW':
+                return str(json.loads(message.message)['reviewLink'])
         if record is not None and record.is_final:
             return None
         time.sleep(poll_s)
     return None
+
+
+def wait_for_decision(rehearsal: Rehearsal, drop: Drop, *, timeout_s: float, poll_s: float = 0.2) -> bool:
+    """Whether a person decided (or the review ended) within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        record = rehearsal.record(drop)
+        if record is not None and (record.is_final or (record.review and record.review.decision)):
+            return True
+        time.sleep(poll_s)
+    return False
+
+
+def parse_choice(text: str) -> tuple[int | None, int | None]:
+    """`make demo APPROVE=...`: '1' accepts the proposal; 'EMAIL=0,POINTS=3' chooses the columns."""
+    if text.strip() in {'', '1', 'true', 'yes'}:
+        return None, None
+    parts = dict(part.split('=', 1) for part in text.replace(' ', '').split(',') if '=' in part)
+    try:
+        return int(parts['EMAIL']), int(parts['POINTS'])
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f'APPROVE={text!r}: give 1, or EMAIL=<column>,POINTS=<column> (0-based)') from exc
 
 
 @dataclass(frozen=True)
@@ -42,7 +71,7 @@ class Answer:
 
 
 def page_text(html: str) -> str:
-    without_style = re.sub(r'<style>.*?</style>', ' ', html, flags=re.S)
+    without_style = re.sub(r'<head>.*?</head>', ' ', html, flags=re.S)
     return ' '.join(unescape(re.sub(r'<[^>]+>', ' ', without_style)).split())
 
 

@@ -128,3 +128,41 @@ def test_the_demo_with_undo_drops_the_undo_file_and_ends_with_its_record(
         else:
             assert cells[1] == cells[3] != cells[2]
     assert 'Loyalty undo finished: 34 balances restored, 0 failed - loyaltylion-export.csv' in output
+
+
+UNCERTAIN_SAMPLE = DEFAULT_SAMPLE.parent / 'pos-export-no-header.csv'
+
+
+def test_an_uncertain_file_is_decided_through_the_review_page_with_the_chosen_columns(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # WHEN the demo runs on a headerless POS export with APPROVE='EMAIL=1,POINTS=3' (another column
+    # than the proposal)
+    exit_code = main(['--file', str(UNCERTAIN_SAMPLE), '--approve', 'EMAIL=1,POINTS=3', *FAST])
+
+    # THEN it showed the review link served on 127.0.0.1, submitted the page's form, and imported it
+    output = capsys.readouterr().out
+    record = last_line(output)
+    assert exit_code == 0
+    assert '] review     open http://127.0.0.1:' in output
+    assert (
+        "] decided    approve with EMAIL=column 1, POINTS=column 3 through the page's form: HTTP 200"
+        in output
+    )
+    assert record['status'] == 'IMPORTED'
+    mapping = record['mapping']
+    assert isinstance(mapping, dict)
+    assert (mapping['email']['column'], mapping['points']['column']) == (1, 3)
+    history = record['statusHistory']
+    assert isinstance(history, list)
+    assert [change['status'] for change in history][:2] == ['RECEIVED', 'AWAITING_REVIEW']
+
+
+def test_an_uncertain_file_declined_on_the_page_ends_review_rejected(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exit_code = main(['--file', str(UNCERTAIN_SAMPLE), '--reject', *FAST])
+    record = last_line(capsys.readouterr().out)
+    assert exit_code == 1
+    assert record['status'] == 'REVIEW_REJECTED'
+    assert 'mapping' not in record

@@ -213,6 +213,11 @@ def _create_reviewed(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
     if inspection.review is not None:  # both columns named: only the file's rows can still object
         message = ' '.join(reason.message for reason in inspection.review.reasons)
         return _reject(record, FileRefused(ErrorCode.NEEDS_REVIEW, message), deps, facts)
+    decision = record.review.decision if record.review else None
+    if decision is not None:
+        inspection = _explained(
+            inspection, f'approved by a person ({decision.by}, {decision.at:%Y-%m-%d %H:%M} UTC)'
+        )
     return _claim_and_create(record, inspection, facts, deps, dry_run=False, reimport=reimport, undo_of=None)
 
 
@@ -303,13 +308,19 @@ def _recall_layout(
         return _changed(asking, reason, ' '.join(r.message for r in again.review.reasons))
     logger.info('remembered layout applied', layout_id=layout_id)
     facts.append(transitions.layout_recalled(known, reason))
-    mapping = again.mapping.model_copy(
+    return _explained(again, reason)
+
+
+def _explained(inspection: InspectionOutcome, why: str) -> InspectionOutcome:
+    """The inspection with both columns' reason replaced: who chose them, rather than 'an override'."""
+    mapping = inspection.mapping
+    explained = mapping.model_copy(
         update={
-            'email': again.mapping.email.model_copy(update={'why': reason}),
-            'points': again.mapping.points.model_copy(update={'why': reason}),
+            'email': mapping.email.model_copy(update={'why': why}),
+            'points': mapping.points.model_copy(update={'why': why}),
         }
     )
-    return again.model_copy(update={'mapping': mapping})
+    return inspection.model_copy(update={'mapping': explained})
 
 
 def _changed(asking: InspectionOutcome, reason: str, problem: str) -> InspectionOutcome:
