@@ -216,4 +216,4 @@ def _write_execution(execution: dict[str, Any], out: TextIO) -> None:
     for step in execution['steps']:
         subject = step.get('state') or ''
         error = f'  {step["error"]}' if step.get('error') else ''
-        out.write(f'    {step["at"]}  {step["event"]:<8} {cell(subject)}{error}\n')
+        out.write(f'    {step["at"]}  {step["event"]:<8} {cell(subject)}{error}'.rstrip() + '\n')

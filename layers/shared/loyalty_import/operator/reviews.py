@@ -90,8 +90,9 @@ def _name(review: Review, column: int) -> str:
 
 
 def _label(review: Review, column: int) -> str:
-    """'0 (Kunde)': the 0-based column and its header (a headerless file's 'column 0')."""
-    return f'{column} ({cell(_name(review, column), 30)})'
+    """'0 (Kunde)': the 0-based column and its header; '0' in a file without one."""
+    name = _name(review, column)
+    return str(column) if name == f'column {column}' else f'{column} ({cell(name, 30)})'
 
 
 def _column_json(review: Review, column: int | None) -> dict[str, Any] | None:
@@ -123,6 +124,11 @@ def decide_review(
             f'the import {short_id(record.pk)} ({record.file_name}) had no review: '
             f'it is {record.status.value}'
         )
+    if action == 'approve' and not_open_yet(record, review):
+        raise OperatorError(
+            f'the review of {record.file_name} ({short_id(record.pk)}) is not open yet: its review '
+            'execution has not asked for a decision (no link sent). Nothing changed; try again in a moment'
+        )
     choice = flow.Choice(
         action=action,
         email_column=column_index(review, email, 'EMAIL'),
@@ -135,6 +141,14 @@ def decide_review(
     else:
         out.write(_decided_text(decided))
     return EXIT_OK if decided.outcome is Outcome.DECIDED else EXIT_NOT_DONE
+
+
+def not_open_yet(record: ImportRecord, review: Review) -> bool:
+    """Pending, but its execution has not opened it (no task token): an approval recorded now would
+    not be handed over, and opening it later would ask a person anyway and wait out the deadline
+    before importing (`flow.open_review` does not look at a recorded decision). A rejection is fine:
+    it ends the import, and opening it then closes the wait at once."""
+    return not record.is_final and review.decision is None and review.task_token is None
 
 
 def review_deps(stack: Stack) -> ReviewDeps:
@@ -163,7 +177,7 @@ def column_index(review: Review, given: str | None, role: str) -> int | None:
         folded = [c.index for c in review.columns if c.name.casefold() == text.casefold()]
         if len(exact) == 1 or len(folded) == 1:
             return (exact or folded)[0]
-    columns = ', '.join(f'{c.index} ({cell(c.name, 30)})' for c in review.columns)
+    columns = ', '.join(_label(review, c.index) for c in review.columns)
     raise OperatorError(f'no {role} column {given!r} in this file: its columns are {columns}')
 
 
