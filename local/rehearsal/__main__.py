@@ -194,7 +194,10 @@ def _decide(
     rehearsal: Rehearsal, drop: Drop, link: str, args: argparse.Namespace, reporter: ProgressReporter
 ) -> None:
     """A person's turn: the page's form submitted as asked (--approve/--reject), or a real browser."""
-    elapsed = lambda: time.time() - drop.at_wall  # noqa: E731 - one short clock
+
+    def elapsed() -> float:
+        return time.time() - drop.at_wall
+
     reporter.line(elapsed(), 'review', f'open {link} to decide (served on 127.0.0.1)')
     if args.approve is None and not args.reject:
         reporter.line(elapsed(), 'waiting', 'for your decision in a browser (Ctrl-C stops the rehearsal)')

@@ -183,3 +183,17 @@ def test_a_record_that_no_longer_waits_releases_the_task_at_once(world: World) -
     )
     assert not flow.open_review(ended.pk, 'task-token-2', 'https://review.example/', world.deps)
     assert world.callbacks.sent == [('task-token-2', {'decision': 'closed'})]
+
+
+def test_a_decision_made_before_the_link_went_out_is_handed_over_when_the_task_starts(world: World) -> None:
+    # GIVEN an approval by an operator command while the review execution had not opened it yet
+    record = world.awaiting()
+    assert (
+        flow.decide(record, flow.Choice('approve', by='operator command'), world.deps).outcome
+        is flow.Outcome.DECIDED
+    )
+    assert world.callbacks.sent == []  # no task waits yet
+    # WHEN the waiting task starts, THEN it is told at once, and no link is sent
+    assert flow.open_review(record.pk, 'task-token-3', 'https://review.example/', world.deps)
+    assert world.callbacks.sent == [('task-token-3', {'decision': 'approve'})]
+    assert world.notifier.sent == []

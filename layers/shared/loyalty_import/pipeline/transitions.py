@@ -423,6 +423,16 @@ def review_opened(*, token_hash: str, csrf: str, task_token: str, expires_at: dt
     return change
 
 
+def review_task(task_token: str) -> Change:
+    """The waiting execution's callback token (when a decision came before any link was made)."""
+
+    def change(record: ImportRecord) -> None:
+        if record.review is not None:
+            record.review.task_token = task_token
+
+    return change
+
+
 def review_link_sent(at: dt.datetime) -> Change:
     def change(record: ImportRecord) -> None:
         if record.review is not None:

@@ -60,6 +60,10 @@ def open_review(source_id: str, task_token: str, review_url: str, deps: ReviewDe
         deps.callbacks.send_success(task_token, {'decision': 'closed'})  # do not wait for nobody
         return False
     review = record.review
+    if review.decision is not None:  # decided before the link went out (an operator command)
+        waiting = transitions.advance(record, transitions.review_task(task_token), records=deps.records)
+        _hand_over(waiting, deps)
+        return True
     if review.task_token == task_token and review.link_sent_at is not None:
         return True  # a retry of this task: the link went out already
     token, now = tokens.new_token(), deps.clock.now()
