@@ -125,7 +125,9 @@ def _cross_site(request: Request) -> bool:
     if request.headers.get('sec-fetch-site', 'same-origin') not in {'same-origin', 'none'}:
         return True
     origin = request.headers.get('origin')
-    if origin is None:
+    # Under the page's `Referrer-Policy: no-referrer` browsers send `Origin: null` on its own POST:
+    # then the anti-CSRF value (and Sec-Fetch-Site, above) decide.
+    if origin is None or origin == 'null':
         return False
     return urlsplit(origin).netloc != request.headers.get('host', '')
 
