@@ -262,58 +262,27 @@ class AlarmModel(_SideEffect, CloudFormationModel):
         return str(request['AlarmName'])
 
 
-class FunctionUrlModel(CloudFormationModel):
-    """AWS::Lambda::Url: a server on 127.0.0.1 that invokes the function (`function_urls`)."""
+class FunctionUrlModel(_SideEffect, CloudFormationModel):
+    """AWS::Lambda::Url: a server on 127.0.0.1 that invokes the function (`function_urls`); its
+    physical id, and `Fn::GetAtt <Url>.FunctionUrl`, is the server's URL."""
 
-    def __init__(self, url: str, function_name: str) -> None:
-        self.url = url
-        self.function_name = function_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.url
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ''
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return 'AWS::Lambda::Url'
+    type_name = 'AWS::Lambda::Url'
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in {'FunctionUrl', 'FunctionArn'}
+        return attr == 'FunctionUrl'
 
     def get_cfn_attribute(self, attribute_name: str) -> str:
-        return self.url if attribute_name == 'FunctionUrl' else self.function_name
+        return self.physical_id
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> FunctionUrlModel:
+    def apply(cls, props: dict[str, Any], resource_name: str, region: str) -> str:
         from rehearsal.function_urls import RUNNING, FunctionUrlServer  # noqa: PLC0415
 
-        target = str(cloudformation_json['Properties']['TargetFunctionArn'])
-        server = FunctionUrlServer(target, region_name)
+        server = FunctionUrlServer(str(props['TargetFunctionArn']), region)
         server.start()
         RUNNING.append(server)
-        return cls(server.url, target)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls, original_resource: FunctionUrlModel, *args: Any, **kwargs: Any
-    ) -> FunctionUrlModel:
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(cls, *args: Any, **kwargs: Any) -> None:
-        return None
+        return server.url
 
 
 GAP_MODELS: tuple[type[CloudFormationModel], ...] = (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty_import.pipeline.adapters._aws import error_code
-from loyalty_import.pipeline.adapters.records import _from_item, _to_item
+from loyalty_import.pipeline.adapters.records import _from_item, _to_item, get_item
 from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import RememberedLayout
 
@@ -25,14 +25,8 @@ class DynamoLayoutStore:
         self._table = table_name
 
     def get(self, layout_id: str) -> RememberedLayout | None:
-        try:
-            response = self._client.get_item(
-                TableName=self._table, Key={'layoutId': {'S': layout_id}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise RecordStoreError('could not read the remembered layout') from exc
-        item = response.get('Item')
-        return _from_item(dict(item), RememberedLayout) if item else None
+        key = {'layoutId': {'S': layout_id}}
+        return get_item(self._client, self._table, key, RememberedLayout, 'remembered layout')
 
     def put(self, layout: RememberedLayout) -> None:
         try:

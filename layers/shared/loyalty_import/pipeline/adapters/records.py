@@ -41,6 +41,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def get_item(
+    client: DynamoDBClient, table: str, key: dict[str, Any], model: type[Model], what: str
+) -> Model | None:
+    """One item read consistently, as `model` (None: absent); RecordStoreError when DynamoDB fails."""
+    try:
+        response = client.get_item(TableName=table, Key=key, ConsistentRead=True)
+    except (ClientError, BotoCoreError) as exc:
+        raise RecordStoreError(f'could not read the {what}') from exc
+    item = response.get('Item')
+    return _from_item(dict(item), model) if item else None
+
+
 def _from_item(item: dict[str, Any], model: type[Model]) -> Model:
     from boto3.dynamodb.types import TypeDeserializer  # noqa: PLC0415 - boto3 only where it is used
 
@@ -75,14 +87,7 @@ class DynamoRecordStore:
         return True
 
     def get(self, source_id: str) -> ImportRecord | None:
-        try:
-            response = self._client.get_item(
-                TableName=self._table, Key={'pk': {'S': source_id}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise RecordStoreError('could not read the import record') from exc
-        item = response.get('Item')
-        return _from_item(dict(item), ImportRecord) if item else None
+        return get_item(self._client, self._table, {'pk': {'S': source_id}}, ImportRecord, 'import record')
 
     def save(self, record: ImportRecord) -> ImportRecord:
         expected = record.version
@@ -104,14 +109,8 @@ class DynamoRecordStore:
         return updated
 
     def get_claim(self, fingerprint: str) -> ContentClaim | None:
-        try:
-            response = self._client.get_item(
-                TableName=self._table, Key={'pk': {'S': ContentClaim.key(fingerprint)}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise RecordStoreError('could not read the content fingerprint') from exc
-        item = response.get('Item')
-        return _from_item(dict(item), ContentClaim) if item else None
+        key = {'pk': {'S': ContentClaim.key(fingerprint)}}
+        return get_item(self._client, self._table, key, ContentClaim, 'content fingerprint')
 
     def put_claim(self, claim: ContentClaim, *, replacing: ContentClaim | None) -> bool:
         # Compare-and-set on what was read: the holder, its status and its expiry identify a claim.
@@ -143,11 +142,5 @@ class DynamoRecordStore:
             raise RecordStoreError('could not write the review link') from exc
 
     def get_link(self, token_hash: str) -> ReviewLink | None:
-        try:
-            response = self._client.get_item(
-                TableName=self._table, Key={'pk': {'S': ReviewLink.key(token_hash)}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise RecordStoreError('could not read the review link') from exc
-        item = response.get('Item')
-        return _from_item(dict(item), ReviewLink) if item else None
+        key = {'pk': {'S': ReviewLink.key(token_hash)}}
+        return get_item(self._client, self._table, key, ReviewLink, 'review link')
