@@ -9,7 +9,7 @@ SRC = $(foreach d,layers/shared local functions tests benchmarks,$(if $(shell fi
 WIX_EMULATOR_PORT ?= 8765
 
 .DEFAULT_GOAL := help
-.PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo
+.PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo chromium
 .PHONY: template-lint validate build deploy
 .PHONY: chaos load eval
 
@@ -47,6 +47,31 @@ $(WIX_SDK_STAMP): local/wix_sdk_check/package.json local/wix_sdk_check/package-l
 
 install: $(INSTALLED)  ## create .venv (pinned dependencies, this project editable), the translator's venv and the pinned Wix SDK
 
+# Debian's Chromium for the browser tests (tests/browser: Playwright for Python drives it headless
+# through CHROMIUM, never a browser Playwright downloads). Installed with apt-get when missing; the stamp
+# records its version. apt-get update first, so a stale package list never names a version that is gone;
+# no recommended packages (udev, upower, printer tools) but the fonts a screenshot of a page needs.
+CHROMIUM ?= /usr/bin/chromium
+CHROMIUM_STAMP := $(VENV)/.chromium
+CHROMIUM_LOG := $(VENV)/chromium-install.log
+
+$(CHROMIUM):
+	@mkdir -p $(VENV)
+	@if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
+	else echo "$@ is missing and installing Debian's chromium needs root or sudo: run 'apt-get install chromium' as root, then make test" >&2; exit 1; fi; \
+	command -v apt-get >/dev/null || { echo "$@ is missing and there is no apt-get: install Chromium there (or set CHROMIUM=/path/to/chromium), then make test" >&2; exit 1; }; \
+	echo "Installing Debian's chromium with apt-get (log: $(CHROMIUM_LOG))"; \
+	{ $$sudo apt-get -o DPkg::Lock::Timeout=300 -qq update && $$sudo env DEBIAN_FRONTEND=noninteractive \
+	  apt-get -o DPkg::Lock::Timeout=300 -qq -y install --no-install-recommends chromium fonts-liberation; } >$(CHROMIUM_LOG) 2>&1 \
+	|| { tail -n 20 $(CHROMIUM_LOG) >&2; echo "apt-get could not install chromium (log: $(CHROMIUM_LOG))" >&2; exit 1; }
+	@test -x $@ || { echo "chromium is installed but $@ is still missing (CHROMIUM=$@?)" >&2; exit 1; }
+
+$(CHROMIUM_STAMP): $(CHROMIUM)
+	@mkdir -p $(VENV)
+	timeout 60 $(CHROMIUM) --version >$@
+
+chromium: $(CHROMIUM_STAMP)  ## install Debian's Chromium for the browser tests (tests/browser) unless it is there
+
 test: check pytest  ## everything CI checks: format, lint, types, template lint, tests
 
 check: format-check lint typecheck template-lint  ## static checks only
@@ -64,8 +89,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy $(SRC)
 
-pytest: $(INSTALLED)
-	$(BIN)/pytest
+pytest: $(INSTALLED) $(CHROMIUM_STAMP)
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 bench: $(INSTALLED)  ## speed and memory benchmarks (prints numbers)
 	$(BIN)/python -m benchmarks
