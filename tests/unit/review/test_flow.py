@@ -197,3 +197,12 @@ def test_a_decision_made_before_the_link_went_out_is_handed_over_when_the_task_s
     assert flow.open_review(record.pk, 'task-token-3', 'https://review.example/', world.deps)
     assert world.callbacks.sent == [('task-token-3', {'decision': 'approve'})]
     assert world.notifier.sent == []
+
+
+def test_a_review_whose_link_never_went_out_expires_saying_so(world: World) -> None:
+    record = world.awaiting()
+    assert flow.expire(record.pk, world.deps) == 'expired'
+    ended = world.records.get(record.pk)
+    assert ended is not None
+    assert ended.error is not None
+    assert 'could not be sent' in ended.error.message

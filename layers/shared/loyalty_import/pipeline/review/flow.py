@@ -220,6 +220,8 @@ def expire(source_id: str, deps: ReviewDeps) -> str:
         return decided_action or 'expired'
     hours = round(deps.review_wait_seconds / 3600, 1)
     message = f'Nobody decided on the file within {hours:g} hours; nothing was imported.'
+    if record.review is not None and record.review.link_sent_at is None:  # AskAPerson failed
+        message = 'The review link could not be sent, so nobody could decide; nothing was imported.'
     try:
         transitions.finish(
             record,
