@@ -91,3 +91,20 @@ def test_a_remembered_layout_is_rechecked_on_content() -> None:
     assert [reason.code for reason in again.reasons] == ['CONTENT_DOUBT']
     # AND a person's own override is trusted as before
     assert inspect_file(flags, remembered).review is None
+
+
+def test_a_wide_file_offers_the_first_columns_and_every_candidate() -> None:
+    # GIVEN a headerless file of 80 columns whose emails and balances sit in columns 70 and 75
+    rows = []
+    for n in range(10):
+        cells = [f'x{n}'] * 80
+        cells[70], cells[75] = f'c{n}@example.com', str(10 + n * 7)
+        rows.append(','.join(cells))
+    outcome = inspect_file('\n'.join(rows).encode(), Overrides())
+    # THEN the review offers the first 50 columns and the candidates, not all 80
+    review = outcome.review
+    assert review is not None
+    offered = [column.index for column in review.columns]
+    assert offered[:50] == list(range(50))
+    assert {70, 75} <= set(offered)
+    assert len(offered) < 80

@@ -146,12 +146,12 @@ def _choice(form: dict[str, list[str]], record: ImportRecord) -> flow.Choice | N
     action = _first(form, 'action')
     if action == 'reject':
         return flow.Choice(action='reject')
-    width = len(record.review.columns) if record.review else 0
+    offered = {column.index for column in record.review.columns} if record.review else set()
     try:
         email, points = int(_first(form, 'email_column') or ''), int(_first(form, 'points_column') or '')
     except ValueError:
         return None
-    if action != 'approve' or not (0 <= email < width and 0 <= points < width):
+    if action != 'approve' or email not in offered or points not in offered:  # only what the page offers
         return None
     return flow.Choice(action='approve', email_column=email, points_column=points)
 

@@ -128,7 +128,7 @@ def review_of(inspection: Inspection, *, size: int) -> Review:
         points_column=inspection.mapping.points,
         choices=choices,
         reasons=[ReviewReason(code=str(r.code), message=r.message) for r in inspection.reasons],
-        columns=[_review_column(c, choices) for c in inspection.columns[:MAX_RECORDED_COLUMNS]],
+        columns=[_review_column(c, choices) for c in _shown_columns(inspection, choices)],
         file=ReviewFile(
             size=size,
             rows=inspection.rows,
@@ -141,6 +141,17 @@ def review_of(inspection: Inspection, *, size: int) -> Review:
         preview_rows=rows,
         header=[c.name for c in inspection.columns] if inspection.has_header else None,
     )
+
+
+def _shown_columns(inspection: Inspection, choices: dict[str, list[int]]) -> list[ColumnReport]:
+    """The columns a person can choose from: the first MAX_RECORDED_COLUMNS and every candidate
+    (the record must stay far below DynamoDB's 400 KB for a 5,000-column file)."""
+    candidates = {column for columns in choices.values() for column in columns}
+    return [
+        column
+        for position, column in enumerate(inspection.columns)
+        if position < MAX_RECORDED_COLUMNS or column.index in candidates
+    ]
 
 
 def _review_column(column: ColumnReport, choices: dict[str, list[int]]) -> ReviewColumn:
