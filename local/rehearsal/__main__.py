@@ -4,8 +4,10 @@
                         [--approve [EMAIL=i,POINTS=j] | --reject]
 
 No AWS account, no Docker, no network: template.yaml is deployed into moto in this process, the
-real handlers run on its events and a Wix emulator answers on 127.0.0.1. The last line printed is
-the file's final DynamoDB record as one JSON object; the exit code is 0 only when it is IMPORTED.
+real handlers run on its events and a Wix emulator answers on 127.0.0.1. Each function calls AWS
+as its own role, IAM enforced (a call template.yaml does not allow is denied, and printed). The
+last line printed is the file's final DynamoDB record as one JSON object; the exit code is 0 only
+when it is IMPORTED and no call was denied.
 With --undo, the import's undo file is then dropped (as `loyalty-import undo` drops it) and
 followed, and the last line is the undo's record.
 
@@ -122,12 +124,19 @@ def main(argv: list[str] | None = None) -> int:
             if args.undo:
                 outcome = _undo_and_follow(rehearsal, outcome, args, write, balances)
             _print_alarms(rehearsal, write)
+            denied = sorted({str(denial) for denial in rehearsal.denials})
     except (RehearsalError, TemplateError) as exc:
         print(f'the rehearsal could not run: {exc}', file=sys.stderr)
         return EXIT_NOT_FINISHED
     write(final_line(outcome))
+    if denied:
+        print(
+            f'IAM denied {len(denied)} call(s) template.yaml must allow: {"; ".join(denied)}', file=sys.stderr
+        )
     if not outcome.finished:
         return EXIT_NOT_FINISHED
+    if denied:
+        return EXIT_OTHER_OUTCOME
     return EXIT_IMPORTED if outcome.status == 'IMPORTED' else EXIT_OTHER_OUTCOME
 
 
@@ -159,6 +168,11 @@ def _print_stack(rehearsal: Rehearsal, setup_s: float, write: Callable[[str], No
         write(f'{"":19}not emulated (nothing at run time needs them): {", ".join(stack.unsupported)}')
     for note in stack.notes:
         write(f'{"":19}{note}')
+    if rehearsal.iam is not None:
+        write(
+            f'{"":19}IAM enforced: each function and state machine calls as its own role '
+            '(docs/emulator.md#iam-in-the-rehearsal)'
+        )
 
 
 def _drop_and_follow(

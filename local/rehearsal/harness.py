@@ -32,7 +32,7 @@ from moto import mock_aws
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.errors import RecordStoreError
 from loyalty_import.pipeline.models import ImportRecord, SourceRef
-from rehearsal import alarms, function_urls, moto_gaps
+from rehearsal import alarms, function_urls, iam, moto_gaps
 from rehearsal.isolated import IsolatedEnv
 from rehearsal.lambda_runtime import FunctionCode, Invocation, LambdaRuntime
 from rehearsal.template import (
@@ -92,6 +92,8 @@ class RehearsalConfig:
     lambda_python: Path | None = None
     # Loyalty accounts the emulated site already has (email -> points): the balances before.
     wix_accounts: Mapping[str, int] = field(default_factory=dict)
+    # moto's IAM authorization on: each function calls as its own role (see rehearsal.iam).
+    enforce_iam: bool = True
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ class Rehearsal:
         self._undo: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
         self._seen_ended: dict[str, float] = {}  # execution ARN -> when first seen ended
+        self.iam: iam.Enforcement | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -185,6 +188,10 @@ class Rehearsal:
         self._mock = mock_aws(config={'stepfunctions': {'execute_state_machine': True}})
         self._mock.start()
         try:
+            if self.config.enforce_iam:
+                self.iam = iam.Enforcement(ACCOUNT_ID, self.config.region)
+                self._undo.append(self.iam.stop)
+                self.iam.start()
             if self._own_emulator:
                 self.emulator.start()
             self._deploy(started)
@@ -245,6 +252,7 @@ class Rehearsal:
             region=self.config.region,
             async_retry_delay_s=self.config.async_retry_delay_s,
             isolated=self._isolated_env(),
+            role_environment=self.iam.role_environment if self.iam is not None else None,
         )
         self.runtime.install()
         resources, resolved = self._create_stack(cfn, parameters)
@@ -397,6 +405,11 @@ class Rehearsal:
     @property
     def invocations(self) -> list[Invocation]:
         return list(self.runtime.invocations) if self.runtime else []
+
+    @property
+    def denials(self) -> list[iam.Denial]:
+        """Every call moto's IAM refused so far (none while IAM is not enforced)."""
+        return list(self.iam.denials) if self.iam is not None else []
 
     # -- driving it -----------------------------------------------------------------------------
 

@@ -174,8 +174,12 @@ class LambdaRuntime:
         region: str,
         async_retry_delay_s: float = 1.0,
         isolated: IsolatedEnv | None = None,
+        role_environment: Callable[[str], dict[str, str]] | None = None,
     ) -> None:
         self.code_by_s3_key = code_by_s3_key
+        # The role's temporary credentials (rehearsal.iam), given to each invocation as Lambda does.
+        self.role_environment = role_environment
+        self._sessions: dict[str, Any] = {}  # by function ARN: its own boto3 default session
         # None: handlers run in this process; else each in a worker with only the runtime's packages.
         self._workers = Workers(isolated) if isolated is not None else None
         self.region = region
@@ -236,8 +240,24 @@ class LambdaRuntime:
             return _enabled_as_in_lambda(logger, level)
 
         logging.Logger.isEnabledFor = is_enabled_for  # type: ignore[method-assign,assignment]
+        # Each function its own boto3 default session, as in its own interpreter: a session caches
+        # the credentials it first found, and a function's are its role's (rehearsal.iam). Only on
+        # the handler's thread: the rehearsal's other threads keep theirs.
+        original_default_session = boto3._get_default_session
+
+        def default_session() -> boto3.session.Session:
+            function_arn = getattr(_INVOCATION, 'function_arn', None)
+            if function_arn is None:
+                return original_default_session()
+            session = runtime._sessions.get(function_arn)
+            if session is None:
+                session = runtime._sessions[function_arn] = boto3.session.Session()
+            return session
+
+        boto3._get_default_session = default_session
 
         def undo() -> None:
+            boto3._get_default_session = original_default_session
             LambdaFunction._invoke_lambda = original_invoke  # type: ignore[method-assign]
             notifications._invoke_awslambda = original_s3
             setattr(sfn_boto_client, 'boto3', original_sfn_boto3)  # noqa: B010
@@ -414,6 +434,8 @@ class LambdaRuntime:
             'AWS_SAM_LOCAL': 'true',
         }
         variables.update({key: _env_text(value) for key, value in (function.environment_vars or {}).items()})
+        if self.role_environment is not None:
+            variables.update(self.role_environment(str(function.role)))
         return variables
 
     @contextlib.contextmanager
@@ -423,9 +445,11 @@ class LambdaRuntime:
         os.environ.update(variables)
         added_paths = [str(path) for path in code.layer_dirs if str(path) not in sys.path]
         sys.path.extend(added_paths)
+        _INVOCATION.function_arn = function.function_arn  # its own boto3 default session (install)
         try:
             yield
         finally:
+            _INVOCATION.function_arn = None
             for path in added_paths:
                 sys.path.remove(path)
             for key, value in saved.items():
@@ -547,12 +571,21 @@ class LambdaRuntime:
         }
         service = destination.split(':')[2]
         with self.holding_still():  # this is a delivery thread: see holding_still
+            # Lambda sends with the function's execution role (IAM enforced: rehearsal.iam).
+            role = self.role_environment(str(function.role)) if self.role_environment else {}
+            as_role = boto3.session.Session(
+                aws_access_key_id=role.get('AWS_ACCESS_KEY_ID'),
+                aws_secret_access_key=role.get('AWS_SECRET_ACCESS_KEY'),
+                aws_session_token=role.get('AWS_SESSION_TOKEN'),
+            )
             if service == 'sqs':
-                sqs = boto3.client('sqs', region_name=self.region)
-                queue_url = sqs.get_queue_url(QueueName=destination.split(':')[5])['QueueUrl']
+                queue_url = boto3.client('sqs', region_name=self.region).get_queue_url(
+                    QueueName=destination.split(':')[5]
+                )['QueueUrl']  # Lambda needs no GetQueueUrl: it has the ARN
+                sqs = as_role.client('sqs', region_name=self.region)
                 sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
             elif service == 'sns':
-                boto3.client('sns', region_name=self.region).publish(
+                as_role.client('sns', region_name=self.region).publish(
                     TopicArn=destination, Message=json.dumps(record)
                 )
 

@@ -26,10 +26,14 @@ Measured against the translated template.yaml; each line: what moto 5.2.5 does -
   `WixBaseUrl` at http://127.0.0.1.
 - Wait and Retry intervals take real seconds -> `scale_step_functions_clock` (tests only).
 
-Not emulated at all, so not tested by the rehearsal: IAM (moto creates the roles and policies but
-enforces none of them), KMS encryption of the stores (keys exist, data is not encrypted with
-them), Lambda's concurrency limits and mid-run timeouts (see lambda_runtime), X-Ray, CloudWatch
-metrics (Lambda's and the EMF lines Powertools prints), so alarms never change state.
+- IAM: moto checks no call unless its authorization is on -> `iam.Enforcement` turns it on, each
+  function and state machine calling as its own role; moto checks identity policies (not their
+  Conditions) and S3 bucket policies only (docs/emulator.md#iam-in-the-rehearsal).
+
+Not emulated at all, so not tested by the rehearsal: KMS encryption of the stores (keys exist,
+data is not encrypted with them, so no kms: permission is ever checked), Lambda's concurrency
+limits and mid-run timeouts (see lambda_runtime), X-Ray, CloudWatch metrics (Lambda's and the EMF
+lines Powertools prints), so alarms never change state.
 
 Every other type moto does not know is listed by `unsupported_types` and reported, not faked.
 The models below register with moto's CloudFormation the way moto's own models do (subclasses

@@ -51,6 +51,7 @@ class ProgressReporter:
         self._snapshot_seen = False
         self._verification_seen = False
         self._notifications_seen = 0
+        self._denials_seen: set[str] = set()
         if rehearsal.runtime is not None:
             rehearsal.runtime.listeners.append(self._on_invocation)
 
@@ -111,6 +112,10 @@ class ProgressReporter:
         for message in notifications[self._notifications_seen :]:
             self._add(time.time(), 'notified', f'SNS: "{message.subject}"')
         self._notifications_seen = len(notifications)
+        for denial in self.rehearsal.denials:  # IAM enforced: a call the template does not allow
+            if str(denial) not in self._denials_seen:
+                self._denials_seen.add(str(denial))
+                self._add(time.time(), 'denied', f'IAM: {denial}')
         self._flush()
 
     def _record_changes(self, record: ImportRecord) -> None:
@@ -281,6 +286,9 @@ def _summary_rows(rehearsal: Rehearsal, outcome: Outcome, wix_from: int) -> list
     if failures:
         errors = '; '.join(f'{i.logical_id}: {i.error_type}: {short(i.error_message)}' for i in failures)
         rows.append(('Lambda errors', errors))
+    denied = sorted({str(denial) for denial in rehearsal.denials})
+    if denied:
+        rows.append(('IAM denied', '; '.join(denied)))
     took = f'{outcome.elapsed_s:.1f} s from drop to notification'
     if rehearsal.stack is not None:
         took += f' (stack set up in {rehearsal.stack.setup_s:.1f} s before)'

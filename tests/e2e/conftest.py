@@ -1,6 +1,7 @@
 """End-to-end tests through the same harness as `make demo`: template.yaml in moto, real handlers.
 
-Each test deploys its own stack (about two seconds) against its own Wix emulator. Step Functions
+Each test deploys its own stack (about two seconds) against its own Wix emulator, IAM enforced:
+a test during which a call was denied fails, naming the action and the resource. Step Functions
 Wait/Retry intervals run at 1/100 of their seconds and Lambda's async retries after 10 ms, so a
 test lasts seconds; every wait is bounded by `FOLLOW_S`, a hang guard far above what a test needs
 even on a loaded machine (a slow machine makes a test slower, never failed).
@@ -34,8 +35,12 @@ def rehearse() -> Iterator[Rehearse]:
         return rehearsal
 
     yield start
+    # IAM is enforced (rehearsal.iam): with template.yaml as it is, no call may have been denied.
+    denied = sorted({str(denial) for rehearsal in started for denial in rehearsal.denials})
     for rehearsal in started:
         rehearsal.stop()
+    if denied:
+        pytest.fail(f'IAM denied {len(denied)} call(s) template.yaml must allow: ' + '; '.join(denied))
 
 
 @pytest.fixture
