@@ -1,4 +1,5 @@
-"""The scenario matrix: every Wix call x every fault, storms that outlast retries, AWS-side faults."""
+"""The scenario matrix: every Wix call x every fault, storms that outlast retries, AWS-side faults,
+and kills of each function between two of its own side effects."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chaos.hooks import AwsFault, LambdaFault
+from chaos.kills import KillPoint
 from chaos.stack import HANG_GUARD_S, UNKNOWN_CONTACT, ChaosStack, StackOptions, chaos_emulator_settings
 from wix_emulator import Fault
 
@@ -44,6 +46,9 @@ class Scenario:
     # A hang guard, not a time limit: a loaded machine only makes a scenario slower, never a failure.
     follow_timeout_s: float = HANG_GUARD_S
     tags: frozenset[str] = field(default_factory=frozenset)
+    # Notifications per file the product can promise here: 2 only where a kill falls after the SNS
+    # publish and before its confirmation (at least once: a standard topic cannot deduplicate).
+    notifications: int = 1
 
 
 def good_csv(tag: str) -> bytes:
@@ -341,8 +346,364 @@ def aws_matrix() -> list[Scenario]:
     ]
 
 
+# -- kills --------------------------------------------------------------------------------------
+
+
+def _kill(
+    logical_id: str,
+    service: str,
+    operation: str,
+    *,
+    table: str | None = None,
+    pk: str | None = None,
+    status: str | None = None,
+    key_suffix: str | None = None,
+    skip: int = 0,
+    duplicate: bool = False,
+) -> Arm:
+    """Kill `logical_id` right after its call `service`.`operation` matching the rest took effect."""
+
+    def arm(stack: ChaosStack) -> None:
+        tables = {'imports': stack.imports_table, 'idempotency': stack.rehearsal.resource('IdempotencyTable')}
+        name = tables[table] if table is not None else None
+
+        def when(params: dict[str, Any]) -> bool:
+            item = params.get('Item') or {}
+            return (
+                (name is None or params.get('TableName') == name)
+                and (pk is None or str(item.get('pk', {}).get('S', '')).startswith(pk))
+                and (status is None or item.get('status', {}).get('S') == status)
+                and (key_suffix is None or str(params.get('Key', '')).endswith(key_suffix))
+            )
+
+        stack.kills.arm(KillPoint(logical_id, service, operation, when=when, skip=skip))
+        if duplicate:
+            _duplicate_s3_event(stack)
+
+    return arm
+
+
+IMPORTER, POLLER, EXECUTOR, FINALIZER = (
+    'ImporterFunction',
+    'PollerFunction',
+    'ExecutorFunction',
+    'FinalizerFunction',
+)
+SOURCE = 's3://'  # the pk of a file's own record (fingerprint claims start 'fingerprint#')
+
+# (id, function, after this side effect, before the next one, the kill, stack, bad file)
+KILL_POINTS: tuple[tuple[str, str, str, str, Arm, str, bool], ...] = (
+    (
+        'importer-after-idempotency-lock',
+        IMPORTER,
+        'idempotency lock',
+        'record claim',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='idempotency'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-record-claim',
+        IMPORTER,
+        'record claim',
+        'balances claim',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', pk=SOURCE, status='RECEIVED'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-fingerprint-claim',
+        IMPORTER,
+        'balances claim',
+        'upload',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', pk='fingerprint'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-upload',
+        IMPORTER,
+        'upload to Wix',
+        '"create attempted"',
+        _kill(IMPORTER, 'wix', 'upload_file'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-create-attempted',
+        IMPORTER,
+        '"create attempted"',
+        'Wix create',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', pk=SOURCE, status='RECEIVED', skip=1),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-wix-create',
+        IMPORTER,
+        'Wix create',
+        'record of it',
+        _kill(IMPORTER, 'wix', 'create_import'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-upload-kept',
+        IMPORTER,
+        'upload kept in S3',
+        'CREATED write',
+        _kill(IMPORTER, 's3', 'PutObject', key_suffix='.upload.csv'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-created-write',
+        IMPORTER,
+        'CREATED write',
+        'undo file',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='CREATED'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-undo-file',
+        IMPORTER,
+        'undo file',
+        'PARSED write',
+        _kill(IMPORTER, 's3', 'PutObject', key_suffix='.undo.csv'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-parsed-write',
+        IMPORTER,
+        'PARSED write',
+        'Wix execute',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='PARSED'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-wix-execute',
+        IMPORTER,
+        'Wix execute',
+        'IMPORTING write',
+        _kill(IMPORTER, 'wix', 'execute_import'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-importing-write',
+        IMPORTER,
+        'IMPORTING write',
+        'StartExecution',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='IMPORTING'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-start-execution',
+        IMPORTER,
+        'StartExecution',
+        'execution recorded',
+        _kill(IMPORTER, 'stepfunctions', 'StartExecution'),
+        'A',
+        False,
+    ),
+    (
+        'importer-after-execution-recorded',
+        IMPORTER,
+        'execution recorded',
+        'idempotency done',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='IMPORTING', skip=1),
+        'A',
+        False,
+    ),
+    (
+        'importer-b-after-start-execution',
+        IMPORTER,
+        'StartExecution (B)',
+        'execution recorded',
+        _kill(IMPORTER, 'stepfunctions', 'StartExecution'),
+        'B',
+        False,
+    ),
+    (
+        'importer-after-report',
+        IMPORTER,
+        'rejection report',
+        'REJECTED write',
+        _kill(IMPORTER, 's3', 'PutObject', key_suffix='.rejected.txt'),
+        'A',
+        True,
+    ),
+    (
+        'importer-after-rejected-claim',
+        IMPORTER,
+        'REJECTED + notification claim',
+        'publish',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='REJECTED'),
+        'A',
+        True,
+    ),
+    (
+        'importer-after-rejected-publish',
+        IMPORTER,
+        'publish (refused)',
+        'confirmation',
+        _kill(IMPORTER, 'sns', 'Publish'),
+        'A',
+        True,
+    ),
+    (
+        'poller-after-wix-read',
+        POLLER,
+        'Wix read (no writes)',
+        'task result',
+        _kill(POLLER, 'wix', 'get_import'),
+        'A',
+        False,
+    ),
+    (
+        'executor-after-undo-file',
+        EXECUTOR,
+        'undo file',
+        'PARSED write',
+        _kill(EXECUTOR, 's3', 'PutObject', key_suffix='.undo.csv'),
+        'B',
+        False,
+    ),
+    (
+        'executor-after-parsed-write',
+        EXECUTOR,
+        'PARSED write',
+        'Wix execute',
+        _kill(EXECUTOR, 'dynamodb', 'PutItem', table='imports', status='PARSED'),
+        'B',
+        False,
+    ),
+    (
+        'executor-after-wix-execute',
+        EXECUTOR,
+        'Wix execute',
+        'IMPORTING write',
+        _kill(EXECUTOR, 'wix', 'execute_import'),
+        'B',
+        False,
+    ),
+    (
+        'executor-after-importing-write',
+        EXECUTOR,
+        'IMPORTING write',
+        'task result',
+        _kill(EXECUTOR, 'dynamodb', 'PutItem', table='imports', status='IMPORTING'),
+        'B',
+        False,
+    ),
+    (
+        'finalizer-after-error-file',
+        FINALIZER,
+        "Wix's error file copied",
+        'final record',
+        _kill(FINALIZER, 's3', 'PutObject', key_suffix='.errors.csv'),
+        'A',
+        False,
+    ),
+    (
+        'finalizer-after-final-claim',
+        FINALIZER,
+        'final record + notification claim',
+        'publish',
+        _kill(FINALIZER, 'dynamodb', 'PutItem', table='imports', pk=SOURCE, status='IMPORTED'),
+        'A',
+        False,
+    ),
+    (
+        'finalizer-after-publish',
+        FINALIZER,
+        'publish',
+        'confirmation',
+        _kill(FINALIZER, 'sns', 'Publish'),
+        'A',
+        False,
+    ),
+    (
+        'finalizer-after-confirmation',
+        FINALIZER,
+        'confirmation',
+        'balances marked imported',
+        _kill(FINALIZER, 'dynamodb', 'PutItem', table='imports', pk=SOURCE, status='IMPORTED', skip=1),
+        'A',
+        False,
+    ),
+    (
+        'finalizer-after-balances-marked',
+        FINALIZER,
+        'balances marked imported',
+        'task result',
+        _kill(FINALIZER, 'dynamodb', 'PutItem', table='imports', pk='fingerprint', status='IMPORTED'),
+        'A',
+        False,
+    ),
+    # Duplicate deliveries racing: the S3 event delivered twice at once, the first delivery killed.
+    (
+        'race-importer-killed-after-wix-create',
+        IMPORTER,
+        'Wix create, S3 event twice',
+        'record of it',
+        _kill(IMPORTER, 'wix', 'create_import', duplicate=True),
+        'A',
+        False,
+    ),
+    (
+        'race-importer-killed-after-wix-execute',
+        IMPORTER,
+        'Wix execute, S3 event twice',
+        'IMPORTING write',
+        _kill(IMPORTER, 'wix', 'execute_import', duplicate=True),
+        'A',
+        False,
+    ),
+    (
+        'race-importer-killed-after-record-claim',
+        IMPORTER,
+        'record claim, S3 event twice',
+        'balances claim',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', pk=SOURCE, status='RECEIVED', duplicate=True),
+        'A',
+        False,
+    ),
+    (
+        'race-importer-killed-after-rejected-claim',
+        IMPORTER,
+        'REJECTED claim, S3 event twice',
+        'publish',
+        _kill(IMPORTER, 'dynamodb', 'PutItem', table='imports', status='REJECTED', duplicate=True),
+        'A',
+        True,
+    ),
+)
+
+
+def kill_matrix() -> list[Scenario]:
+    return [
+        Scenario(
+            id=f'kill-{kill_id}',
+            target=f'{logical_id.removesuffix("Function")}: {after}',
+            fault=f'killed before {before}',
+            arm=arm,
+            stack=stack,
+            bad_file=bad,
+            expect=frozenset({'REJECTED'}) if bad else frozenset({'IMPORTED'}),
+            tags=frozenset({'kill'}),
+            notifications=2 if before == 'confirmation' else 1,
+        )
+        for kill_id, logical_id, after, before, arm, stack, bad in KILL_POINTS
+    ]
+
+
 def all_scenarios() -> list[Scenario]:
-    return [*wix_matrix(), *storms(), *aws_matrix()]
+    return [*wix_matrix(), *storms(), *aws_matrix(), *kill_matrix()]
 
 
 # A handful for `make test`: one per kind of recovery path.
@@ -355,6 +716,21 @@ QUICK_IDS = (
     's3-duplicate-event-concurrent',
     'execute-state-machine-done-resp-lost',
 )
+
+
+# The kills `make test` proves (tests/chaos/test_kills.py): one per function and recovery path.
+QUICK_KILL_IDS = (
+    'kill-importer-after-wix-create',
+    'kill-importer-after-rejected-claim',
+    'kill-finalizer-after-final-claim',
+    'kill-race-importer-killed-after-wix-execute',
+    'kill-executor-after-parsed-write',
+)
+
+
+def quick_kill_scenarios() -> list[Scenario]:
+    by_id = {scenario.id: scenario for scenario in kill_matrix()}
+    return [by_id[scenario_id] for scenario_id in QUICK_KILL_IDS]
 
 
 def quick_scenarios() -> list[Scenario]:

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from chaos.hooks import AwsFaults, GatedFaults, LambdaFaults, WixLedger, client_timeout
+from chaos.kills import Kills
 from loyalty_import.pipeline.models import ImportRecord
 from rehearsal.harness import FINAL_EXECUTION_STATES, Drop, Rehearsal, RehearsalConfig, SnsMessage
 from rehearsal.lambda_runtime import Invocation
@@ -63,6 +64,7 @@ class ChaosStack:
         self.faults = GatedFaults()
         self.emulator.faults = self.faults
         self.aws = AwsFaults()
+        self.kills = Kills()
         self.rehearsal = Rehearsal(
             RehearsalConfig(
                 emulator_settings=options.emulator_settings,
@@ -85,6 +87,8 @@ class ChaosStack:
             exit_stack.callback(self.emulator.stop)
             self.aws.install()  # before the rehearsal creates boto3's default session
             exit_stack.callback(self.aws.uninstall)
+            self.kills.install_botocore()
+            exit_stack.callback(self.kills.uninstall)
             self.rehearsal.start()
             exit_stack.callback(self.rehearsal.stop)
         except BaseException:
@@ -96,6 +100,8 @@ class ChaosStack:
             self._exit.callback(_put_back, handler, stream)
         self.ledger = WixLedger(self.emulator)
         self.lambdas = LambdaFaults(runtime)
+        self.kills.install_runtime(runtime)  # outermost: a kill ends the invocation, whatever else
+        self.kills.on_kill.append(self._expire_in_progress_locks)
         if self.options.auth == 'oauth':
             self._use_oauth()
         return self
@@ -121,12 +127,42 @@ class ChaosStack:
     def reset(self) -> None:
         self.faults.clear()
         self.aws.clear()
+        self.kills.clear()
         if self.lambdas is not None:
             self.lambdas.clear()
 
     def armed(self) -> int:
         """Injected faults that did not fire yet."""
-        return self.faults.armed() + self.aws.armed() + (self.lambdas.armed() if self.lambdas else 0)
+        return (
+            self.faults.armed()
+            + self.aws.armed()
+            + self.kills.armed()
+            + (self.lambdas.armed() if self.lambdas else 0)
+        )
+
+    def _expire_in_progress_locks(self, killed: Invocation) -> None:
+        """A killed importer ran to its deadline: its Powertools in-progress lock expires then.
+
+        Powertools sets an in-progress record to expire at the invocation's deadline (the context's
+        remaining time), which is when Lambda reports Sandbox.Timedout. The rehearsal reports the
+        kill at once, so it moves that one clock instead of waiting out the function's Timeout.
+        Invocations run one at a time, so the killed one is the only one in progress.
+        """
+        if killed.logical_id != 'ImporterFunction':
+            return
+        dynamodb = self.client('dynamodb')
+        table = self.rehearsal.resource('IdempotencyTable')
+        now_ms = int(time.time() * 1000) - 1
+        with self.guard():
+            items = dynamodb.scan(TableName=table)['Items']
+            for item in items:
+                if item.get('status', {}).get('S') == 'INPROGRESS':
+                    dynamodb.update_item(
+                        TableName=table,
+                        Key={'id': item['id']},
+                        UpdateExpression='SET in_progress_expiration = :now',
+                        ExpressionAttributeValues={':now': {'N': str(now_ms)}},
+                    )
 
     # -- state ----------------------------------------------------------------------------------
 

@@ -95,9 +95,18 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(asl: dict[str,
         assert state['Catch'][0]['ErrorEquals'] == ['States.ALL'], name
 
 
+def test_a_killed_or_timed_out_task_runs_again_before_its_catch(asl: dict[str, Any]) -> None:
+    # A Lambda ended mid-work (Sandbox.Timedout) left the record as it was: each task resumes from
+    # it (make chaos kills each one between two of its writes), so it is retried, not caught.
+    for name in ('Poll', 'Execute', 'Finalize', 'FinalizeWithoutWix'):
+        retried = {error for retry in states(asl)[name]['Retry'] for error in retry['ErrorEquals']}
+        assert 'Sandbox.Timedout' in retried, name
+
+
 def test_retried_error_names_are_real_exception_classes(asl: dict[str, Any]) -> None:
     # Step Functions matches the raised class's name: a typo here would silently never retry.
     known = {name for module in (pipeline_errors, wix_errors) for name in dir(module)} | LAMBDA_TRANSIENT
+    known.add('Sandbox.Timedout')  # Lambda's name for an invocation that timed out (was ended)
     for name, state in states(asl).items():
         for retry in state.get('Retry', []):
             for error in retry['ErrorEquals']:

@@ -428,6 +428,9 @@ class ImportRecord(CamelModel):
     finished_at: dt.datetime | None = None
     duration_seconds: float | None = None
     notified_at: dt.datetime | None = None
+    # The notification is claimed (notified_at) but not yet confirmed sent: the invocation that
+    # claimed it ended before it published (killed, timed out). The next finisher sends it.
+    notification_pending: bool | None = None
     # Optimistic locking: every write is conditional on the version it read.
     version: int = 0
 

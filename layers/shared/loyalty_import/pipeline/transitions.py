@@ -9,7 +9,11 @@ and an in-flight step never reopens a record another writer has meanwhile ended.
 `finish` is the one way an import ends (a refusal, a dry run, Wix's verdict, the deadline, an
 error), whichever step gets there and however often Lambda or Step Functions retry it. The
 record's `notifiedAt` is claimed with that same conditional write before the message goes out, so
-a repeat finds it set and sends nothing.
+a repeat finds it set and sends nothing; the claim is marked `notificationPending` until the
+publish is confirmed by a second write, so an invocation killed between its claim and its publish
+(a timeout: no `except` runs) leaves a claim the next finisher (Lambda's retry, the state machine's
+Catch) sends. A kill after the publish and before its confirmation sends it twice: the one window
+a standard SNS topic, which cannot deduplicate, leaves open.
 """
 
 from __future__ import annotations
@@ -88,6 +92,10 @@ def finish(
     """
     current = record
     for _ in range(MAX_WRITE_ATTEMPTS):
+        if current.notified_at is not None and current.notification_pending:
+            # Claimed by an invocation that ended before it published: send it now, as claimed.
+            logger.warning('notification claimed but never sent; sending it now', source_id=current.pk)
+            return _notify_and_confirm(current, records=records, notifier=notifier), True
         if current.notified_at is not None:
             logger.info('import already finished and notified', status=current.status.value)
             return current, False
@@ -100,10 +108,24 @@ def finish(
         except ConcurrentUpdate:
             current = _reread(records, current.pk)
             continue
-        _notify(saved, records=records, notifier=notifier)
-        _emit_outcome_metrics(saved)
-        return saved, True
+        return _notify_and_confirm(saved, records=records, notifier=notifier), True
     raise _kept_changing(record)
+
+
+def notification_unsent(record: ImportRecord) -> bool:
+    """Ended, and its notification still to send (never claimed, released, or claimed and not sent)."""
+    return record.is_final and (record.notified_at is None or bool(record.notification_pending))
+
+
+def _notify_and_confirm(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -> ImportRecord:
+    _notify(record, records=records, notifier=notifier)
+    _emit_outcome_metrics(record)
+    try:
+        return _write(record, [_confirm_notification], records=records, stop_at_final=False)
+    except PipelineError:
+        # Sent: raising would have a retry send it again. The record stays marked pending.
+        logger.exception('could not confirm the notification was sent', source_id=record.pk)
+        return record
 
 
 def _write(
@@ -144,10 +166,16 @@ def _claim_notification(record: ImportRecord, at: dt.datetime) -> None:
     started = record.s3_event_time or record.created_at
     record.duration_seconds = round(max(0.0, (at - started).total_seconds()), 3)
     record.notified_at = at
+    record.notification_pending = True
+
+
+def _confirm_notification(record: ImportRecord) -> None:
+    record.notification_pending = None
 
 
 def _release_notification(record: ImportRecord) -> None:
     record.notified_at = None
+    record.notification_pending = None
 
 
 def _notify(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -> None:

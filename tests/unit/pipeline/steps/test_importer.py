@@ -382,6 +382,36 @@ def test_a_refusal_whose_notification_failed_is_notified_by_the_retry(w: World) 
     assert w.records.only().notified_at is not None
 
 
+class _Killed(BaseException):
+    """Lambda ending the invocation (a timeout): no `except Exception` of the product sees it."""
+
+
+def test_a_refusal_whose_sender_was_killed_after_its_claim_is_notified_by_the_retry(w: World) -> None:
+    # GIVEN a refused file, and the invocation ended right after the write that claims the
+    # notification, before the publish (make chaos: kill-importer-after-rejected-claim)
+    w.storage.put(KEY, b'no,useful,columns\n')
+    w.inspector.refusal = FileRefused('NO_EMAIL_COLUMN', 'No email column.')
+
+    def killed(notification: object) -> str:
+        raise _Killed
+
+    w.notifier.publish = killed  # type: ignore[method-assign]
+    with pytest.raises(_Killed):
+        import_object(source(), w.importer, plenty_of_time)
+    claimed = w.records.only()
+    assert claimed.notified_at is not None
+    assert claimed.notification_pending
+    # WHEN Lambda's retry comes
+    del w.notifier.publish
+    import_object(source(), w.importer, plenty_of_time)
+    outcome = import_object(source(), w.importer, plenty_of_time)
+    # THEN the retry sent the one notification and confirmed it; a later one sends nothing
+    assert outcome.status is RecordStatus.REJECTED
+    assert [n.attributes['outcome'] for n in w.notifier.sent] == ['REJECTED']
+    assert not w.records.only().notification_pending
+    assert len(w.inspector.calls) == 1
+
+
 def test_each_object_version_gets_its_own_file_name_at_wix(w: World) -> None:
     # GIVEN two versions of the same file name
     first = ImportRecord.new(source(version='v1'))

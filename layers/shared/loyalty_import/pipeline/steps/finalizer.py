@@ -69,6 +69,14 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     record = deps.records.get(task.source_id)
     if record is None:
         raise RecordNotFound(task.source_id)
+    if record.notified_at is not None and record.notification_pending:
+        # A Finalize that claimed the notification was killed before it published: send it.
+        saved, notified = transitions.finish(
+            record, records=deps.records, notifier=deps.notifier, now=deps.clock.now
+        )
+        window = deps.settings.reimport_window_days
+        fingerprints.mark_imported(saved, records=deps.records, window_days=window)
+        return _output(saved, notified=notified)
     if record.notified_at is not None:
         logger.info('import already finalized', status=record.status.value)
         return _output(record, notified=False)

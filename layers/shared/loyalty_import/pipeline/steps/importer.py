@@ -114,8 +114,9 @@ def import_object(
         existing = deps.records.get(ref.source_id)
         if existing is None:  # pragma: no cover - a record does not vanish between two calls
             raise RecordStoreError(f'record {ref.source_id} exists and does not')
-        if existing.is_final and existing.notified_at is None:
-            # Ended, but its notification failed (the claim was released): send it now.
+        if transitions.notification_unsent(existing):
+            # Ended, but its notification failed (the claim was released) or its sender was killed
+            # between the claim and the publish: send it now.
             return _outcome(_finish(existing, deps))
         if existing.is_final:
             logger.info('object version already processed', status=existing.status.value)
