@@ -51,8 +51,6 @@ def _headline(record: ImportRecord) -> str:
         return f'Loyalty import finished: {imported} imported, {failed} failed'
     if record.status is RecordStatus.REJECTED:
         code = record.error.code if record.error else 'REFUSED'
-        if code == codes.ErrorCode.NEEDS_REVIEW:
-            return 'Loyalty import needs your decision'  # not a refusal: a person can answer it
         return f'Loyalty import refused ({code})'
     if record.status is RecordStatus.TIMED_OUT:
         return 'Loyalty import timed out'

@@ -22,7 +22,6 @@ from loyalty_import.pipeline.models import (
     ReviewFile,
     ReviewReason,
 )
-from loyalty_import.pipeline.steps.dropped_file import EMAIL_COLUMN_METADATA, POINTS_COLUMN_METADATA
 
 if TYPE_CHECKING:
     from loyalty_import.inspection import Inspection
@@ -189,31 +188,3 @@ def findings(validation: ValidationSummary) -> list[str]:
         rows = 'row' if issue.count == 1 else 'rows'
         found.append(f'{issue.count:,} {rows} {what}' + (f' (lines {lines})' if lines else ''))
     return found
-
-
-def review_message(inspection: Inspection) -> str:
-    """What a person must decide, in words, with the S3 metadata that imports the file as proposed."""
-    from loyalty_import.inspection.models import Role  # noqa: PLC0415 - loaded with the inspection
-
-    names = {report.index: report.name for report in inspection.columns}
-
-    def named(columns: list[int]) -> str:
-        return ', '.join(f"'{names.get(c, c)}' (column {c})" for c in columns)
-
-    email, points = inspection.email, inspection.points
-    lines = [
-        'The columns could not be chosen without a person: nothing was sent to Wix.',
-        *(f'- {reason.message}' for reason in inspection.reasons),
-        (
-            f"Proposed: EMAIL = '{email.name}' (column {email.column}), "
-            f"POINTS = '{points.name}' (column {points.column}); columns count from 0."
-        ),
-        f'EMAIL could be: {named(inspection.choices.get(Role.EMAIL, [email.column]))}.',
-        f'POINTS could be: {named(inspection.choices.get(Role.POINTS, [points.column]))}.',
-        (
-            'To import it as proposed, upload the file again with the metadata '
-            f'x-amz-meta-{EMAIL_COLUMN_METADATA}={email.column} and '
-            f'x-amz-meta-{POINTS_COLUMN_METADATA}={points.column} (or the columns you choose).'
-        ),
-    ]
-    return '\n'.join(lines)
