@@ -11,7 +11,7 @@ WIX_EMULATOR_PORT ?= 8765
 .DEFAULT_GOAL := help
 .PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo chromium
 .PHONY: template-lint validate build deploy
-.PHONY: chaos load eval
+.PHONY: chaos load soak eval
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -106,11 +106,15 @@ demo: $(INSTALLED)  ## rehearse the pipeline locally on a sample (or FILE=...; A
 	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run) $(if $(UNDO),--undo) $(if $(ISOLATED),--isolated) $(if $(APPROVE),--approve '$(APPROVE)') $(if $(REJECT),--reject)
 
 # Faults, load and hostile input through the same rehearsal (see README "Proving it").
-chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fault + AWS faults; table + JSON line
+chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fault, AWS faults, kills; table + JSON line
 	$(BIN)/python -m chaos
 
 load: $(INSTALLED)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
 	$(BIN)/python -m chaos.load
+
+SEED ?= 11
+soak: $(INSTALLED)  ## 300 files, faults of every kind (kills too) at random points, seeded (SEED=11); JSON line
+	$(BIN)/python -m chaos.soak --seed $(SEED)
 
 # The inspection's auto / review / refuse decisions against every labelled corpus (local/evaluation).
 eval: $(INSTALLED)  ## score the inspection's decisions over every labelled corpus and adversarial variants; table + JSON line
