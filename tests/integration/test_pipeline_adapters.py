@@ -23,6 +23,7 @@ from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow
 from loyalty_import.pipeline.errors import (
     ConcurrentUpdate,
     CredentialsError,
+    ImportStillInProgress,
     InvalidCredentials,
     NotificationError,
     ObjectTooLarge,
@@ -307,13 +308,18 @@ def test_the_importer_service_runs_once_per_object_version() -> None:
 
 
 @pytest.mark.usefixtures('aws')
-def test_a_duplicate_arriving_while_the_first_still_imports_is_answered_not_raised() -> None:
-    # GIVEN a duplicate S3 delivery that arrives while the first run is talking to Wix
-    duplicates: list[ImporterOutcome] = []
+def test_a_duplicate_arriving_before_the_first_hands_over_is_retried_later_not_dropped() -> None:
+    # GIVEN a duplicate S3 delivery that arrives while the first run is talking to Wix, before it
+    # started the state machine: the first may yet crash (its lock would outlive it), so the
+    # duplicate must not be answered as done
+    duplicates: list[ImporterOutcome | Exception] = []
 
     class DuplicateDuringUpload(FakeWix):
         def upload_file(self, upload_url: str, file_name: str, content: bytes) -> None:
-            duplicates.append(importer.process(ONE_VERSION))
+            try:
+                duplicates.append(importer.process(ONE_VERSION))
+            except ImportStillInProgress as exc:
+                duplicates.append(exc)
             super().upload_file(upload_url, file_name, content)
 
     importer = IdempotentImporter(
@@ -321,9 +327,14 @@ def test_a_duplicate_arriving_while_the_first_still_imports_is_answered_not_rais
     )
     # WHEN the first run processes the object
     first = importer.process(ONE_VERSION)
-    # THEN the duplicate neither raised (no Lambda retry, no DLQ) nor imported: one Wix import
-    assert [outcome.duplicate for outcome in duplicates] == [True]
-    assert duplicates[0].import_id is None
+    # THEN the duplicate raised a retryable error (Lambda retries it; the DLQ if nobody finishes it)
+    # and imported nothing: one Wix import
+    assert [type(outcome) for outcome in duplicates] == [ImportStillInProgress]
     assert first.duplicate is False
     assert importer.wix.count('create_import') == 1
     assert importer.storage.reads == 2  # the object and its uploaded pairs (the snapshot), once
+    # AND its retry, once the first has handed the import over, is answered as a duplicate
+    retried = importer.process(ONE_VERSION)
+    assert retried.duplicate is True
+    assert retried.import_id == first.import_id
+    assert importer.wix.count('create_import') == 1

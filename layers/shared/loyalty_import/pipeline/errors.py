@@ -82,3 +82,7 @@ class ObjectTooLarge(PipelineError):  # noqa: N818 - a verdict on the object, no
 
 class ReviewAlreadyDecided(PipelineError):  # noqa: N818 - a condition: the first decision stands
     """The review was decided (or ended) since it was read: a second decision changes nothing."""
+
+
+class ImportStillInProgress(PipelineUnavailable):
+    """Another invocation holds this object version and has not handed its import over yet."""

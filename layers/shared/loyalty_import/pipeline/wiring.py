@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
-from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, RecordStatus, SourceEvent
+from loyalty_import.pipeline.errors import ImportStillInProgress
+from loyalty_import.pipeline.models import ImporterOutcome, ImporterResponse, ImportRecord, SourceEvent
 from loyalty_import.pipeline.observability import logger, unbind_import
 from loyalty_import.pipeline.settings import (
     ExecutorSettings,
@@ -192,7 +193,8 @@ class ImporterService:
 
     The idempotency key is the object version (bucket, key, version id, ETag): a redelivered event
     returns the first run's outcome without running again; a concurrent duplicate gets
-    IdempotencyAlreadyInProgressError and is retried by Lambda, by which time the first is done.
+    IdempotencyAlreadyInProgressError: answered as a duplicate once the first has handed the import
+    over, raised (Lambda retries it later) until then.
     """
 
     def __init__(self, deps: ImporterDeps, *, dynamodb_client: Any = None) -> None:
@@ -285,14 +287,24 @@ class ImporterService:
         try:
             return self._process(source=source)
         except IdempotencyAlreadyInProgressError:
-            # Another invocation is importing this very object version. Raising would have Lambda
-            # retry this duplicate a few times and then park it in the DLQ (an alarm telling someone
-            # to re-drop a file that is being imported). The first invocation owns the import; if
-            # it dies, its own retries resume it from the record.
-            logger.info('object version already being imported by another invocation')
+            # Another invocation holds this object version's lock. Once the import is handed over
+            # (ended, or followed by a state machine) this delivery has nothing to add. Before that,
+            # the holder may have crashed (out of memory: Lambda reports no timeout, so the lock
+            # stays until the holder's deadline, and its own retry would land here too): raising
+            # lets Lambda retry later, and a file nobody finishes reaches the DLQ (an alarm) instead
+            # of being answered as a duplicate and never imported.
             record = self.deps.records.get(source.ref.source_id)
-            status = record.status if record is not None else RecordStatus.RECEIVED
-            return ImporterOutcome(source_id=source.ref.source_id, status=status, duplicate=True)
+            if record is None or not _handed_over(record):
+                logger.info('object version locked by an invocation that has not handed it over yet')
+                raise ImportStillInProgress(source.ref.source_id) from None
+            logger.info('object version already being imported by another invocation')
+            return ImporterOutcome(source_id=source.ref.source_id, status=record.status, duplicate=True)
+
+
+def _handed_over(record: ImportRecord) -> bool:
+    """Ended, or owned by a state machine execution that will end it (the import's or the review's)."""
+    review_started = record.review is not None and record.review.execution_name is not None
+    return record.is_final or record.execution_name is not None or review_started
 
 
 def _mark_duplicate(response: Any, idempotent_data: DataRecord) -> Any:
