@@ -81,6 +81,13 @@ def test_an_uncertain_file_waits_for_a_person_then_imports_as_approved(rehearsal
     assert final.review.decision is not None
     assert final.review.decision.by == 'review page'
     assert outcomes(rehearsal, drop) == ['AWAITING_REVIEW', 'IMPORTED']
+    # AND the token appeared nowhere but in the one link: no log line, no other notification, no record
+    logged = [line for invocation in rehearsal.invocations for line in invocation.log_lines]
+    assert logged
+    assert not [line for line in logged if token in line]
+    mine = [m for m in rehearsal.notifications() if m.mentions(drop.source.source_id)]
+    assert [token in m.message for m in mine] == [True, False]
+    assert token not in json.dumps(final.model_dump(mode='json'))
 
 
 def test_a_person_can_choose_other_columns_and_a_wrong_choice_changes_nothing(rehearsal: Rehearsal) -> None:
