@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from loyalty_import.operator import EXIT_OK
 from loyalty_import.operator.records import find_record, import_records
-from loyalty_import.operator.render import cell, duration, iso, print_json, short_id, table, when
+from loyalty_import.operator.render import cell, duration, iso, listing, print_json, short_id, when
 from loyalty_import.operator.stack import Stack
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus
 
@@ -44,14 +44,15 @@ def status(
     """The imports started within `since` (of status `only`), newest first."""
     now = dt.datetime.now(dt.UTC)
     records = import_records(stack, status=only, since=now - since)
-    if as_json:
-        print_json([_summary(record, now) for record in records], out)
-        return EXIT_OK
-    if not records:
-        which = f' {only.value}' if only else ''
-        out.write(f'No{which} import started in the last {_span(since)} in the stack {stack.name}.\n')
-        return EXIT_OK
-    table(HEADERS, [_row(record, now) for record in records], out)
+    which = f' {only.value}' if only else ''
+    listing(
+        out,
+        as_json=as_json,
+        items=[_summary(record, now) for record in records],
+        headers=HEADERS,
+        rows=[_row(record, now) for record in records],
+        empty=f'No{which} import started in the last {_span(since)} in the stack {stack.name}.',
+    )
     return EXIT_OK
 
 

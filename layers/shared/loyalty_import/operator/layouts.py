@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from loyalty_import.operator import EXIT_NOT_DONE, EXIT_OK, OperatorError
-from loyalty_import.operator.render import cell, iso, print_json, short_id, table, when
+from loyalty_import.operator.render import cell, iso, listing, print_json, short_id, when
 from loyalty_import.operator.stack import Stack
 from loyalty_import.pipeline.adapters.layouts import DynamoLayoutStore
 from loyalty_import.pipeline.errors import RecordStoreError
@@ -25,13 +25,14 @@ def list_layouts(stack: Stack, out: TextIO, *, as_json: bool) -> int:
         remembered = _store(stack).list()
     except RecordStoreError as exc:
         raise OperatorError(f'{exc} (table {stack.layouts_table})') from exc
-    if as_json:
-        print_json([_layout_json(layout) for layout in remembered], out)
-        return EXIT_OK
-    if not remembered:
-        out.write(f'No layout is remembered in the stack {stack.name}.\n')
-        return EXIT_OK
-    table(HEADERS, [_row(layout) for layout in remembered], out)
+    listing(
+        out,
+        as_json=as_json,
+        items=[_layout_json(layout) for layout in remembered],
+        headers=HEADERS,
+        rows=[_row(layout) for layout in remembered],
+        empty=f'No layout is remembered in the stack {stack.name}.',
+    )
     return EXIT_OK
 
 

@@ -37,6 +37,24 @@ def print_json(payload: Any, out: TextIO) -> None:
     out.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + '\n')
 
 
+def listing(
+    out: TextIO,
+    *,
+    as_json: bool,
+    items: Sequence[Any],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    empty: str,
+) -> None:
+    """A command's list: `items` as JSON, else `rows` as a table, or `empty` when there are none."""
+    if as_json:
+        print_json(list(items), out)
+    elif not rows:
+        out.write(empty + '\n')
+    else:
+        table(headers, rows, out)
+
+
 def when(at: dt.datetime | None) -> str:
     """'2025-06-01 14:03:07Z' (UTC, to the second); '' for no time."""
     if at is None:

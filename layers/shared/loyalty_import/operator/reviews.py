@@ -11,7 +11,7 @@ from typing import Any, Literal, TextIO
 
 from loyalty_import.operator import EXIT_NOT_DONE, EXIT_OK, OperatorError
 from loyalty_import.operator.records import find_record, import_records
-from loyalty_import.operator.render import cell, iso, print_json, short_id, table, when
+from loyalty_import.operator.render import cell, iso, listing, print_json, short_id, when
 from loyalty_import.operator.stack import Stack
 from loyalty_import.pipeline.models import ImportRecord, RecordStatus, Review
 from loyalty_import.pipeline.review import flow
@@ -32,13 +32,14 @@ def list_reviews(stack: Stack, out: TextIO, *, as_json: bool) -> int:
     pending.sort(
         key=lambda r: (r.review.expires_at is None, r.review.expires_at) if r.review else (True, None)
     )
-    if as_json:
-        print_json([_pending(record) for record in pending], out)
-        return EXIT_OK
-    if not pending:
-        out.write(f'No file waits for a review in the stack {stack.name}.\n')
-        return EXIT_OK
-    table(HEADERS, [_row(record) for record in pending], out)
+    listing(
+        out,
+        as_json=as_json,
+        items=[_pending(record) for record in pending],
+        headers=HEADERS,
+        rows=[_row(record) for record in pending],
+        empty=f'No file waits for a review in the stack {stack.name}.',
+    )
     return EXIT_OK
 
 
