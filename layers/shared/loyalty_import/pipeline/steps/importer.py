@@ -161,9 +161,10 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
         return stored
     overrides, dry_run = overrides_from_metadata(stored.metadata)
     reimport = reimport_from_metadata(stored.metadata)
-    facts = [_file_read(stored, overrides, dry_run=dry_run, reimport=reimport)]
+    sha256 = hashlib.sha256(stored.content).hexdigest()
+    facts = [_file_read(stored, sha256, overrides, dry_run=dry_run, reimport=reimport)]
     # x-amz-meta-undo-of: an earlier import's undo file (checked against the imports table).
-    original = undo.recognised_original(stored.metadata, _sha256(stored), deps.records)
+    original = undo.recognised_original(stored.metadata, sha256, deps.records)
     if original is not None:
         facts.append(_as_undo(record, original, deps))
     inspection = _inspect(record, stored.content, overrides, facts, deps)
@@ -207,7 +208,8 @@ def _create_reviewed(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
         return stored
     overrides = record.overrides or Overrides()  # the approved columns (transitions.review_decided)
     reimport = reimport_from_metadata(stored.metadata)
-    facts = [_file_read(stored, overrides, dry_run=False, reimport=reimport)]
+    sha256 = hashlib.sha256(stored.content).hexdigest()
+    facts = [_file_read(stored, sha256, overrides, dry_run=False, reimport=reimport)]
     inspection = _inspect(record, stored.content, overrides, facts, deps)
     if isinstance(inspection, ImportRecord):
         return inspection
@@ -222,13 +224,11 @@ def _create_reviewed(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
     return _claim_and_create(record, inspection, facts, deps, dry_run=False, reimport=reimport, undo_of=None)
 
 
-def _sha256(stored: StoredObject) -> str:
-    return hashlib.sha256(stored.content).hexdigest()
-
-
-def _file_read(stored: StoredObject, overrides: Overrides, *, dry_run: bool, reimport: bool) -> Change:
+def _file_read(
+    stored: StoredObject, sha256: str, overrides: Overrides, *, dry_run: bool, reimport: bool
+) -> Change:
     return transitions.file_read(
-        size=stored.size, sha256=_sha256(stored), overrides=overrides, dry_run=dry_run, reimport=reimport
+        size=stored.size, sha256=sha256, overrides=overrides, dry_run=dry_run, reimport=reimport
     )
 
 
