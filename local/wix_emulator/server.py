@@ -1,4 +1,4 @@
-"""The HTTP face of the emulator: routing, auth, fault injection and the request log."""
+"""The HTTP face of the emulator: routing, auth, sites, rate limit, fault injection and the request log."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ from wix_emulator.accounts import ACCOUNTS_PREFIX, BalanceChange
 from wix_emulator.auth import Authenticator
 from wix_emulator.errors import ErrorCode, WixApiError, error_body
 from wix_emulator.faults import Fault, FaultPlan
+from wix_emulator.ratelimit import RATE_LIMITED_ENDPOINTS, SlidingWindowLimiter
 from wix_emulator.settings import Credentials, EmulatorSettings
-from wix_emulator.store import ERROR_FILE_PATH_PREFIX, UPLOAD_PATH_PREFIX, Store
+from wix_emulator.store import ERROR_FILE_PATH_PREFIX, UPLOAD_PATH_PREFIX, ImportTiming, Store
 
 logger = logging.getLogger('wix_emulator')
 
+DEFAULT_SITE = 'default'
 API_PREFIX = '/_api/loyalty-imports'
 OAUTH_TOKEN_PATH = '/oauth2/token'  # noqa: S105 - a path, not a secret
 ROUTES: dict[tuple[str, str], str] = {
@@ -66,6 +68,9 @@ class LoggedRequest:
     acted: bool  # the action took effect (state changed or data served), answered or not
     at: float
     request_id: str = ''  # the X-Wix-Request-Id the answer carried (or would have)
+    site: str | None = None  # the site the call was for (None: unknown, e.g. refused credentials)
+    subject: str | None = None  # the upload id or import id it was about, when it names one
+    rate_limited: bool = False  # answered 429 by the site's rate limit (not by an injected fault)
 
 
 @dataclass(frozen=True)
@@ -136,13 +141,24 @@ class _Handler(BaseHTTPRequestHandler):
         endpoint = route(self.command, url.path)
         fault = emulator.faults.next_fault(endpoint) if endpoint else None
         body, too_large = self._read_body(emulator.settings.max_file_bytes)
+        site, refused = self._who(endpoint, url.path)
         response: _Response | None = None  # None: close the connection without answering
-        acted = False
+        acted = rate_limited = False
         if fault in _FAULT_STATUS:
             response = self._fault_response(fault, emulator.settings.retry_after_s)
         elif fault != Fault.DROP:
-            response = self._act(endpoint, url.query, body, too_large)
+            retry_after = emulator.admit(site, endpoint)
+            rate_limited = retry_after is not None
+            if retry_after is not None:
+                response = _json(
+                    429,
+                    error_body(ErrorCode.TOO_MANY_REQUESTS, 'Too many requests for this site'),
+                    (('Retry-After', str(retry_after)),),
+                )
+            else:
+                response = self._act(endpoint, url.query, body, too_large, site=site, refused=refused)
             acted = 200 <= response.status < 300
+        subject = _subject(endpoint, url, body, response) if acted and response is not None else None
         if fault == Fault.RESPONSE_LOST:
             response = None
         # Logged before answering: once a client has its answer, a test reading the log sees the call.
@@ -156,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
                 acted=acted,
                 at=at,
                 request_id=request_id,
+                site=site,
+                subject=subject,
+                rate_limited=rate_limited,
             )
         )
         if response is None:
@@ -216,9 +235,37 @@ class _Handler(BaseHTTPRequestHandler):
         headers = (('Retry-After', str(retry_after_s)),) if fault == Fault.HTTP_429 else ()
         return _json(_FAULT_STATUS[fault], error_body(code, description), headers)
 
-    def _act(self, endpoint: str | None, query: str, body: bytes, too_large: bool) -> _Response:
+    def _who(self, endpoint: str | None, path: str) -> tuple[str | None, WixApiError | None]:
+        """The site a call is for, and why its credentials were refused (raised when dispatched).
+
+        An upload or an error-file download carries no credentials: its URL names the site's file.
+        """
+        emulator = self.server.emulator
+        if endpoint == 'upload_file':
+            return emulator.site_holding(upload_id=path.removeprefix(UPLOAD_PATH_PREFIX)), None
+        if endpoint == 'download_error_file':
+            return emulator.site_holding(import_id=path.removeprefix(ERROR_FILE_PATH_PREFIX)), None
+        if endpoint is None or endpoint in _UNAUTHENTICATED:
+            return None, None
         try:
-            return self._dispatch(endpoint, parse_qs(query), body, too_large)
+            return emulator.authenticator.check(self.headers), None
+        except WixApiError as exc:
+            return None, exc
+
+    def _act(
+        self,
+        endpoint: str | None,
+        query: str,
+        body: bytes,
+        too_large: bool,
+        *,
+        site: str | None,
+        refused: WixApiError | None,
+    ) -> _Response:
+        try:
+            if endpoint is not None and refused is not None:
+                raise refused
+            return self._dispatch(endpoint, parse_qs(query), body, too_large, site)
         except WixApiError as exc:
             return _json(exc.status, exc.body())
         except Exception:  # a bug in the emulator must still answer like a server, not hang the client
@@ -226,16 +273,19 @@ class _Handler(BaseHTTPRequestHandler):
             return _json(500, error_body(ErrorCode.INTERNAL_ERROR, 'Emulator error'))
 
     def _dispatch(
-        self, endpoint: str | None, params: dict[str, list[str]], body: bytes, too_large: bool
+        self,
+        endpoint: str | None,
+        params: dict[str, list[str]],
+        body: bytes,
+        too_large: bool,
+        site: str | None,
     ) -> _Response:
         emulator = self.server.emulator
-        store = emulator.store
+        store = emulator.site_store(site)
         if endpoint is None:
             raise WixApiError(
                 404, ErrorCode.NOT_FOUND, f'No route for {self.command} {urlsplit(self.path).path}'
             )
-        if endpoint not in _UNAUTHENTICATED:
-            emulator.authenticator.check(self.headers)
 
         def param(name: str) -> str | None:
             values = params.get(name)
@@ -266,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
             _parse_json(body, allow_empty=True)
             return _json(200, store.create_upload_url())
         if endpoint == 'upload_file':
-            return self._upload(path.removeprefix(UPLOAD_PATH_PREFIX), param, body, too_large)
+            return self._upload(store, path.removeprefix(UPLOAD_PATH_PREFIX), param, body, too_large)
         if endpoint == 'download_error_file':
             content = store.error_file(path.removeprefix(ERROR_FILE_PATH_PREFIX), param('token'))
             return _Response(200, content, content_type='text/csv; charset=utf-8')
@@ -275,9 +325,13 @@ class _Handler(BaseHTTPRequestHandler):
         )  # pragma: no cover - ROUTES is exhaustive
 
     def _upload(
-        self, upload_id: str, param: Callable[[str], str | None], body: bytes, too_large: bool
+        self,
+        store: Store,
+        upload_id: str,
+        param: Callable[[str], str | None],
+        body: bytes,
+        too_large: bool,
     ) -> _Response:
-        store = self.server.emulator.store
         if self.headers.get('Authorization'):
             # The upload host is not Wix's API: sending the API key there would leak it.
             raise WixApiError(
@@ -311,6 +365,27 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _subject(endpoint: str | None, url: Any, body: bytes, response: _Response) -> str | None:
+    """The upload or import id a served call was about (what a load run attributes calls by)."""
+    if endpoint == 'upload_file':
+        return str(url.path).removeprefix(UPLOAD_PATH_PREFIX)
+    if endpoint == 'download_error_file':
+        return str(url.path).removeprefix(ERROR_FILE_PATH_PREFIX)
+    try:
+        if endpoint == 'create_upload_url':
+            return str(json.loads(response.body)['filePath']).rsplit('/', 1)[-1]
+        if endpoint == 'create_import':
+            return str(json.loads(response.body)['loyaltyImport']['id'])
+        if endpoint == 'execute_import':
+            return str(json.loads(body)['loyaltyImportId'])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if endpoint in ('get_import', 'get_error_file_url'):
+        values = parse_qs(str(url.query)).get('loyaltyImportId')
+        return values[0] if values else None
+    return None
+
+
 def _parse_json(body: bytes, *, allow_empty: bool = False) -> Any:
     if not body.strip():
         if allow_empty:
@@ -328,8 +403,28 @@ def _required(value: str | None, name: str) -> str:
     return value
 
 
+@dataclass
+class Site:
+    """One Wix site the emulator serves: its credentials, its state, its rate limit and pace."""
+
+    name: str
+    credentials: Credentials
+    rows_per_s: float | None = None  # its import pace when the settings have a Pace (None: Pace's)
+    store: Store | None = None  # set while the emulator runs
+    limiter: SlidingWindowLimiter | None = None
+
+    def running_store(self) -> Store:
+        if self.store is None:
+            raise RuntimeError('the emulator is not started')
+        return self.store
+
+
 class WixEmulator:
-    """A Wix Loyalty Imports API on 127.0.0.1. Use as a context manager, or start()/stop()."""
+    """A Wix Loyalty Imports API on 127.0.0.1. Use as a context manager, or start()/stop().
+
+    It serves one site (`credentials`, `store`: the 'default' site) and any more a caller adds with
+    `add_site(name)`, each with its own credentials, imports, accounts and rate limit.
+    """
 
     def __init__(
         self,
@@ -343,11 +438,12 @@ class WixEmulator:
         """`accounts`: balances (email -> points) the site already has, each with a loyalty account."""
         self.settings = settings or EmulatorSettings()
         self._seeded = dict(accounts or {})
+        self._seeded_sites: dict[str, dict[str, int]] = {}
         self.credentials = credentials or Credentials()
         self.clock = clock
         self.faults = FaultPlan()
         self.authenticator = Authenticator(
-            self.credentials, token_ttl_s=self.settings.token_ttl_s, clock=clock
+            self.credentials, token_ttl_s=self.settings.token_ttl_s, clock=clock, site=DEFAULT_SITE
         )
         self.stopping = threading.Event()
         self._port = port
@@ -355,7 +451,87 @@ class WixEmulator:
         self._log_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._store: Store | None = None
+        self._sites: dict[str, Site] = {DEFAULT_SITE: Site(DEFAULT_SITE, self.credentials)}
+        self._sites_lock = threading.Lock()
+        self._origin = ''
+
+    # -- sites -----------------------------------------------------------------------------
+    def add_site(
+        self,
+        name: str,
+        *,
+        rows_per_s: float | None = None,
+        accounts: Mapping[str, int] | None = None,
+    ) -> Credentials:
+        """Serve one more site; returns its fake credentials (its own API key, site id, instance id).
+
+        The app (app_id, app_secret) is the default site's: one Wix app installed on many sites,
+        each installation its own instance. Before or after start().
+        """
+        if rows_per_s is not None and rows_per_s <= 0:
+            raise ValueError('rows_per_s must be positive')
+        base = self.credentials
+        credentials = Credentials(app_id=base.app_id, app_secret=base.app_secret)
+        site = Site(name, credentials, rows_per_s=rows_per_s)
+        with self._sites_lock:
+            if name in self._sites:
+                raise ValueError(f'a site named {name!r} exists already')
+            self.authenticator.add_site(name, credentials)
+            self._sites[name] = site
+            self._seeded_sites[name] = dict(accounts or {})
+            if self._server is not None:
+                self._open_site(site)
+        return credentials
+
+    @property
+    def sites(self) -> dict[str, Site]:
+        """Every site served, by name ('default' first)."""
+        with self._sites_lock:
+            return dict(self._sites)
+
+    def site(self, name: str) -> Site:
+        with self._sites_lock:
+            found = self._sites.get(name)
+        if found is None:
+            raise KeyError(f'no site named {name!r}')
+        return found
+
+    def site_store(self, name: str | None) -> Store:
+        """The named site's store; the default site's for None (a call whose site is unknown)."""
+        return self.site(name or DEFAULT_SITE).running_store()
+
+    def site_holding(self, *, upload_id: str = '', import_id: str = '') -> str | None:
+        """The site whose store holds this upload or import (None: none does)."""
+        for name, site in self.sites.items():
+            store = site.store
+            if store is not None and (
+                (upload_id and store.holds_upload(upload_id)) or (import_id and store.holds_import(import_id))
+            ):
+                return name
+        return None
+
+    def admit(self, site: str | None, endpoint: str | None) -> int | None:
+        """None: the site's rate limit lets this call through. Else the Retry-After seconds."""
+        if site is None or endpoint not in RATE_LIMITED_ENDPOINTS:
+            return None
+        limiter = self.site(site).limiter
+        return None if limiter is None else limiter.admit()
+
+    def timings(self) -> dict[str, ImportTiming]:
+        """Every site's imports' timelines (created, executed, finished) by import id."""
+        merged: dict[str, ImportTiming] = {}
+        for site in self.sites.values():
+            merged.update(site.running_store().timings())
+        return merged
+
+    def _open_site(self, site: Site) -> None:
+        site.store = Store(
+            self.settings, clock=self.clock, origin=self._origin, site=site.name, rows_per_s=site.rows_per_s
+        )
+        limit = self.settings.rate_limit_per_min
+        site.limiter = None if limit is None else SlidingWindowLimiter(limit, clock=self.clock)
+        seeded = self._seeded if site.name == DEFAULT_SITE else self._seeded_sites.get(site.name, {})
+        site.store.seed_balances(dict(seeded))
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> WixEmulator:
@@ -364,9 +540,11 @@ class WixEmulator:
         server = _Server(('127.0.0.1', self._port), _Handler)
         server.emulator = self
         host, port = server.server_address[:2]
-        self._store = Store(self.settings, clock=self.clock, origin=f'http://{host!s}:{port}')
-        self._store.seed_balances(self._seeded)
-        self._server = server
+        self._origin = f'http://{host!s}:{port}'
+        with self._sites_lock:
+            for site in self._sites.values():
+                self._open_site(site)
+            self._server = server
         # A short poll interval keeps stop() quick: tests start and stop one emulator per test.
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={'poll_interval': 0.02}, name='wix-emulator', daemon=True
@@ -420,9 +598,8 @@ class WixEmulator:
     # -- what tests look at ----------------------------------------------------------------
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError('the emulator is not started')
-        return self._store
+        """The default site's store."""
+        return self.site(DEFAULT_SITE).running_store()
 
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -449,10 +626,11 @@ class WixEmulator:
 
     def seed_balances(self, balances: Mapping[str, int]) -> None:
         """Give these emails a loyalty account with this balance (visible at once, whatever the lag)."""
-        if self._store is None:
+        store = self.site(DEFAULT_SITE).store
+        if store is None:
             self._seeded.update(balances)
         else:
-            self._store.seed_balances(dict(balances))
+            store.seed_balances(dict(balances))
 
     @property
     def import_effects(self) -> dict[str, dict[str, BalanceChange]]:
@@ -473,6 +651,7 @@ class WixEmulator:
         logger.info(
             'wix request',
             extra={
+                'site': entry.site,
                 'endpoint': entry.endpoint,
                 'method': entry.method,
                 'status': entry.status,

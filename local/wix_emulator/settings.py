@@ -14,6 +14,33 @@ DEFAULT_TOKEN_TTL_S = 14400
 
 
 @dataclass(frozen=True)
+class Pace:
+    """Realistic, size-dependent times (instead of the fixed parse and import delays).
+
+    parse = parse_base_s + parse_s_per_mb * file MB; import = import_base_s + rows / rows_per_s
+    (each site may have its own rows_per_s: `WixEmulator.add_site(..., rows_per_s=)`). Each time
+    is then scaled by a deterministic jitter within +-`jitter`, seeded by (seed, site, import
+    sequence number): the same run gives the same times, different imports differ.
+    """
+
+    parse_base_s: float = 1.0
+    parse_s_per_mb: float = 1.0
+    import_base_s: float = 2.0
+    rows_per_s: float = 1000.0
+    jitter: float = 0.05
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rows_per_s <= 0:
+            raise ValueError('rows_per_s must be positive')
+        if not 0 <= self.jitter < 1:
+            raise ValueError('jitter must be within [0, 1)')
+        for name in ('parse_base_s', 'parse_s_per_mb', 'import_base_s'):
+            if getattr(self, name) < 0:
+                raise ValueError(f'{name} must not be negative')
+
+
+@dataclass(frozen=True)
 class EmulatorSettings:
     """Delays in seconds; tests use milliseconds, the demo seconds.
 
@@ -45,6 +72,11 @@ class EmulatorSettings:
     # What an import's fileMetadata.name holds: 'echo' the fileName sent (what Wix's pages suggest),
     # or 'guid', a fresh GUID per import (what the SDK's typings say: `@format GUID`, `@readonly`).
     file_name_mode: Literal['echo', 'guid'] = 'echo'
+    # Wix's rate limit: past this many API calls (ratelimit.RATE_LIMITED_ENDPOINTS) in any 60 s,
+    # per site, a 429 with Retry-After. None: no limit (what every test not about it expects).
+    rate_limit_per_min: int | None = None
+    # None: the fixed parse_delay_s and import_delay_s. Else size-dependent times (see Pace).
+    pace: Pace | None = None
 
     def __post_init__(self) -> None:
         # Frozen, so normalise through object.__setattr__: contacts match case-insensitively.
@@ -55,6 +87,8 @@ class EmulatorSettings:
             object.__setattr__(
                 self, 'known_contacts', frozenset(e.strip().lower() for e in self.known_contacts)
             )
+        if self.rate_limit_per_min is not None and self.rate_limit_per_min < 1:
+            raise ValueError('rate_limit_per_min must be at least 1 (None: no limit)')
         if not 1 <= self.accounts_page_max <= 100:
             raise ValueError('accounts_page_max must be within [1, 100]')
         if self.file_name_mode not in ('echo', 'guid'):

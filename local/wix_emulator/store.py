@@ -8,6 +8,7 @@ clock: a test can drive a fake clock step by step, and `updatedDate` is the sche
 from __future__ import annotations
 
 import copy
+import random
 import secrets
 import threading
 import uuid
@@ -24,7 +25,7 @@ from wix_emulator import query as q
 from wix_emulator.accounts import Accounts, BalanceChange
 from wix_emulator.errors import ErrorCode, WixApiError
 from wix_emulator.parsing import ParseOutcome, import_rows, parse_file
-from wix_emulator.settings import EmulatorSettings
+from wix_emulator.settings import EmulatorSettings, Pace
 
 _M = TypeVar('_M', bound=BaseModel)
 
@@ -56,6 +57,22 @@ class HeaderMappingInfo(_Model):
 class ExecuteImportRequest(_Model):
     loyalty_import_id: str = Field(alias='loyaltyImportId', min_length=1)
     header_mapping_info: HeaderMappingInfo = Field(alias='headerMappingInfo')
+
+
+@dataclass(frozen=True)
+class ImportTiming:
+    """When an import happened by the emulator's clock: what a load run measures lag against."""
+
+    import_id: str
+    site: str
+    file_name: str
+    file_size: int
+    rows: int
+    created_at: float
+    executed_at: float | None
+    # The scheduled time of its last transition, IMPORTED or FAILED (None: not finished yet).
+    finished_at: float | None
+    status: str
 
 
 def rfc3339(at: float) -> str:
@@ -93,6 +110,9 @@ class _Import:
     failure_count: int | None = None
     error_file: bytes | None = None
     error_file_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    upload_id: str | None = None
+    executed_at: float | None = None
+    finished_at: float | None = None
 
     def to_rest(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {'size': self.file_size, 'name': self.file_name, 'url': self.file_url}
@@ -128,8 +148,19 @@ class _Import:
 class Store:
     """Everything the emulator holds. One lock: requests are few and short."""
 
-    def __init__(self, settings: EmulatorSettings, *, clock: Callable[[], float], origin: str) -> None:
+    def __init__(
+        self,
+        settings: EmulatorSettings,
+        *,
+        clock: Callable[[], float],
+        origin: str,
+        site: str = 'default',
+        rows_per_s: float | None = None,
+    ) -> None:
+        """`site`: the name of the Wix site this store is; `rows_per_s`: its import pace (Pace)."""
         self._settings = settings
+        self.site = site
+        self._rows_per_s = rows_per_s
         self._clock = clock
         self._origin = origin
         self._lock = threading.RLock()
@@ -169,6 +200,14 @@ class Store:
             upload.file_name = file_name
             upload.content = content
 
+    def holds_upload(self, upload_id: str) -> bool:
+        with self._lock:
+            return upload_id in self._uploads
+
+    def holds_import(self, import_id: str) -> bool:
+        with self._lock:
+            return import_id in self._imports
+
     def uploaded_files(self) -> dict[str, bytes]:
         with self._lock:
             return {u.file_path: u.content for u in self._uploads.values() if u.content is not None}
@@ -206,6 +245,7 @@ class Store:
                 file_name=self._stored_name(request.file_name or uploaded_name or 'file.csv'),
                 file_size=request.file_size if request.file_size is not None else len(content),
                 parsed=parsed,
+                upload_id=None if upload is None else upload.upload_id,
             )
             if self._settings.parse_starts_on_first_read:
                 record.parse_waits_for_first_read = True
@@ -219,7 +259,7 @@ class Store:
         return str(uuid.uuid4()) if self._settings.file_name_mode == 'guid' else sent
 
     def _schedule_parse(self, record: _Import, start: float) -> None:
-        delay = self._settings.parse_delay_s
+        delay = self._parse_time(record)
         record.schedule = [(start + delay / 2, 'PARSING'), (start + delay, 'PARSE_DONE')]
 
     def get_import(self, import_id: str | None) -> dict[str, Any]:
@@ -251,7 +291,8 @@ class Store:
             ]
             record.email_index, record.points_index = email_index, points_index
             self._step(record, now, 'IMPORTING')
-            record.schedule.append((now + self._settings.import_delay_s, 'IMPORT_DONE'))
+            record.executed_at = now
+            record.schedule.append((now + self._import_time(record), 'IMPORT_DONE'))
             return {'loyaltyImport': record.to_rest()}
 
     def error_file_url(self, import_id: str | None) -> dict[str, str]:
@@ -328,6 +369,31 @@ class Store:
             self._advance()
             return {r.id: r.to_rest() for r in sorted(self._imports.values(), key=lambda r: r.seq)}
 
+    def timings(self) -> dict[str, ImportTiming]:
+        """Every import's timeline by the emulator's clock, statuses advanced to now."""
+        with self._lock:
+            self._advance()
+            return {
+                r.id: ImportTiming(
+                    import_id=r.id,
+                    site=self.site,
+                    file_name=r.file_name,
+                    file_size=r.file_size,
+                    rows=len(r.parsed.rows),
+                    created_at=r.created_at,
+                    executed_at=r.executed_at,
+                    finished_at=r.finished_at,
+                    status=r.status,
+                )
+                for r in sorted(self._imports.values(), key=lambda r: r.seq)
+            }
+
+    def upload_of(self, import_id: str) -> str | None:
+        """The upload id an import was created from (its upload URL named it)."""
+        with self._lock:
+            record = self._imports.get(import_id)
+            return None if record is None else record.upload_id
+
     def balances_snapshot(self) -> dict[str, int]:
         with self._lock:
             self._advance()
@@ -363,6 +429,27 @@ class Store:
         self._advance()
         return self._clock() - self._settings.accounts_lag_s
 
+    # -- times -----------------------------------------------------------------------------
+    def _parse_time(self, record: _Import) -> float:
+        pace = self._settings.pace
+        if pace is None:
+            return self._settings.parse_delay_s
+        seconds = pace.parse_base_s + pace.parse_s_per_mb * record.file_size / 1_000_000
+        return seconds * self._jitter(pace, record, 'parse')
+
+    def _import_time(self, record: _Import) -> float:
+        pace = self._settings.pace
+        if pace is None:
+            return self._settings.import_delay_s
+        rows_per_s = self._rows_per_s or pace.rows_per_s
+        seconds = pace.import_base_s + len(record.parsed.rows) / rows_per_s
+        return seconds * self._jitter(pace, record, 'import')
+
+    def _jitter(self, pace: Pace, record: _Import, kind: str) -> float:
+        # Seeded by what identifies this time (not by call order across threads): reproducible.
+        draw = random.Random(f'{pace.seed}/{self.site}/{record.seq}/{kind}').random()  # noqa: S311 - not crypto
+        return 1.0 + pace.jitter * (2.0 * draw - 1.0)
+
     # -- internals -------------------------------------------------------------------------
     def _get(self, import_id: str | None) -> _Import:
         self._advance()
@@ -383,6 +470,8 @@ class Store:
             self._step(record, at, 'PARSING')
         elif step == 'PARSE_DONE':
             self._step(record, at, 'FAILED' if record.parsed.error else 'PARSED')
+            if record.parsed.error:
+                record.finished_at = at
         elif step == 'IMPORT_DONE':
             outcome = import_rows(
                 record.parsed.header,
@@ -400,6 +489,7 @@ class Store:
                 outcome.balances, at, self._settings.import_mode
             )
             self._step(record, at, 'IMPORTED')
+            record.finished_at = at
 
     @staticmethod
     def _step(record: _Import, at: float, status: str) -> None:
