@@ -158,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 response = self._act(endpoint, url.query, body, too_large, site=site, refused=refused)
             acted = 200 <= response.status < 300
-        subject = _subject(endpoint, url, body, response) if acted and response is not None else None
+        subject = None if response is None else _subject(endpoint, url, body, response)
         if fault == Fault.RESPONSE_LOST:
             response = None
         # Logged before answering: once a client has its answer, a test reading the log sees the call.
