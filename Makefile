@@ -109,8 +109,8 @@ demo: $(INSTALLED)  ## rehearse the pipeline locally on a sample (or FILE=...; A
 chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fault, AWS faults, kills; table + JSON line
 	$(BIN)/python -m chaos
 
-load: $(INSTALLED)  ## 50 files dropped at once through the rehearsal: throughput, Wix calls per import, rate
-	$(BIN)/python -m chaos.load
+load: $(INSTALLED)  ## 100 files of mixed sizes over 3 Wix sites at once (200 calls/min each, realistic times): table + JSON line (LOAD_ARGS='--no-large ...')
+	$(BIN)/python -m chaos.load $(LOAD_ARGS)
 
 SEED ?= 11
 soak: $(INSTALLED)  ## 300 files, faults of every kind (kills too) at random points, seeded (SEED=11); JSON line
