@@ -44,6 +44,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,7 @@ from chaos.load_measure import (
 )
 from chaos.stack import ChaosStack, StackOptions, chaos_emulator_settings, quiet_logs
 from loyalty_import.pipeline.models import ImportRecord
-from rehearsal.harness import SECRET_ID, Drop
+from rehearsal.harness import FINAL_EXECUTION_STATES, SECRET_ID, Drop
 from rehearsal.lambda_runtime import Invocation
 from wix_emulator import DEFAULT_SITE, RATE_LIMITED_ENDPOINTS, EmulatorSettings, LoggedRequest, Pace
 
@@ -259,6 +260,47 @@ def open_sites(stack: ChaosStack, plan: LoadPlan, rows_per_s: tuple[float, ...])
     return True
 
 
+def follow(
+    stack: ChaosStack,
+    drops: list[Drop],
+    *,
+    timeout_s: float,
+    poll_s: float,
+    progress: Callable[[str], None] | None = None,
+) -> list[Drop]:
+    """Wait until every drop has a final record, a notification and no running execution.
+
+    Returns the drops still not there when `timeout_s` (the hang guard) ran out. Each round
+    holds the Lambda lane still while it reads (see ChaosStack.guard): rounds are spaced.
+    """
+    pending, deadline, said = list(drops), time.monotonic() + timeout_s, 0.0
+    while pending and time.monotonic() < deadline:
+        with stack.guard():
+            notified = stack.rehearsal.notifications()
+            pending = [drop for drop in pending if not _done(stack, drop, notified)]
+        if progress is not None and time.monotonic() - said >= 30.0:
+            said = time.monotonic()
+            requests = stack.emulator.requests
+            throttled = sum(1 for r in requests if r.status == 429)
+            progress(
+                f'  ... {len(drops) - len(pending)}/{len(drops)} done, '
+                f'{len(requests)} Wix requests, {throttled} answered 429'
+            )
+        if pending:
+            time.sleep(poll_s)
+    return pending
+
+
+def _done(stack: ChaosStack, drop: Drop, notified: list[Any]) -> bool:
+    record = stack.rehearsal.record(drop)
+    return (
+        record is not None
+        and record.is_final
+        and any(m.mentions(drop.source.source_id) for m in notified)
+        and stack.rehearsal.execution_status(record) in {None, *FINAL_EXECUTION_STATES}
+    )
+
+
 def run_load(
     stack: ChaosStack,
     plan: LoadPlan,
@@ -266,6 +308,8 @@ def run_load(
     timeout_s: float,
     wix_limit_per_min: int | None = None,
     rows_per_s: tuple[float, ...] = SITE_ROWS_PER_S,
+    poll_s: float = 1.0,
+    progress: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Drop the plan's files at once, follow them to the end (bounded), measure and check."""
     multi = open_sites(stack, plan, rows_per_s)
@@ -277,7 +321,7 @@ def run_load(
     invocations_before = len(stack.invocations())
     started = time.time()
     drops = [stack.rehearsal.drop(f.name, f.content) for f in files]
-    hung = stack.follow_all(drops, timeout_s=timeout_s, poll_s=1.0)
+    hung = follow(stack, drops, timeout_s=timeout_s, poll_s=poll_s, progress=progress)
     settled = stack.settle(timeout_s=30.0 if hung else timeout_s)
     requests = stack.emulator.requests[requests_before:]
     outcomes = _outcomes(stack, files, drops, ledgers=ledgers, searches=searches, requests=requests)
@@ -469,7 +513,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     with ChaosStack(options) as stack:
         result = run_load(
-            stack, plan, timeout_s=args.timeout_s, wix_limit_per_min=limit, rows_per_s=rows_per_s
+            stack,
+            plan,
+            timeout_s=args.timeout_s,
+            wix_limit_per_min=limit,
+            rows_per_s=rows_per_s,
+            poll_s=3.0,
+            progress=lambda line: print(line, flush=True),
         )
     numbers = result.to_json()
     print_tables(result)
