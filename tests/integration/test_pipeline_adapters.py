@@ -50,6 +50,7 @@ from tests.unit.pipeline.fakes import (
     FakeInspector,
     FakeLayouts,
     FakeNotifier,
+    FakePaces,
     FakeRecords,
     FakeStorage,
     FakeWorkflow,
@@ -277,6 +278,7 @@ class IdempotentImporter:
             clock=FakeClock().as_clock(),
             layouts=FakeLayouts(),
             review_workflow=FakeWorkflow(),
+            paces=FakePaces(),
         )
         self.service = ImporterService(deps)
         self.context = LambdaContext('importer')

@@ -439,6 +439,7 @@ def test_no_identity_policy_grants_a_wildcard_resource_or_full_access(translated
                 'DynamoDBCrudPolicy:ImportsTable',
                 'DynamoDBCrudPolicy:IdempotencyTable',
                 'DynamoDBReadPolicy:LayoutsTable',
+                'DynamoDBReadPolicy:SitesTable',
                 'SNSPublishMessagePolicy',
                 'AWSSecretsManagerGetSecretValuePolicy',
             },

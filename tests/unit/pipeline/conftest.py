@@ -18,6 +18,7 @@ from tests.unit.pipeline.fakes import (
     FakeInspector,
     FakeLayouts,
     FakeNotifier,
+    FakePaces,
     FakeRecords,
     FakeStorage,
     FakeWorkflow,
@@ -62,8 +63,17 @@ def inspector() -> FakeInspector:
 
 
 @pytest.fixture
+def paces() -> FakePaces:
+    return FakePaces()
+
+
+@pytest.fixture
 def importer_deps(
-    executor_deps: ExecutorDeps, storage: FakeStorage, workflow: FakeWorkflow, inspector: FakeInspector
+    executor_deps: ExecutorDeps,
+    storage: FakeStorage,
+    workflow: FakeWorkflow,
+    inspector: FakeInspector,
+    paces: FakePaces,
 ) -> ImporterDeps:
     return ImporterDeps(
         settings=make_settings(),
@@ -76,6 +86,7 @@ def importer_deps(
         clock=executor_deps.clock,
         layouts=FakeLayouts(),
         review_workflow=FakeWorkflow(),
+        paces=paces,
     )
 
 
@@ -100,7 +111,7 @@ def executor_deps(
 
 
 @pytest.fixture
-def finalizer_deps(executor_deps: ExecutorDeps, storage: FakeStorage) -> FinalizerDeps:
+def finalizer_deps(executor_deps: ExecutorDeps, storage: FakeStorage, paces: FakePaces) -> FinalizerDeps:
     return FinalizerDeps(
         settings=settings_of(FinalizerSettings),
         records=executor_deps.records,
@@ -108,6 +119,7 @@ def finalizer_deps(executor_deps: ExecutorDeps, storage: FakeStorage) -> Finaliz
         storage=storage,
         wix=executor_deps.wix,
         clock=executor_deps.clock,
+        paces=paces,
     )
 
 
@@ -130,6 +142,7 @@ class World:
     def finalize_imported(self, record: ImportRecord) -> ImportRecord:
         """Run the Finalize step as the state machine does once Wix says IMPORTED; the saved record."""
         assert record.wix_import_id is not None
+        self.clock.sleeps.clear()  # from here on `clock.sleeps` are the Finalize step's own
         task = FinalizerInput(
             import_id=record.wix_import_id,
             source_id=record.pk,

@@ -28,6 +28,7 @@ from loyalty_import.pipeline.models import (
     RememberedLayout,
     ReviewLink,
 )
+from loyalty_import.pipeline.pacing import Pace
 from loyalty_import.pipeline.ports import StoredObject
 from loyalty_import.pipeline.settings import FromEnvironment, ImporterSettings
 from rehearsal.template import load_template
@@ -46,6 +47,7 @@ RESOURCES = {
     'STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:import',
     'REVIEW_STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:review',
     'LAYOUTS_TABLE': 'layouts',
+    'SITES_TABLE': 'sites',
 }
 
 
@@ -219,6 +221,19 @@ class FakeLayouts:
 
     def delete(self, layout_id: str) -> bool:
         return self.items.pop(layout_id, None) is not None
+
+
+class FakePaces:
+    """Each site's learned pace, in memory (`pipeline.pacing`)."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Pace] = {}
+
+    def get(self, site: str) -> Pace:
+        return self.items.get(site, Pace())
+
+    def put(self, site: str, pace: Pace) -> None:
+        self.items[site] = pace
 
 
 class FakeCallbacks:

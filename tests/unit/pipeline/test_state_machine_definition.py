@@ -53,7 +53,13 @@ def test_it_uses_exactly_the_template_substitutions(asl: dict[str, Any]) -> None
 
 def test_the_loop_is_a_job_poller_with_a_wait_from_the_poll_result(asl: dict[str, Any]) -> None:
     all_states = states(asl)
-    assert all_states[asl['StartAt']]['Next'] == 'Poll'
+    assert all_states[asl['StartAt']]['Next'] == 'FirstWait'
+    assert all_states['FirstWait'] == {
+        'Type': 'Wait',
+        'Comment': all_states['FirstWait']['Comment'],
+        'SecondsPath': '$.firstWait',
+        'Next': 'Poll',
+    }
     assert all_states['Poll']['Resource'] == '${PollerFunctionArn}'
     assert all_states['Wait']['SecondsPath'] == '$.poll.nextWait'
     assert all_states['Wait']['Next'] == 'Poll'

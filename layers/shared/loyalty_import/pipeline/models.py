@@ -401,6 +401,9 @@ class ImportRecord(CamelModel):
     execution_arn: str | None = None
     parse_result: ParseResult | None = None
     import_result: ImportResult | None = None
+    # Wix's own clock: `createdDate` under CREATED, then the `updatedDate` first seen in each status
+    # (when Wix entered it): the site's parse and import pace is learned from these (`pacing`).
+    wix_times: dict[str, dt.datetime] = Field(default_factory=dict)
     error_file: str | None = None
     # The uploaded email/points pairs (Email,Points balance CSV), kept for the snapshot and the check.
     upload_file: str | None = None
@@ -510,12 +513,29 @@ class ContentClaim(CamelModel):
 # ------------------------------------------------------------------- the state machine's tasks
 
 
+class PollSchedule(CamelModel):
+    """When to read the Wix import next (`pipeline.pacing`): the phase Wix is in, since when (epoch
+    seconds), how long it is expected to take, and the site's import pace for when the parse ends."""
+
+    phase: Literal['parse', 'import']
+    phase_started: float
+    expected_s: float
+    trusted: bool
+    import_base_s: float
+    import_per_row_s: float
+    import_trusted: bool
+
+
 class PollResult(CamelModel):
     """What the poller returns; the state machine's Choice and Wait read these fields."""
 
     status: str
     next_wait: int
     deadline_exceeded: bool
+    schedule: PollSchedule | None = None
+    # The import as read when PARSED, IMPORTED or FAILED: the Execute or Finalize step that follows
+    # uses it instead of reading it again (one Wix call fewer each).
+    wix_import: dict[str, Any] | None = None
 
 
 class ExecutionInput(CamelModel):
@@ -524,8 +544,12 @@ class ExecutionInput(CamelModel):
     import_id: str
     source_id: str
     deadline: int  # epoch seconds
-    # The first wait between polls (the importer sets it from POLL_FIRST_WAIT_SECONDS).
+    # The first wait between polls (the importer sets it from POLL_FIRST_WAIT_SECONDS): the backoff
+    # of an execution started without a schedule.
     wait: int
+    # Before the first poll (the expected rest of the parse or import); absent in older executions.
+    first_wait: int = 0
+    schedule: PollSchedule | None = None
 
 
 class ReviewExecutionInput(CamelModel):

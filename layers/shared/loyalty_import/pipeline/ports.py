@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from loyalty_import.pipeline.models import (
     ContentClaim,
@@ -20,6 +20,9 @@ from loyalty_import.pipeline.models import (
 )
 from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.models import LoyaltyImport, UploadUrl
+
+if TYPE_CHECKING:
+    from loyalty_import.pipeline.pacing import Pace
 
 
 class WixImports(Protocol):
@@ -69,6 +72,14 @@ class RecordStore(Protocol):
     def put_link(self, link: ReviewLink) -> None: ...
 
     def get_link(self, token_hash: str) -> ReviewLink | None: ...
+
+
+class PaceStore(Protocol):
+    """Each Wix site's learned parse and import pace (`pipeline.pacing`), one item per site."""
+
+    def get(self, site: str) -> Pace: ...
+
+    def put(self, site: str, pace: Pace) -> None: ...
 
 
 class LayoutStore(Protocol):

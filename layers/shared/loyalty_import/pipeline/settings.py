@@ -108,7 +108,13 @@ class LayoutVariables(FromEnvironment):
     layouts_table: str = Field(alias='LAYOUTS_TABLE', min_length=1)
 
 
-class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutVariables):
+class SitesVariables(FromEnvironment):
+    """Per-site state: each site's learned Wix pace (`pipeline.pacing`)."""
+
+    sites_table: str = Field(alias='SITES_TABLE', min_length=1)
+
+
+class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutVariables, SitesVariables):
     idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
     # Only the importer starts executions: the import's poller, and the review of a file a person decides.
     state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
@@ -137,7 +143,7 @@ class ExecutorSettings(WixVariables, RecordVariables, SnapshotVariables):
     pass
 
 
-class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables):
+class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables, SitesVariables):
     # The fingerprint of an IMPORTED file is kept this many days (the table's TTL) from its end.
     reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
 

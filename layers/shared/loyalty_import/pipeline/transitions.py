@@ -271,6 +271,7 @@ def wix_state(wix_import: LoyaltyImport) -> Change:
 
     def change(record: ImportRecord) -> None:
         record.wix_status = wix_import.status.value
+        _remember_wix_times(record, wix_import)
         if wix_import.parse_result is not None:
             record.parse_result = ParseResult(
                 parsed_row_count=wix_import.parse_result.parsed_row_count,
@@ -284,6 +285,14 @@ def wix_state(wix_import: LoyaltyImport) -> Change:
             )
 
     return change
+
+
+def _remember_wix_times(record: ImportRecord, wix_import: LoyaltyImport) -> None:
+    """The first `updatedDate` seen in a status is when Wix entered it (later reads repeat it)."""
+    if wix_import.created_date is not None:
+        record.wix_times.setdefault('CREATED', wix_import.created_date)
+    if wix_import.updated_date is not None:
+        record.wix_times.setdefault(wix_import.status.value, wix_import.updated_date)
 
 
 def created(wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:

@@ -110,6 +110,7 @@ def _task_retry() -> RetryPolicy:
 def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.adapters.layouts import DynamoLayoutStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.paces import DynamoPaceStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow  # noqa: PLC0415
@@ -127,6 +128,7 @@ def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
         wix=clients.get('wix') or WixClientProvider(settings, secrets_client=clients.get('secretsmanager')),
         layouts=DynamoLayoutStore(settings.layouts_table, client=clients.get('dynamodb')),
         review_workflow=StepFunctionsWorkflow(settings.review_state_machine_arn, client=sfn),
+        paces=DynamoPaceStore(settings.sites_table, client=clients.get('dynamodb')),
     )
 
 
@@ -175,6 +177,7 @@ def executor_deps(settings: ExecutorSettings, **clients: Any) -> ExecutorDeps:
 
 def finalizer_deps(settings: FinalizerSettings, **clients: Any) -> FinalizerDeps:
     from loyalty_import.pipeline.adapters.notifier import SnsNotifier  # noqa: PLC0415 - lazy
+    from loyalty_import.pipeline.adapters.paces import DynamoPaceStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.records import DynamoRecordStore  # noqa: PLC0415
     from loyalty_import.pipeline.adapters.storage import S3Storage  # noqa: PLC0415
     from loyalty_import.pipeline.steps.finalizer import FinalizerDeps  # noqa: PLC0415
@@ -185,6 +188,7 @@ def finalizer_deps(settings: FinalizerSettings, **clients: Any) -> FinalizerDeps
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
         storage=S3Storage(client=clients.get('s3')),
         wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+        paces=DynamoPaceStore(settings.sites_table, client=clients.get('dynamodb')),
     )
 
 

@@ -121,9 +121,10 @@ def test_the_executor_takes_the_snapshot_when_the_parse_outlasted_the_importer(w
     # GIVEN a file Wix parses only after the importer stopped waiting
     w.wix.accounts = {'ann@example.com': 5}
     w.importer.settings = make_settings(PARSE_WAIT_SECONDS='0')
-    record = drop(w, {'ann@example.com': 10}, parse_after=3)
+    record = drop(w, {'ann@example.com': 10}, parse_after=2)
     assert record.status is RecordStatus.CREATED
     assert 'find_accounts' not in w.wix.calls
+    assert 'get_import' not in w.wix.calls  # no wait allowed: not even one read
     task = PollerInput.model_validate(w.workflow.executions['import-imp-1'])
     w.wix.get_import('imp-1')
     w.wix.get_import('imp-1')  # now PARSED
@@ -172,7 +173,7 @@ def test_the_executor_path_refuses_the_same_file_and_leaves_the_loop(w: World) -
     held = customers(5)
     w.wix.accounts = dict(held)
     w.importer.settings = make_settings(PARSE_WAIT_SECONDS='0')
-    drop(w, {email: points * 100 for email, points in held.items()}, parse_after=1)  # cents
+    drop(w, {email: points * 100 for email, points in held.items()})  # cents
     task = PollerInput.model_validate(w.workflow.executions['import-imp-1'])
     with pytest.raises(ImportAborted, match='BALANCE_SHIFT_SUSPICIOUS'):
         run_execute_step(task, w.executor)

@@ -11,6 +11,7 @@ from loyalty_import.pipeline.errors import ImportAborted, RecordNotFound
 from loyalty_import.pipeline.execution import ExecutorDeps, execute_checked
 from loyalty_import.pipeline.models import ExecutorOutput, PollerInput, RecordStatus
 from loyalty_import.pipeline.observability import bind_import
+from loyalty_import.pipeline.steps.poller import polled
 from loyalty_import.wix.models import ImportStatus
 
 __all__ = ['ExecutorDeps', 'run_execute_step']
@@ -28,7 +29,7 @@ def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
         raise ImportAborted(code, f'the import already ended as {record.status.value}')
     if record.executed_at is not None:
         return ExecutorOutput(executed=False, status=record.wix_status or RecordStatus.IMPORTING.value)
-    current = deps.wix().get_import(task.import_id)
+    current = polled(task, ImportStatus.PARSED) or deps.wix().get_import(task.import_id)
     if current.status is not ImportStatus.PARSED:
         return ExecutorOutput(executed=False, status=current.status.value)
     record = execute_checked(record, current, deps)

@@ -13,10 +13,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from loyalty_import.pipeline import codes, transitions
+from loyalty_import.pipeline import codes, pacing, transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode
-from loyalty_import.pipeline.errors import RecordNotFound
+from loyalty_import.pipeline.errors import RecordNotFound, RecordStoreError
 from loyalty_import.pipeline.guards import fingerprints
 from loyalty_import.pipeline.guards.verification import VerifyDeps, verify_import
 from loyalty_import.pipeline.models import (
@@ -28,9 +28,10 @@ from loyalty_import.pipeline.models import (
     TaskError,
 )
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.ports import Notifier, PaceStore, RecordStore, Storage, WixImports
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import FinalizerSettings
+from loyalty_import.pipeline.steps.poller import polled
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
@@ -42,6 +43,7 @@ class FinalizerDeps:
     notifier: Notifier
     storage: Storage
     wix: Callable[[], WixImports]
+    paces: PaceStore
     clock: Clock = field(default_factory=Clock)
 
 
@@ -85,7 +87,8 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     wix_failure: RecordError | None = None
     if not offline:
         try:
-            wix_import = deps.wix().get_import(task.import_id)
+            final = polled(task, ImportStatus.IMPORTED, ImportStatus.FAILED)
+            wix_import = final or deps.wix().get_import(task.import_id)
         except WixUnavailable:
             raise  # the Finalize state retries; after that its Catch finalizes offline
         except WixError as exc:
@@ -105,7 +108,22 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     )
     # IMPORTED: its balances are marked imported (the re-import window starts at its end).
     fingerprints.mark_imported(saved, records=deps.records, window_days=deps.settings.reimport_window_days)
+    if saved.status is RecordStatus.IMPORTED:
+        _learn_pace(saved, deps)
     return _output(saved, notified=notified)
+
+
+def _learn_pace(record: ImportRecord, deps: FinalizerDeps) -> None:
+    """The site's pace learns this import's parse and import times (the next imports' schedule)."""
+    site = pacing.site_of(record)
+    rows = record.parse_result.parsed_row_count if record.parse_result else None
+    try:
+        pace = pacing.learn(
+            deps.paces.get(site), record.wix_times, size_bytes=record.normalized_size, rows=rows
+        )
+        deps.paces.put(site, pace)
+    except RecordStoreError as exc:  # an estimate lost: the import itself is recorded and notified
+        logger.warning('could not store the site pace', error=str(exc))
 
 
 def _verify(deps: FinalizerDeps) -> VerifyDeps:

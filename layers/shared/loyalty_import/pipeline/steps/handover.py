@@ -8,9 +8,9 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from loyalty_import.pipeline import transitions
+from loyalty_import.pipeline import pacing, transitions
 from loyalty_import.pipeline.execution import execute_checked
-from loyalty_import.pipeline.models import ExecutionInput, ImportRecord
+from loyalty_import.pipeline.models import ExecutionInput, ImportRecord, PollSchedule, RecordStatus
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import WixImports
 from loyalty_import.wix.errors import WixError
@@ -18,6 +18,9 @@ from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 if TYPE_CHECKING:
     from loyalty_import.pipeline.steps.importer import ImporterDeps
+
+# Reads of a parse past its expected end: a parse noticed sooner starts the import sooner.
+PARSE_FLOOR_S = 1.0
 
 
 def execution_name(import_id: str) -> str:
@@ -32,45 +35,61 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
 
     From here on the Wix import exists, so the state machine owns its end: whatever happens while
     waiting or executing (a slow parse, a Wix fault), it is started and its Poll/Execute steps carry on.
+    The reads land when Wix is expected to be done (`pacing`), so most imports cost one read to see
+    PARSED and one to see IMPORTED.
     """
     import_id = record.wix_import_id
     if import_id is None:  # pragma: no cover - callers pass a created import
         raise ValueError('no Wix import to drive')
+    schedule = _parse_schedule(record, deps)
     if record.executed_at is None:
         try:
-            parsed = _wait_for_parse(deps.wix(), import_id, deps, remaining_s)
+            parsed = _wait_for_parse(deps.wix(), import_id, schedule, deps, remaining_s)
             if parsed is not None and parsed.status is ImportStatus.PARSED:
                 record = execute_checked(record, parsed, deps.executor)
+                rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
+                schedule = pacing.importing(schedule, rows=rows, started=deps.clock.epoch())
         except WixError as exc:
             logger.warning('Wix call failed before execute; the state machine takes over', error=str(exc))
         if record.is_final:  # e.g. Wix parsed a different header: ended and notified, nothing to poll
             return record
-    return _start_workflow(record, import_id, deps)
+    return _start_workflow(record, import_id, schedule, deps)
+
+
+def _parse_schedule(record: ImportRecord, deps: ImporterDeps) -> PollSchedule:
+    """The parse phase from the create (this record's CREATED), at the site's learned pace."""
+    created = [change.at for change in record.status_history if change.status is RecordStatus.CREATED]
+    started = created[-1].timestamp() if created else deps.clock.epoch()
+    pace = deps.paces.get(pacing.site_of(record))
+    return pacing.parse_schedule(pace, size_bytes=record.normalized_size or 0, started=started)
 
 
 def _wait_for_parse(
-    wix: WixImports, import_id: str, deps: ImporterDeps, remaining_s: Callable[[], float]
+    wix: WixImports,
+    import_id: str,
+    schedule: PollSchedule,
+    deps: ImporterDeps,
+    remaining_s: Callable[[], float],
 ) -> LoyaltyImport | None:
-    """The import once Wix is done parsing (PARSED, or FAILED...), or None when the budget ran out."""
+    """The import once Wix is done parsing (PARSED, or FAILED...), or None when the next read would
+    fall past this invocation's budget (the state machine reads it then, without a Lambda waiting)."""
     budget = min(deps.settings.parse_wait_seconds, remaining_s() - deps.safety_margin_s)
     clock = deps.clock
     give_up_at = clock.monotonic() + max(0.0, budget)
-    pause = deps.first_poll_s
     while True:
+        pause = pacing.wait_s(schedule, now=clock.epoch(), floor_s=PARSE_FLOOR_S)
+        if clock.monotonic() + pause > give_up_at:
+            logger.info('Wix is still parsing; the state machine will execute')
+            return None
+        clock.sleep(pause)
         current = wix.get_import(import_id)
         if current.status not in {ImportStatus.INITIATED, ImportStatus.PARSING, ImportStatus.UNKNOWN}:
             return current
-        left = give_up_at - clock.monotonic()
-        if left <= 0:
-            logger.info(
-                'Wix is still parsing; the state machine will execute', wix_status=current.status.value
-            )
-            return None
-        clock.sleep(min(pause, left))
-        pause = min(pause * 2, deps.max_poll_s)
 
 
-def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) -> ImportRecord:
+def _start_workflow(
+    record: ImportRecord, import_id: str, schedule: PollSchedule, deps: ImporterDeps
+) -> ImportRecord:
     name = execution_name(import_id)
     deadline = math.ceil(record.created_at.timestamp()) + deps.settings.import_deadline_seconds
     payload = ExecutionInput(
@@ -78,6 +97,8 @@ def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) ->
         source_id=record.pk,
         deadline=deadline,
         wait=deps.settings.poll_first_wait_seconds,
+        first_wait=math.ceil(pacing.wait_s(schedule, now=deps.clock.epoch())),
+        schedule=schedule,
     ).to_wire()
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)

@@ -48,6 +48,7 @@ from loyalty_import.pipeline.ports import (
     Inspector,
     LayoutStore,
     Notifier,
+    PaceStore,
     RecordStore,
     Storage,
     StoredObject,
@@ -86,10 +87,10 @@ class ImporterDeps:
     layouts: LayoutStore
     # The ReviewStateMachine: one execution per file a person must decide on.
     review_workflow: Workflow
+    # Each site's learned Wix pace: when to read the import (`pipeline.pacing`).
+    paces: PaceStore
     clock: Clock = field(default_factory=Clock)
     safety_margin_s: float = SAFETY_MARGIN_S
-    first_poll_s: float = 0.5
-    max_poll_s: float = 4.0
 
     @property
     def executor(self) -> ExecutorDeps:
