@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_an_untrusted_estimate_is_read_at_half_and_short_imports_at_the_5_s_floo
     assert pacing.next_read_in(now=3, phase_started=0, expected_s=2) == pytest.approx(4)
 
 
-def _task(schedule_phase: str = 'parse', **poll: object) -> PollerInput:
+def _task(schedule_phase: str = 'parse', wix_import: dict[str, Any] | None = None) -> PollerInput:
     schedule = pacing.parse_schedule(
         Pace(imports=[Sample(size=1000, seconds=12)] * 2), size_bytes=1000, started=1000.0
     )
@@ -102,7 +103,9 @@ def _task(schedule_phase: str = 'parse', **poll: object) -> PollerInput:
         deadline=100_000,
         wait=5,
         schedule=schedule,
-        poll=PollResult(status='PARSING', next_wait=1, deadline_exceeded=False, **poll) if poll else None,
+        poll=PollResult(status='PARSED', next_wait=1, deadline_exceeded=False, wix_import=wix_import)
+        if wix_import
+        else None,
     )
 
 
