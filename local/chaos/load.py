@@ -45,7 +45,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chaos.load_files import LoadFile, LoadPlan, Size, plan_files
@@ -476,6 +476,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument('--parse-wait-s', type=int, default=60, help='the ParseWaitSeconds parameter')
     parser.add_argument('--timeout-s', type=float, default=1800.0, help='the hang guard')
     parser.add_argument(
+        '--parameter',
+        action='append',
+        default=[],
+        metavar='KEY=VALUE',
+        help='a template parameter override, e.g. SnapshotBeforeImport=false (repeatable)',
+    )
+    parser.add_argument(
         '--wix-limit',
         type=int,
         default=WIX_RATE_LIMIT_PER_MIN,
@@ -503,15 +510,19 @@ def main(argv: list[str] | None = None) -> int:
         clock_scale=args.clock_scale,
     )
     rows_per_s = tuple(float(part) for part in args.rows_per_s.split(','))
+    overrides = dict(pair.split('=', 1) for pair in args.parameter)
     print(
         f'load: {plan.files} files over {plan.sites} sites dropped at once '
         f'({plan.medium_share:.0%} of a few MB, {plan.large_share:.0%} over 10 MB); '
         f'Wix: {args.wix_limit or "no"} calls/min per site, '
         f'parse {LOAD_PACE.parse_base_s:g} s + {LOAD_PACE.parse_s_per_mb:g} s/MB, import '
         f'{LOAD_PACE.import_base_s:g} s + rows / {args.rows_per_s} rows/s; '
-        f'Step Functions clock x{args.clock_scale}'
+        f'Step Functions clock x{args.clock_scale}' + (f'; parameters {overrides}' if overrides else '')
     )
-    with ChaosStack(options) as stack:
+    stack = ChaosStack(options)
+    config = stack.rehearsal.config
+    stack.rehearsal.config = replace(config, parameters={**config.parameters, **overrides})
+    with stack:
         result = run_load(
             stack,
             plan,
