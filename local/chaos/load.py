@@ -44,7 +44,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -275,7 +275,9 @@ def follow(
     """
     pending, deadline, said = list(drops), time.monotonic() + timeout_s, 0.0
     while pending and time.monotonic() < deadline:
-        with stack.guard():
+        with _held_still(stack, deadline) as held:
+            if not held:
+                break  # the lane never paused before the guard ran out: a hang
             notified = stack.rehearsal.notifications()
             pending = [drop for drop in pending if not _done(stack, drop, notified)]
         if progress is not None and time.monotonic() - said >= 30.0:
@@ -289,6 +291,23 @@ def follow(
         if pending:
             time.sleep(poll_s)
     return pending
+
+
+@contextlib.contextmanager
+def _held_still(stack: ChaosStack, deadline: float) -> Iterator[bool]:
+    """ChaosStack.guard(), but given up at `deadline` (False): invocations queued back to back
+    can keep the runtime's lock for minutes, and the hang guard must still fire."""
+    lock = getattr(stack.rehearsal.runtime, '_lock', None)  # the runtime's one-invocation lock
+    if lock is None:
+        with stack.guard():
+            yield True
+        return
+    held = lock.acquire(timeout=max(0.01, deadline - time.monotonic()))
+    try:
+        yield held
+    finally:
+        if held:
+            lock.release()
 
 
 def _done(stack: ChaosStack, drop: Drop, notified: list[Any]) -> bool:

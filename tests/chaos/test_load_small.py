@@ -7,7 +7,11 @@ import, detection lag and the rate limit's pace; here only properties are assert
 
 from __future__ import annotations
 
-from chaos.load import busiest_window, product_knows_sites, run_load
+import threading
+from types import SimpleNamespace
+from typing import Any, cast
+
+from chaos.load import busiest_window, follow, product_knows_sites, run_load
 from chaos.load_files import LoadPlan, Size, plan_files, tag_of_email
 from chaos.load_measure import attributable_calls, median, percentile
 from chaos.stack import HANG_GUARD_S, ChaosStack, StackOptions
@@ -99,3 +103,29 @@ def test_percentiles_and_the_busiest_window() -> None:
     assert median([3.0, 1.0, 2.0, 10.0]) == 2.5
     # a burst of four inside one minute (0 and 61 are not within the same 60 s)
     assert busiest_window([0.0, 10.0, 59.0, 59.5, 61.0, 200.0]) == 4
+
+
+def test_the_hang_guard_fires_even_when_the_lambda_lane_never_pauses() -> None:
+    # GIVEN a runtime whose one-invocation lock another thread holds throughout
+    lock, release = threading.RLock(), threading.Event()
+    held = threading.Event()
+
+    def hold() -> None:
+        with lock:
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    held.wait(30)
+    stack = cast('Any', SimpleNamespace(rehearsal=SimpleNamespace(runtime=SimpleNamespace(_lock=lock))))
+    drops: list[Any] = ['incoming/shop-a/load-000.csv']
+    try:
+        # WHEN the drops are followed with a short guard
+        pending = follow(stack, drops, timeout_s=0.2, poll_s=0.01)
+    finally:
+        release.set()
+        holder.join(30)
+
+    # THEN the follow gives up at the guard, reporting the drop unfinished (a hang)
+    assert pending == drops
