@@ -272,7 +272,8 @@ def test_an_import_stuck_in_importing_past_the_deadline_ends_timed_out(rehearse:
     # deadline to one second instead of waiting five minutes.
     settings = EmulatorSettings(parse_delay_s=0.02, import_delay_s=math.inf)
     with WixEmulator(settings) as emulator:
-        rehearsal = rehearse(emulator, ImportDeadlineSeconds='1')
+        # (the importer waits for the parse and executes, so the deadline passes while IMPORTING)
+        rehearsal = rehearse(emulator, ImportDeadlineSeconds='1', ParseWaitSeconds='5')
 
         # WHEN a file is dropped
         outcome = follow(rehearsal, 'slow.csv', csv_bytes(CUSTOMERS))
