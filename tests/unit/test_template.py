@@ -490,8 +490,11 @@ def test_the_poller_can_read_the_secret_and_nothing_else(template: dict[str, Any
     # WHEN we list their actions
     actions = {action for statement in inline for action in _as_list(statement['Action'])}
 
-    # THEN it may only decrypt (the secret is encrypted with the stack key)
-    assert actions == {'kms:Decrypt'}
+    # THEN it may only decrypt (the secret is encrypted with the stack key) and draw on the sites'
+    # Wix call budgets (the sites table, nothing else)
+    assert actions == {'kms:Decrypt', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'}
+    budget = [st for st in inline if st.get('Sid') == 'UseTheSitesTable']
+    assert [st['Resource'] for st in budget] == [{'Fn::GetAtt': ['SitesTable', 'Arn']}]
 
 
 def test_the_drop_bucket_refuses_anything_but_tls(template: dict[str, Any]) -> None:

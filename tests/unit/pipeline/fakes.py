@@ -46,6 +46,7 @@ RESOURCES = {
     'STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:import',
     'REVIEW_STATE_MACHINE_ARN': 'arn:aws:states:us-east-1:123456789012:stateMachine:review',
     'LAYOUTS_TABLE': 'layouts',
+    'SITES_TABLE': 'sites',
 }
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from loyalty_import.pipeline import invocation
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
@@ -64,6 +66,7 @@ def capture_lambda_handler(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def wrapper(event: Any, context: Any) -> Any:
         nonlocal traced
+        invocation.bind(context)  # bounds the Wix budget's waits by this invocation's time
         if traced is None:
             traced = get_tracer().capture_lambda_handler(handler)
         return traced(event, context)
@@ -84,7 +87,7 @@ def bind_import(import_id: str | None = None, *, source_id: str | None = None) -
 
 def unbind_import() -> None:
     """Forget the previous object's keys (the importer handles several records per event)."""
-    logger.remove_keys([CORRELATION_KEY, 'source_id'])
+    logger.remove_keys([CORRELATION_KEY, 'source_id', 'site'])
     logger.set_correlation_id(None)
 
 

@@ -38,7 +38,7 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
         raise ValueError('no Wix import to drive')
     if record.executed_at is None:
         try:
-            parsed = _wait_for_parse(deps.wix(), import_id, deps, remaining_s)
+            parsed = _wait_for_parse(deps.wix(record.site), import_id, deps, remaining_s)
             if parsed is not None and parsed.status is ImportStatus.PARSED:
                 record = execute_checked(record, parsed, deps.executor)
         except WixError as exc:
@@ -78,6 +78,7 @@ def _start_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) ->
         source_id=record.pk,
         deadline=deadline,
         wait=deps.settings.poll_first_wait_seconds,
+        site=record.site,
     ).to_wire()
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)

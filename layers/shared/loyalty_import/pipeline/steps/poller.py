@@ -7,13 +7,12 @@ sleeps past the deadline, so a long import costs few state transitions and the h
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.models import PollerInput, PollResult
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.ports import WixImports
+from loyalty_import.pipeline.ports import WixProvider
 
 # Step Functions waits whole seconds, at least one.
 MIN_WAIT_S = 1
@@ -21,7 +20,7 @@ MIN_WAIT_S = 1
 
 @dataclass
 class PollerDeps:
-    wix: Callable[[], WixImports]
+    wix: WixProvider
     # The cap of the doubling wait (POLL_MAX_WAIT_SECONDS; the first wait comes with the execution).
     max_wait_s: int
     clock: Clock = field(default_factory=Clock)
@@ -38,7 +37,7 @@ def next_wait(task: PollerInput, *, now: float, max_wait_s: int) -> int:
 
 def poll_import(task: PollerInput, deps: PollerDeps) -> PollResult:
     bind_import(task.import_id, source_id=task.source_id)
-    current = deps.wix().get_import(task.import_id)
+    current = deps.wix(task.site).get_import(task.import_id)
     now = deps.clock.epoch()
     result = PollResult(
         status=current.status.value,
