@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 
-from loyalty_import.pipeline.observability import Metric
+from loyalty_import.pipeline.observability import SITE_DIMENSION, Metric
 from loyalty_import.pipeline.settings import (
     ExecutorSettings,
     FinalizerSettings,
@@ -665,7 +665,14 @@ def test_the_dashboard_shows_the_metrics_the_code_emits(template: dict[str, Any]
         (metric[0], metric[1])
         for widget in dashboard['widgets']
         for metric in widget['properties']['metrics']
+        if isinstance(metric[0], str)  # not a per-site SEARCH expression
     }
+    searched = [
+        metric[0]['expression']
+        for widget in dashboard['widgets']
+        for metric in widget['properties']['metrics']
+        if isinstance(metric[0], dict)
+    ]
 
     # WHEN we compare them
     # THEN outcomes, rows, durations and every function's errors and duration are on it
@@ -680,6 +687,9 @@ def test_the_dashboard_shows_the_metrics_the_code_emits(template: dict[str, Any]
     ):
         assert ('LoyaltyImport', name) in shown
     assert {('AWS/Lambda', 'Errors'), ('AWS/Lambda', 'Duration')} <= shown
+    # AND the import counts per site, by the dimension the code adds (SITE_DIMENSION)
+    for name in (Metric.IMPORTS_STARTED, Metric.IMPORTS_IMPORTED, Metric.IMPORTS_FAILED):
+        assert any(f'{{LoyaltyImport,service,{SITE_DIMENSION}}}' in e and name in e for e in searched), name
     body = _sub_text(template['Resources']['Dashboard']['Properties']['DashboardBody'])
     for logical_id in FUNCTIONS:
         assert body.count(f'${{{logical_id}}}') >= 2  # errors and duration

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Every take moves `refilled_at` forward by at least this much: the store's write is conditional on
-# the previous `refilled_at`, so two takers that read the same item can never both succeed, even
+# Every take changes the pair (tokens, refilled_at) to one the bucket never held before: refilled_at
+# never goes back, and at the same refilled_at the tokens only go down. The store's write is
+# conditional on the pair it read, so two takers that read the same item never both succeed, even
 # when their clocks give the same instant (or one runs behind the other).
-MIN_STEP_S = 1e-6
+# Refill arithmetic on epoch seconds (about 1.8e9) loses the last digits: a bucket this close to a
+# whole token has it (otherwise a caller that slept exactly until the token would sleep again).
+TOKEN_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,8 @@ def draw(bucket: Bucket | None, now: float, *, rate_per_s: float, capacity: floa
     if rate_per_s <= 0 or capacity < 1:
         raise ValueError('a budget needs a positive rate and room for at least one token')
     current = refilled(bucket, now, rate_per_s=rate_per_s, capacity=capacity)
-    if current.tokens < 1:
+    if current.tokens < 1 - TOKEN_TOLERANCE:
         return Draw(bucket=current, taken=False, wait_s=(1 - current.tokens) / rate_per_s)
-    previous_at = bucket.refilled_at if bucket is not None else None
-    at = current.refilled_at
-    if previous_at is not None and at < previous_at + MIN_STEP_S:
-        at = previous_at + MIN_STEP_S
-    return Draw(bucket=Bucket(tokens=current.tokens - 1, refilled_at=at), taken=True)
+    return Draw(
+        bucket=Bucket(tokens=max(0.0, current.tokens - 1), refilled_at=current.refilled_at), taken=True
+    )

@@ -99,7 +99,7 @@ def test_a_refused_file_is_rejected_reported_and_notified_without_calling_wix(w:
     assert not any(uri.startswith(f's3://{BUCKET}/incoming/') for uri in w.storage.written)
     # AND exactly one notification says so, filterable by outcome
     assert len(w.notifier.sent) == 1
-    assert w.notifier.sent[0].attributes == {'outcome': 'REJECTED'}
+    assert w.notifier.sent[0].attributes == {'outcome': 'REJECTED', 'site': 'default'}
     assert record.notified_at is not None
 
 

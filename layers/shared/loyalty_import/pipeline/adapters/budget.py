@@ -3,8 +3,8 @@
 Every Wix call of every function for one site takes a token here first (the Wix client's
 `budget` hook). The bucket is one DynamoDB item, `tokens` and `refilledAt` (epoch seconds); a
 take reads it (consistent), computes the refill (`pipeline.rate_budget`) and writes it back
-conditional on the `refilledAt` it read, so concurrent takers never spend the same token: the
-loser reads again (a few times).
+conditional on the `refilledAt` (and `tokens`) it read, so concurrent takers never spend the same
+token: the loser reads again (a few times).
 
 An empty bucket is waited for, bounded: at most `max_wait_s`, and never past the invocation's
 remaining time minus `margin_s`. Past that, `WixBudgetExhausted` (retryable like a 429: the
@@ -132,8 +132,11 @@ class DynamoCallBudget:
         if previous is None:
             condition = 'attribute_not_exists(pk)'
         else:
-            condition = 'refilledAt = :previous'
-            values[':previous'] = {'N': repr(previous.refilled_at)}
+            # The pair read (see `pipeline.rate_budget`): every take changes it, so a taker that
+            # read it before another's write loses and reads again.
+            condition = 'refilledAt = :previousAt AND tokens = :previousTokens'
+            values[':previousAt'] = {'N': repr(previous.refilled_at)}
+            values[':previousTokens'] = {'N': repr(previous.tokens)}
         try:
             self._client.update_item(
                 TableName=self._table,

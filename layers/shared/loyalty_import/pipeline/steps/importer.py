@@ -43,7 +43,14 @@ from loyalty_import.pipeline.models import (
     ReviewReason,
     SourceEvent,
 )
-from loyalty_import.pipeline.observability import Metric, MetricUnit, bind_import, logger, metrics
+from loyalty_import.pipeline.observability import (
+    Metric,
+    MetricUnit,
+    add_site_metric,
+    bind_import,
+    logger,
+    metrics,
+)
 from loyalty_import.pipeline.ports import (
     Inspector,
     LayoutStore,
@@ -479,6 +486,7 @@ def _create_at_wix(
     except (ValueError, InvalidCredentials) as exc:  # a malformed secret: retrying cannot help
         return _finish(record, deps, *facts, transitions.failed(code_for_exception(exc), str(exc)))
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
+    add_site_metric(Metric.IMPORTS_STARTED, MetricUnit.Count, 1, record.site)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
     # Kept before the import id is recorded: a record with an id always says where its pairs are.
     kept = keep_upload(record, created.id, pairs, storage=deps.storage, settings=deps.settings)
