@@ -5,6 +5,14 @@
 
 from __future__ import annotations
 
-from rehearsal.harness import Drop, Outcome, Rehearsal, RehearsalConfig, RehearsalError, SnsMessage
+from rehearsal.harness import (
+    Drop,
+    Outcome,
+    Rehearsal,
+    RehearsalConfig,
+    RehearsalError,
+    SnsMessage,
+    emulator_site,
+)
 
-__all__ = ['Drop', 'Outcome', 'Rehearsal', 'RehearsalConfig', 'RehearsalError', 'SnsMessage']
+__all__ = ['Drop', 'Outcome', 'Rehearsal', 'RehearsalConfig', 'RehearsalError', 'SnsMessage', 'emulator_site']
