@@ -11,6 +11,7 @@ import pytest
 
 from loyalty_import.pipeline.models import PollerInput, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.pipeline.ports import WixImports
+from loyalty_import.pipeline.review import layouts
 from loyalty_import.pipeline.sites import choose_site
 from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.pipeline.steps.poller import poll_import
@@ -125,3 +126,13 @@ def test_an_execution_started_before_sites_existed_polls_the_single_site(w: Worl
     task = PollerInput.model_validate({'importId': 'imp-1', 'sourceId': 's', 'deadline': 2**40, 'wait': 5})
     # THEN it is the single site's
     assert task.site == 'default'
+
+
+def test_the_mapping_memory_of_one_sites_folder_never_applies_to_another_site() -> None:
+    # The layouts memory is keyed by the file's whole folder: the same header approved for shop-a
+    # is another layout for shop-b (and for shop-a's own subfolders).
+    header = ['Kunde', 'Wert']
+    a = layouts.layout_id(layouts.folder_of('incoming/shop-a/x.csv'), header)
+    b = layouts.layout_id(layouts.folder_of('incoming/shop-b/x.csv'), header)
+    assert a != b
+    assert a == layouts.layout_id(layouts.folder_of('incoming/shop-a/y.csv'), header)
