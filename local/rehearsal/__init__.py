@@ -5,14 +5,6 @@
 
 from __future__ import annotations
 
-from rehearsal.harness import (
-    Drop,
-    Outcome,
-    Rehearsal,
-    RehearsalConfig,
-    RehearsalError,
-    SnsMessage,
-    emulator_site,
-)
+from rehearsal.harness import Drop, Outcome, Rehearsal, RehearsalConfig, RehearsalError, SnsMessage
 
-__all__ = ['Drop', 'Outcome', 'Rehearsal', 'RehearsalConfig', 'RehearsalError', 'SnsMessage', 'emulator_site']
+__all__ = ['Drop', 'Outcome', 'Rehearsal', 'RehearsalConfig', 'RehearsalError', 'SnsMessage']

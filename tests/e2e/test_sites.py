@@ -12,7 +12,8 @@ from typing import Any
 
 import boto3
 
-from rehearsal import Rehearsal, emulator_site
+from rehearsal import Rehearsal
+from rehearsal.harness import emulator_site
 from tests.e2e.conftest import FOLLOW_S, Rehearse
 from tests.e2e.test_imports import csv_bytes, failures
 from wix_emulator import WixEmulator

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from loyalty_import.pipeline import invocation, observability
 from loyalty_import.pipeline.sites import SiteChoice, UnknownSite
 from loyalty_import.pipeline.wiring import WixClientProvider
 from loyalty_import.wix import ApiKeyAuth, OAuthAppAuth, WixClient
@@ -96,3 +97,27 @@ def test_the_site_of_a_file_is_its_first_folder_in_multi_site_mode_and_default_o
     assert provider.choose('incoming/SHOP-B/deep/x.csv', 'incoming/') == SiteChoice('shop-b', known=True)
     assert provider.choose('incoming/shop-c/x.csv', 'incoming/') == SiteChoice('shop-c', known=False)
     assert provider.choose('incoming/x.csv', 'incoming/') == SiteChoice('', known=False)
+
+
+def test_the_budget_waits_are_bounded_by_the_invocation_only_while_it_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 42_000
+
+    class NoTracer:
+        def capture_lambda_handler(self, handler: Callable[..., None]) -> Callable[..., None]:
+            return handler
+
+    monkeypatch.setattr(observability, 'get_tracer', NoTracer)
+    seen: list[float | None] = []
+
+    @observability.capture_lambda_handler
+    def handler(event: Any, context: Any) -> None:
+        seen.append(invocation.remaining_s())
+
+    # WHEN a handler runs, the Wix budget sees its invocation's remaining time; after it, none
+    handler({}, Context())
+    assert seen == [42.0]
+    assert invocation.remaining_s() is None

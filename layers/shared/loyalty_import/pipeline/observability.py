@@ -67,9 +67,12 @@ def capture_lambda_handler(handler: Handler) -> Handler:
     def wrapper(event: Any, context: Any) -> Any:
         nonlocal traced
         invocation.bind(context)  # bounds the Wix budget's waits by this invocation's time
-        if traced is None:
-            traced = get_tracer().capture_lambda_handler(handler)
-        return traced(event, context)
+        try:
+            if traced is None:
+                traced = get_tracer().capture_lambda_handler(handler)
+            return traced(event, context)
+        finally:
+            invocation.bind(None)
 
     return wrapper  # type: ignore[return-value]
 
