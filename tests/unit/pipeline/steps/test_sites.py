@@ -93,7 +93,11 @@ def test_a_file_for_an_unknown_site_is_refused_before_any_wix_call(
     body = json.loads(sent.message)
     assert body['outcome'] == 'REJECTED'
     assert body['site'] == looked_for
-    assert f'"{looked_for or "<site>"}"' in body['record']['error']['message']
+    message = body['record']['error']['message']
+    assert (
+        f'put "{looked_for or "<site>"}": {{"mode": "api_key", "api_key": ..., "site_id": ...}} (or'
+        in message
+    )
     assert any('"sites"' in step for step in body['nextSteps'])
     expected = {'outcome': 'REJECTED', 'site': looked_for} if looked_for else {'outcome': 'REJECTED'}
     assert sent.attributes == expected

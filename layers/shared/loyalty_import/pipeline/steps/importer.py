@@ -173,7 +173,7 @@ def _reject_unknown_site(record: ImportRecord, deps: ImporterDeps) -> ImportReco
         )
     how = (
         f'To add the site, put "{record.site or "<site>"}": {{"mode": "api_key", "api_key": ..., '
-        '"site_id": ...}} (or an "oauth" entry) under "sites" in the secret.'
+        '"site_id": ...} (or an "oauth" entry) under "sites" in the secret.'
     )
     refusal = FileRefused(ErrorCode.UNKNOWN_SITE, f'{problem} {how}')
     return _reject(record, refusal, deps, [])
