@@ -129,7 +129,8 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str
         return _client(env, name)
 
     dynamodb = client('dynamodb')
-    for table, key in (('imports', 'pk'), ('idempotency', 'id')):
+    # sites: each Wix site's shared call budget (every Wix call takes a token there first).
+    for table, key in (('imports', 'pk'), ('idempotency', 'id'), ('sites', 'pk')):
         dynamodb.create_table(
             TableName=table,
             KeySchema=[{'AttributeName': key, 'KeyType': 'HASH'}],
@@ -150,6 +151,7 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str
     resources = {
         'ImportsTable': 'imports',
         'IdempotencyTable': 'idempotency',
+        'SitesTable': 'sites',
         'NotificationTopic': topic,
         'WixCredentialsSecret': secret_arn,
         'ImportStateMachine': machine,

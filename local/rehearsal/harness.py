@@ -43,7 +43,7 @@ from rehearsal.template import (
     package,
     translate,
 )
-from wix_emulator import EmulatorSettings, WixEmulator
+from wix_emulator import Credentials, EmulatorSettings, WixEmulator
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -63,6 +63,18 @@ BUCKET_ID, TABLE_ID, TOPIC_ID, SECRET_ID, STATE_MACHINE_ID = (
 )
 STOP_TIMEOUT_S = 30.0
 FINAL_EXECUTION_STATES = frozenset({'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'})
+
+
+def emulator_site(credentials: Credentials, mode: str = 'api_key') -> dict[str, str]:
+    """One site's flat credentials secret (or `sites` entry) for an emulator's credentials."""
+    if mode == 'oauth':
+        return {
+            'mode': 'oauth',
+            'app_id': credentials.app_id,
+            'app_secret': credentials.app_secret,
+            'instance_id': credentials.instance_id,
+        }
+    return {'mode': 'api_key', 'api_key': credentials.api_key, 'site_id': credentials.site_id}
 
 
 class RehearsalError(Exception):
@@ -94,6 +106,10 @@ class RehearsalConfig:
     wix_accounts: Mapping[str, int] = field(default_factory=dict)
     # moto's IAM authorization on: each function calls as its own role (see rehearsal.iam).
     enforce_iam: bool = True
+    # Multi-site mode (docs/sites.md): the secret's `sites` map, site name -> that site's flat
+    # credentials (`emulator_site`, or any {"mode": ...} entry). Empty: single-site mode, the flat
+    # secret of the emulator's own credentials (today's shape).
+    sites: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -351,8 +367,14 @@ class Rehearsal:
                 self.runtime.code_by_s3_key[key] = replace(code, log_group=str(resolved))
 
     def _put_wix_credentials(self) -> None:
-        credentials = self.emulator.credentials
-        secret = {'mode': 'api_key', 'api_key': credentials.api_key, 'site_id': credentials.site_id}
+        if self.config.sites:
+            self.put_wix_secret({'sites': {name: dict(entry) for name, entry in self.config.sites.items()}})
+        else:
+            self.put_wix_secret(emulator_site(self.emulator.credentials))
+
+    def put_wix_secret(self, secret: Mapping[str, Any]) -> None:
+        """Store `secret` as the Wix credentials secret's value (either shape; docs/sites.md). The
+        functions read it through their cache: a change reaches a warm one after its max age."""
         # botocore logs request parameters at DEBUG: keep the key out of any log, even a test's.
         previous = logging.root.manager.disable
         logging.disable(logging.DEBUG)

@@ -9,7 +9,7 @@ even on a loaded machine (a slow machine makes a test slower, never failed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
@@ -27,8 +27,16 @@ def rehearse() -> Iterator[Rehearse]:
     """Start a rehearsal against a given emulator (stopped at the end of the test)."""
     started: list[Rehearsal] = []
 
-    def start(emulator: WixEmulator, **parameters: str) -> Rehearsal:
-        config = RehearsalConfig(parameters=parameters, clock_scale=CLOCK_SCALE, async_retry_delay_s=0.01)
+    def start(
+        emulator: WixEmulator, *, sites: Mapping[str, Mapping[str, str]] | None = None, **parameters: str
+    ) -> Rehearsal:
+        # sites: a multi-site secret (RehearsalConfig.sites); None: the single-site secret.
+        config = RehearsalConfig(
+            parameters=parameters,
+            clock_scale=CLOCK_SCALE,
+            async_retry_delay_s=0.01,
+            sites=sites or {},
+        )
         rehearsal = Rehearsal(config, emulator=emulator)
         rehearsal.start()
         started.append(rehearsal)

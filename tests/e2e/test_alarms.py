@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -205,14 +206,22 @@ def test_the_dashboard_names_only_metrics_something_emits() -> None:
     text = text if isinstance(text, str) else text[0]
     dashboard = json.loads(_unsubstituted(text))
     emitted = {(NAMESPACE, value) for key, value in vars(Metric).items() if key.isupper()}
-    named = {
-        (metric[0], metric[1])
+    entries = [
+        metric
         for widget in dashboard['widgets']
         if widget['type'] == 'metric'
         for metric in widget['properties']['metrics']
-    }
+    ]
+    named = {(metric[0], metric[1]) for metric in entries if isinstance(metric[0], str)}
     assert named
     assert named - emitted - AWS_METRICS == set()
+    # and the per-site lines (SEARCH over the site dimension) search only metrics the code emits
+    searched = [metric[0]['expression'] for metric in entries if isinstance(metric[0], dict)]
+    assert searched
+    for expression in searched:
+        names = set(re.findall(r'"([A-Za-z]+)"', expression)) - {'loyalty-import'}
+        assert names, expression
+        assert {(NAMESPACE, name) for name in names} <= emitted, expression
 
 
 def _unsubstituted(text: str) -> str:

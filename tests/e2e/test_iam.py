@@ -75,6 +75,8 @@ REMOVALS = [
         'secretsmanager:GetSecretValue',
         'WixCredentialsSecret',
     ),
+    # The site's shared Wix call budget: every Wix call of the poller takes a token first.
+    Removal('PollerFunction', 'UseTheSitesTable', 'import', 'dynamodb:GetItem', 'SitesTable'),
     Removal('ExecutorFunction', 'DynamoDBCrudPolicy', 'executor', 'dynamodb:GetItem', 'ImportsTable'),
     Removal(
         'ExecutorFunction', 'ReadPairsWriteUndoUnderResultsPrefix', 'executor', 's3:GetObject', '/results/'

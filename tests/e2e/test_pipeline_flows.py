@@ -243,18 +243,24 @@ def test_the_functions_emit_emf_metrics_for_the_outcome(stack: Rehearsal) -> Non
 
     # WHEN the functions' output for it is read as CloudWatch would
     metrics: dict[str, list[float]] = {}
+    by_site: dict[tuple[str, str], list[float]] = {}
     for line in (line for invocation in since.new_invocations() for line in invocation.log_lines):
         if '"_aws"' not in line:
             continue
         document = json.loads(line)
         for directive in document['_aws']['CloudWatchMetrics']:
-            # The namespace and dimension template.yaml's alarms and dashboard query
+            # The namespace and dimensions template.yaml's alarms and dashboard query: the service,
+            # and the per-site copies of the import counts in records of their own (docs/sites.md)
             assert directive['Namespace'] == 'LoyaltyImport'
-            assert directive['Dimensions'] == [['service']]
+            assert directive['Dimensions'] in ([['service']], [['service', 'site']])
             assert document['service'] == 'loyalty-import'
             for metric in directive['Metrics']:
                 value = document[metric['Name']]
-                metrics.setdefault(metric['Name'], []).extend(value if isinstance(value, list) else [value])
+                values = value if isinstance(value, list) else [value]
+                if directive['Dimensions'] == [['service', 'site']]:
+                    by_site.setdefault((document['site'], metric['Name']), []).extend(values)
+                else:
+                    metrics.setdefault(metric['Name'], []).extend(values)
 
     # THEN started, imported, rows and duration are all there
     assert metrics['ImportsStarted'] == [1]
@@ -263,3 +269,9 @@ def test_the_functions_emit_emf_metrics_for_the_outcome(stack: Rehearsal) -> Non
     assert metrics['RowsFailed'] == [1]
     assert metrics['MappingConfidence'][0] > 0
     assert metrics['EndToEndDuration'][0] >= 0
+    # AND the import counts once more by site (single-site mode: the site is `default`)
+    assert by_site == {
+        ('default', 'ImportsStarted'): [1],
+        ('default', 'ImportsImported'): [1],
+        ('default', 'RowsImported'): [1],
+    }

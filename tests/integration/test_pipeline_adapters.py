@@ -274,7 +274,7 @@ class IdempotentImporter:
             storage=self.storage,
             workflow=FakeWorkflow(),
             inspector=FakeInspector(),
-            wix=lambda: self.wix,
+            wix=lambda _site: self.wix,
             clock=FakeClock().as_clock(),
             layouts=FakeLayouts(),
             review_workflow=FakeWorkflow(),

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 
-from loyalty_import.pipeline.observability import Metric
+from loyalty_import.pipeline.observability import SITE_DIMENSION, Metric
 from loyalty_import.pipeline.settings import (
     ExecutorSettings,
     FinalizerSettings,
@@ -439,7 +439,6 @@ def test_no_identity_policy_grants_a_wildcard_resource_or_full_access(translated
                 'DynamoDBCrudPolicy:ImportsTable',
                 'DynamoDBCrudPolicy:IdempotencyTable',
                 'DynamoDBReadPolicy:LayoutsTable',
-                'DynamoDBReadPolicy:SitesTable',
                 'SNSPublishMessagePolicy',
                 'AWSSecretsManagerGetSecretValuePolicy',
             },
@@ -491,8 +490,11 @@ def test_the_poller_can_read_the_secret_and_nothing_else(template: dict[str, Any
     # WHEN we list their actions
     actions = {action for statement in inline for action in _as_list(statement['Action'])}
 
-    # THEN it may only decrypt (the secret is encrypted with the stack key)
-    assert actions == {'kms:Decrypt'}
+    # THEN it may only decrypt (the secret is encrypted with the stack key) and draw on the sites'
+    # Wix call budgets (the sites table, nothing else)
+    assert actions == {'kms:Decrypt', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'}
+    budget = [st for st in inline if st.get('Sid') == 'UseTheSitesTable']
+    assert [st['Resource'] for st in budget] == [{'Fn::GetAtt': ['SitesTable', 'Arn']}]
 
 
 def test_the_drop_bucket_refuses_anything_but_tls(template: dict[str, Any]) -> None:
@@ -663,7 +665,14 @@ def test_the_dashboard_shows_the_metrics_the_code_emits(template: dict[str, Any]
         (metric[0], metric[1])
         for widget in dashboard['widgets']
         for metric in widget['properties']['metrics']
+        if isinstance(metric[0], str)  # not a per-site SEARCH expression
     }
+    searched = [
+        metric[0]['expression']
+        for widget in dashboard['widgets']
+        for metric in widget['properties']['metrics']
+        if isinstance(metric[0], dict)
+    ]
 
     # WHEN we compare them
     # THEN outcomes, rows, durations and every function's errors and duration are on it
@@ -678,6 +687,9 @@ def test_the_dashboard_shows_the_metrics_the_code_emits(template: dict[str, Any]
     ):
         assert ('LoyaltyImport', name) in shown
     assert {('AWS/Lambda', 'Errors'), ('AWS/Lambda', 'Duration')} <= shown
+    # AND the import counts per site, by the dimension the code adds (SITE_DIMENSION)
+    for name in (Metric.IMPORTS_STARTED, Metric.IMPORTS_IMPORTED, Metric.IMPORTS_FAILED):
+        assert any(f'{{LoyaltyImport,service,{SITE_DIMENSION}}}' in e and name in e for e in searched), name
     body = _sub_text(template['Resources']['Dashboard']['Properties']['DashboardBody'])
     for logical_id in FUNCTIONS:
         assert body.count(f'${{{logical_id}}}') >= 2  # errors and duration

@@ -93,7 +93,9 @@ def importer_deps(
 @pytest.fixture
 def poller_deps(wix: FakeWix, clock: FakeClock) -> PollerDeps:
     settings = settings_of(PollerSettings)
-    return PollerDeps(wix=lambda: wix, max_wait_s=settings.poll_max_wait_seconds, clock=clock.as_clock())
+    return PollerDeps(
+        wix=lambda _site: wix, max_wait_s=settings.poll_max_wait_seconds, clock=clock.as_clock()
+    )
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def executor_deps(
     return ExecutorDeps(
         records=records,
         notifier=notifier,
-        wix=lambda: wix,
+        wix=lambda _site: wix,
         storage=storage,
         settings=settings_of(ExecutorSettings),
         clock=clock.as_clock(),
@@ -170,7 +172,7 @@ def w(
     assert isinstance(deps.storage, FakeStorage)
     assert isinstance(deps.workflow, FakeWorkflow)
     assert isinstance(deps.inspector, FakeInspector)
-    wix = deps.wix()
+    wix = deps.wix('default')
     assert isinstance(wix, FakeWix)
     return World(
         clock=clock,

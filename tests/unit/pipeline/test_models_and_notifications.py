@@ -164,7 +164,7 @@ def test_a_rejection_notification_says_what_to_do_and_carries_the_record() -> No
         'message': 'Two columns could be the balance.',
     }
     assert any('x-amz-meta-points-column' in step for step in body['nextSteps'])
-    assert notification.attributes == {'outcome': 'REJECTED'}
+    assert notification.attributes == {'outcome': 'REJECTED', 'site': 'default'}
     # AND the bulky cross-check data stays out of the message
     assert 'expectedHeader' not in body['record']
 

@@ -17,6 +17,7 @@ from loyalty_import.pipeline.models import RecordStatus
 from loyalty_import.wix.auth import InvalidWixSecret
 from loyalty_import.wix.errors import (
     WixAuthError,
+    WixBudgetExhausted,
     WixNotFound,
     WixRateLimited,
     WixUnavailable,
@@ -49,6 +50,8 @@ class ErrorCode(StrEnum):
     BALANCE_SHIFT_SUSPICIOUS = 'BALANCE_SHIFT_SUSPICIOUS'
     # The same balances (email/points pairs) were imported within the re-import window.
     ALREADY_IMPORTED = 'ALREADY_IMPORTED'
+    # Multi-site mode: the file's folder names no site of the credentials secret (docs/sites.md).
+    UNKNOWN_SITE = 'UNKNOWN_SITE'
     # Failures: the pipeline's own and Wix's.
     SOURCE_NOT_FOUND = 'SOURCE_NOT_FOUND'
     INSPECTION_ERROR = 'INSPECTION_ERROR'
@@ -133,6 +136,16 @@ CODES: dict[ErrorCode, CodeInfo] = {
             'To set them again, upload it again with x-amz-meta-reimport: true to import it anyway.',
         ),
     ),
+    ErrorCode.UNKNOWN_SITE: CodeInfo(
+        RecordStatus.REJECTED,
+        next_steps=(
+            'Nothing was sent to Wix (and never to another site).',
+            (
+                'Add the site under "sites" in the Wix credentials secret (docs/sites.md), or move the '
+                f'file into the folder of a site the secret has; {REDROP}'
+            ),
+        ),
+    ),
     ErrorCode.SOURCE_NOT_FOUND: CodeInfo(
         RecordStatus.FAILED, next_steps=(f'The file was deleted before it could be read; {REDROP}',)
     ),
@@ -173,6 +186,7 @@ CODES_BY_EXCEPTION: dict[type[Exception], ErrorCode] = {
     WixAuthError: ErrorCode.WIX_AUTH_FAILED,
     WixNotFound: ErrorCode.WIX_NOT_FOUND,
     WixValidationError: ErrorCode.WIX_REJECTED_REQUEST,
+    WixBudgetExhausted: ErrorCode.WIX_UNAVAILABLE,
     WixRateLimited: ErrorCode.WIX_UNAVAILABLE,
     WixUnavailable: ErrorCode.WIX_UNAVAILABLE,
     InvalidWixSecret: ErrorCode.WIX_CREDENTIALS_INVALID,
@@ -183,7 +197,9 @@ CODES_BY_ERROR_NAME: dict[str, ErrorCode] = {
     klass.__name__: code for klass, code in CODES_BY_EXCEPTION.items()
 }
 # Errors that mean Wix (or the way to it) kept failing, not that it gave a verdict.
-WIX_UNREACHABLE_ERROR_NAMES = frozenset({WixUnavailable.__name__, WixRateLimited.__name__})
+WIX_UNREACHABLE_ERROR_NAMES = frozenset(
+    {WixUnavailable.__name__, WixRateLimited.__name__, WixBudgetExhausted.__name__}
+)
 # The error whose message carries its own code ("<CODE>: <explanation>").
 IMPORT_ABORTED = ImportAborted.__name__
 

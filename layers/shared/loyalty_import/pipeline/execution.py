@@ -7,8 +7,8 @@ the Wix client's execute-once guard both stop a repeat.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.clock import Clock
@@ -17,7 +17,7 @@ from loyalty_import.pipeline.crosscheck import check_parsed_file
 from loyalty_import.pipeline.guards.snapshot import take_snapshot
 from loyalty_import.pipeline.models import ImportRecord
 from loyalty_import.pipeline.observability import logger
-from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.ports import Notifier, RecordStore, Storage, WixProvider
 from loyalty_import.pipeline.settings import SnapshotVariables
 from loyalty_import.wix.models import LoyaltyImport
 
@@ -26,7 +26,7 @@ from loyalty_import.wix.models import LoyaltyImport
 class ExecutorDeps:
     records: RecordStore
     notifier: Notifier
-    wix: Callable[[], WixImports]
+    wix: WixProvider
     # The snapshot before execute reads the uploaded pairs and writes the undo file (`snapshot`).
     storage: Storage
     settings: SnapshotVariables
@@ -59,7 +59,9 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
         refused = transitions.failed(mismatch.code, mismatch.message)
         return _finish(record, deps, transitions.wix_state(parsed), refused)
-    before = take_snapshot(record, settings=deps.settings, storage=deps.storage, wix=deps.wix)
+    before = take_snapshot(
+        record, settings=deps.settings, storage=deps.storage, wix=partial(deps.wix, record.site)
+    )
     if before.ending is not None:
         return _finish(record, deps, transitions.wix_state(parsed), *before.changes, before.ending)
     record = transitions.advance(
@@ -67,7 +69,7 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
     )
     if record.is_final or record.executed_at is not None:
         return record  # another invocation executed or ended it meanwhile
-    executed = deps.wix().execute_import(import_id, mapping.email_index, mapping.points_index)
+    executed = deps.wix(record.site).execute_import(import_id, mapping.email_index, mapping.points_index)
     logger.info(
         'import executed',
         email_index=mapping.email_index,

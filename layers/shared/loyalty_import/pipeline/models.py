@@ -369,6 +369,10 @@ class ImportRecord(CamelModel):
     bucket: str
     key: str
     file_name: str
+    # The Wix site it goes to (`pipeline.sites`): `default` in single-site mode (and on records from
+    # before sites existed); in multi-site mode the file's first folder (the name looked for, when
+    # refused UNKNOWN_SITE).
+    site: str = 'default'
     version_id: str | None = None
     etag: str | None = None
     size: int | None = None
@@ -438,7 +442,9 @@ class ImportRecord(CamelModel):
     version: int = 0
 
     @classmethod
-    def new(cls, source: SourceEvent, *, now: dt.datetime | None = None) -> ImportRecord:
+    def new(
+        cls, source: SourceEvent, *, now: dt.datetime | None = None, site: str = 'default'
+    ) -> ImportRecord:
         at = now or utc_now()
         ref = source.ref
         return cls(
@@ -447,6 +453,7 @@ class ImportRecord(CamelModel):
             bucket=ref.bucket,
             key=ref.key,
             file_name=ref.file_name,
+            site=site,
             version_id=ref.version_id,
             etag=ref.etag,
             size=source.size,
@@ -550,6 +557,9 @@ class ExecutionInput(CamelModel):
     # Before the first poll (the expected rest of the parse or import); absent in older executions.
     first_wait: int = 0
     schedule: PollSchedule | None = None
+    # The Wix site whose credentials and call budget the tasks use (absent in executions started
+    # before sites existed: the single site).
+    site: str = 'default'
 
 
 class ReviewExecutionInput(CamelModel):

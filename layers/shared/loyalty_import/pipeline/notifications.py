@@ -1,5 +1,6 @@
 """The notification of a finished import: a subject a person understands, a JSON body carrying the
-record and what to do next, and an `outcome` message attribute subscribers can filter on.
+record and what to do next, and `outcome` and `site` message attributes subscribers can filter on
+(an SNS subscription filter policy per site, e.g. `{"site": ["shop-a"]}`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _TYPOGRAPHY = str.maketrans(
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]+')
 _SPACES = re.compile(r'\s+')
 OUTCOME_ATTRIBUTE = 'outcome'
+SITE_ATTRIBUTE = 'site'
 
 
 def ascii_safe(text: str) -> str:
@@ -228,6 +230,7 @@ def build_notification(record: ImportRecord) -> Notification:
     _without_review_rows(view)
     body: dict[str, object] = {
         'outcome': record.status.value,
+        'site': record.site,
         'summary': summary_for(record),
         'nextSteps': next_steps_for(record),
         'record': view,
@@ -245,7 +248,7 @@ def build_notification(record: ImportRecord) -> Notification:
     return Notification(
         subject=subject_for(record),
         message=message,
-        attributes={OUTCOME_ATTRIBUTE: record.status.value},
+        attributes=_attributes(record, record.status),
     )
 
 
@@ -259,6 +262,7 @@ def review_request(record: ImportRecord, *, link: str) -> Notification:
     deadline = f'{review.expires_at:%Y-%m-%d %H:%M} UTC' if review.expires_at else 'no deadline'
     body = {
         'outcome': RecordStatus.AWAITING_REVIEW.value,
+        'site': record.site,
         'summary': (
             f'{record.file_name} ({review.file.rows:,} rows) was not imported yet: a person must confirm '
             'which columns hold the customer email and the current points balance. Nothing was sent to Wix.'
@@ -281,5 +285,14 @@ def review_request(record: ImportRecord, *, link: str) -> Notification:
             :MAX_SUBJECT
         ],
         message=json.dumps(body, ensure_ascii=False, indent=2),
-        attributes={OUTCOME_ATTRIBUTE: RecordStatus.AWAITING_REVIEW.value},
+        attributes=_attributes(record, RecordStatus.AWAITING_REVIEW),
     )
+
+
+def _attributes(record: ImportRecord, outcome: RecordStatus) -> dict[str, str]:
+    """The message attributes: the outcome, and the site (SNS refuses an empty value: a file refused
+    UNKNOWN_SITE directly under the incoming prefix has none)."""
+    attributes = {OUTCOME_ATTRIBUTE: outcome.value}
+    if record.site:
+        attributes[SITE_ATTRIBUTE] = record.site
+    return attributes

@@ -169,11 +169,6 @@ def wait_s(schedule: PollSchedule, *, now: float, floor_s: float = LAG_FLOOR_S) 
     )
 
 
-def site_of(record: object) -> str:
-    """The record's Wix site (`default` in a single-site stack)."""
-    return str(getattr(record, 'site', None) or 'default')
-
-
 def learn(pace: Pace, wix_times: dict[str, datetime], *, size_bytes: int | None, rows: int | None) -> Pace:
     """The pace with an imported file's parse and import added (from Wix's own timestamps)."""
     parse = observed(wix_times.get('CREATED'), wix_times.get('PARSED'), size_bytes)

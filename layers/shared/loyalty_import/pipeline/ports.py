@@ -4,7 +4,7 @@ tests pass small recording fakes instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -47,6 +47,18 @@ class WixImports(Protocol):
     def download(self, url: str) -> bytes: ...
 
     def find_accounts(self, emails: Sequence[str]) -> list[AccountBalance]: ...
+
+
+# A site's Wix client by site name (`pipeline.sites`; `default` in single-site mode).
+WixProvider = Callable[[str], WixImports]
+
+
+class CallBudgets(Protocol):
+    """The sites' shared Wix call budgets (`pipeline.adapters.budget`)."""
+
+    def for_site(self, site: str) -> Callable[[str], None]:
+        """The Wix client's `budget` hook of one site: returns when a call may be sent."""
+        ...
 
 
 class RecordStore(Protocol):

@@ -32,7 +32,7 @@ class FromEnvironment(BaseModel):
 
 
 class WixVariables(FromEnvironment):
-    """Every function calls Wix with the credentials of one secret."""
+    """Every function calls Wix with the credentials of one secret (one site, or a map of sites)."""
 
     wix_secret_id: str = Field(alias='WIX_SECRET_ID', min_length=1)
     wix_base_url: str = Field(alias='WIX_BASE_URL', min_length=1)
@@ -40,6 +40,10 @@ class WixVariables(FromEnvironment):
     wix_oauth_token_url: str = Field(alias='WIX_OAUTH_TOKEN_URL', min_length=1)
     # How long the Wix credentials secret is cached in a warm container.
     secret_max_age_seconds: int = Field(alias='WIX_SECRET_MAX_AGE_SECONDS', gt=0)
+    # The sites table: each site's shared Wix call budget (`budget#<site>`, pipeline.adapters.budget).
+    sites_table: str = Field(alias='SITES_TABLE', min_length=1)
+    # The size of each site's budget: calls a minute (refilled continuously), and its capacity.
+    wix_calls_per_minute: int = Field(alias='WIX_CALLS_PER_MINUTE', ge=1)
 
 
 class RecordVariables(FromEnvironment):
@@ -108,13 +112,7 @@ class LayoutVariables(FromEnvironment):
     layouts_table: str = Field(alias='LAYOUTS_TABLE', min_length=1)
 
 
-class SitesVariables(FromEnvironment):
-    """Per-site state: each site's learned Wix pace (`pipeline.pacing`)."""
-
-    sites_table: str = Field(alias='SITES_TABLE', min_length=1)
-
-
-class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutVariables, SitesVariables):
+class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutVariables):
     idempotency_table: str = Field(alias='IDEMPOTENCY_TABLE', min_length=1)
     # Only the importer starts executions: the import's poller, and the review of a file a person decides.
     state_machine_arn: str = Field(alias='STATE_MACHINE_ARN', min_length=1)
@@ -143,7 +141,7 @@ class ExecutorSettings(WixVariables, RecordVariables, SnapshotVariables):
     pass
 
 
-class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables, SitesVariables):
+class FinalizerSettings(WixVariables, RecordVariables, DropBucketVariables, VerifyVariables):
     # The fingerprint of an IMPORTED file is kept this many days (the table's TTL) from its end.
     reimport_window_days: int = Field(alias='REIMPORT_WINDOW_DAYS', ge=1)
 

@@ -44,7 +44,7 @@ from loyalty_import.pipeline.models import (
     Verification,
 )
 from loyalty_import.pipeline.notifications import build_notification
-from loyalty_import.pipeline.observability import Metric, MetricUnit, logger, metrics
+from loyalty_import.pipeline.observability import Metric, MetricUnit, add_site_metric, logger, metrics
 from loyalty_import.pipeline.ports import Notifier, RecordStore
 from loyalty_import.wix.models import LoyaltyImport
 
@@ -200,10 +200,11 @@ def _notify(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -
 
 def _emit_outcome_metrics(record: ImportRecord) -> None:
     metrics.add_metric(name=_OUTCOME_METRIC[record.status], unit=MetricUnit.Count, value=1)
+    add_site_metric(_OUTCOME_METRIC[record.status], MetricUnit.Count, 1, record.site)
     if record.import_result is not None:
-        metrics.add_metric(
-            name=Metric.ROWS_IMPORTED, unit=MetricUnit.Count, value=record.import_result.success_count or 0
-        )
+        rows = record.import_result.success_count or 0
+        metrics.add_metric(name=Metric.ROWS_IMPORTED, unit=MetricUnit.Count, value=rows)
+        add_site_metric(Metric.ROWS_IMPORTED, MetricUnit.Count, rows, record.site)
         metrics.add_metric(
             name=Metric.ROWS_FAILED, unit=MetricUnit.Count, value=record.import_result.failure_count or 0
         )

@@ -24,12 +24,19 @@ from loyalty_import.pipeline.settings import (
     ReviewSettings,
     WixVariables,
 )
+from loyalty_import.pipeline.sites import (
+    DEFAULT_SITE,
+    SiteChoice,
+    choose_site,
+    single_site,
+    site_credentials,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from loyalty_import.pipeline.ports import WixImports
+    from loyalty_import.pipeline.ports import CallBudgets, WixImports
     from loyalty_import.pipeline.review.flow import ReviewDeps
     from loyalty_import.pipeline.steps.executor import ExecutorDeps
     from loyalty_import.pipeline.steps.finalizer import FinalizerDeps
@@ -49,11 +56,14 @@ class CredentialsSource(Protocol):
 
 
 class WixClientProvider:
-    """The container's Wix client, built from the secret on first use (refusals never need it).
+    """The container's Wix client of each site, built from the secret on first use (refusals never
+    need it), each drawing on its site's shared call budget (`pipeline.adapters.budget`).
 
     The secret is re-read through Powertools' cache (at most one Secrets Manager call per
-    `WIX_SECRET_MAX_AGE_SECONDS`); when its value changed (rotated credentials) the client is
-    rebuilt, so a warm container does not keep using revoked credentials.
+    `WIX_SECRET_MAX_AGE_SECONDS`); when a site's credentials changed (rotated) its client is rebuilt,
+    so a warm container does not keep using revoked credentials. `provider(site)`: that site's
+    client (`UnknownSite` if a multi-site secret has no such site); `provider.choose(key)`: the
+    site a dropped file goes to (`pipeline.sites`).
     """
 
     def __init__(
@@ -63,41 +73,73 @@ class WixClientProvider:
         secrets_client: Any = None,
         *,
         source: CredentialsSource | None = None,
+        budget: CallBudgets | None = None,
+        dynamodb_client: Any = None,
     ) -> None:
         self._settings = settings
         self._retry = retry
         self._secrets_client = secrets_client
         self._source = source
-        self._client: WixClient | None = None
-        self._fingerprint: str | None = None
+        self._budget = budget
+        self._dynamodb_client = dynamodb_client
+        self._clients: dict[str, tuple[str, WixClient]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self) -> WixImports:
+    def __call__(self, site: str = DEFAULT_SITE) -> WixImports:
         with self._lock:
-            if self._source is None:
-                from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource  # noqa: PLC0415 - lazy
+            credentials = site_credentials(self._secret(), site)
+            fingerprint = hashlib.sha256(json.dumps(credentials, sort_keys=True).encode()).hexdigest()
+            cached = self._clients.get(site)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+            if cached is not None:
+                cached[1].close()
+            client = self._build(site, credentials)
+            self._clients[site] = (fingerprint, client)
+            return client
 
-                self._source = WixCredentialsSource(
-                    self._settings.wix_secret_id,
-                    max_age=self._settings.secret_max_age_seconds,
-                    client=self._secrets_client,
-                )
-            secret = self._source.get()
-            fingerprint = hashlib.sha256(json.dumps(secret, sort_keys=True).encode()).hexdigest()
-            if self._client is None or fingerprint != self._fingerprint:
-                from loyalty_import.wix import WixClient, auth_from_secret  # noqa: PLC0415 - lazy (httpx)
+    def choose(self, key: str, incoming_prefix: str) -> SiteChoice:
+        with self._lock:
+            return choose_site(self._secret(), key, incoming_prefix)
 
-                if self._client is not None:
-                    self._client.close()
-                self._client = WixClient(
-                    self._settings.wix_base_url,
-                    auth_from_secret(secret),
-                    oauth_token_url=self._settings.wix_oauth_token_url,
-                    accounts_base_url=self._settings.wix_accounts_base_url,
-                    retry=self._retry,
-                )
-                self._fingerprint = fingerprint
-            return self._client
+    def _secret(self) -> dict[str, Any]:
+        if self._source is None:
+            from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource  # noqa: PLC0415 - lazy
+
+            self._source = WixCredentialsSource(
+                self._settings.wix_secret_id,
+                max_age=self._settings.secret_max_age_seconds,
+                client=self._secrets_client,
+            )
+        return self._source.get()
+
+    def _build(self, site: str, credentials: Any) -> WixClient:
+        from loyalty_import.wix import WixClient, auth_from_secret  # noqa: PLC0415 - lazy (httpx)
+
+        if self._budget is None:
+            from loyalty_import.pipeline.adapters.budget import DynamoCallBudget  # noqa: PLC0415 - lazy
+
+            self._budget = DynamoCallBudget(
+                self._settings.sites_table,
+                calls_per_minute=self._settings.wix_calls_per_minute,
+                client=self._dynamodb_client,
+            )
+        return WixClient(
+            self._settings.wix_base_url,
+            auth_from_secret(credentials),
+            oauth_token_url=self._settings.wix_oauth_token_url,
+            accounts_base_url=self._settings.wix_accounts_base_url,
+            retry=self._retry,
+            budget=self._budget.for_site(site),
+        )
+
+
+def _provider(
+    settings: WixVariables, retry: RetryPolicy | None, clients: dict[str, Any]
+) -> WixClientProvider:
+    return WixClientProvider(
+        settings, retry, clients.get('secretsmanager'), dynamodb_client=clients.get('dynamodb')
+    )
 
 
 def _task_retry() -> RetryPolicy:
@@ -118,6 +160,7 @@ def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
     from loyalty_import.pipeline.steps.inspection import inspect_file  # noqa: PLC0415
 
     sfn = clients.get('stepfunctions')
+    wix = clients.get('wix') or _provider(settings, None, clients)
     return ImporterDeps(
         settings=settings,
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
@@ -125,7 +168,11 @@ def importer_deps(settings: ImporterSettings, **clients: Any) -> ImporterDeps:
         storage=S3Storage(client=clients.get('s3')),
         workflow=StepFunctionsWorkflow(settings.state_machine_arn, client=sfn),
         inspector=partial(inspect_file, points_names=settings.points_names),
-        wix=clients.get('wix') or WixClientProvider(settings, secrets_client=clients.get('secretsmanager')),
+        wix=wix,
+        # The site of each dropped file, decided before any Wix call (a fake Wix: single-site mode).
+        sites=partial(wix.choose, incoming_prefix=settings.incoming_prefix)
+        if isinstance(wix, WixClientProvider)
+        else single_site,
         layouts=DynamoLayoutStore(settings.layouts_table, client=clients.get('dynamodb')),
         review_workflow=StepFunctionsWorkflow(settings.review_state_machine_arn, client=sfn),
         paces=DynamoPaceStore(settings.sites_table, client=clients.get('dynamodb')),
@@ -156,7 +203,7 @@ def review_deps(settings: ReviewSettings, **clients: Any) -> ReviewDeps:
 def poller_deps(settings: PollerSettings, **clients: Any) -> PollerDeps:
     from loyalty_import.pipeline.steps.poller import PollerDeps  # noqa: PLC0415 - lazy
 
-    wix = clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager'))
+    wix = clients.get('wix') or _provider(settings, _task_retry(), clients)
     return PollerDeps(wix=wix, max_wait_s=settings.poll_max_wait_seconds)
 
 
@@ -169,7 +216,7 @@ def executor_deps(settings: ExecutorSettings, **clients: Any) -> ExecutorDeps:
     return ExecutorDeps(
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
-        wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+        wix=clients.get('wix') or _provider(settings, _task_retry(), clients),
         storage=S3Storage(client=clients.get('s3')),
         settings=settings,
     )
@@ -187,7 +234,7 @@ def finalizer_deps(settings: FinalizerSettings, **clients: Any) -> FinalizerDeps
         records=DynamoRecordStore(settings.imports_table, client=clients.get('dynamodb')),
         notifier=SnsNotifier(settings.notification_topic_arn, client=clients.get('sns')),
         storage=S3Storage(client=clients.get('s3')),
-        wix=clients.get('wix') or WixClientProvider(settings, _task_retry(), clients.get('secretsmanager')),
+        wix=clients.get('wix') or _provider(settings, _task_retry(), clients),
         paces=DynamoPaceStore(settings.sites_table, client=clients.get('dynamodb')),
     )
 

@@ -14,6 +14,7 @@ from loyalty_import.wix.auth import ApiKeyAuth, OAuthAppAuth, auth_from_secret
 from loyalty_import.wix.client import WixClient
 from loyalty_import.wix.errors import (
     WixAuthError,
+    WixBudgetExhausted,
     WixError,
     WixNotFound,
     WixRateLimited,
@@ -33,6 +34,7 @@ __all__ = [
     'RetryPolicy',
     'UploadUrl',
     'WixAuthError',
+    'WixBudgetExhausted',
     'WixClient',
     'WixError',
     'WixNotFound',

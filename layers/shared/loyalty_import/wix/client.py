@@ -28,6 +28,7 @@ from loyalty_import.wix import accounts as acc
 from loyalty_import.wix.auth import ApiKeyAuth, OAuthAppAuth
 from loyalty_import.wix.errors import (
     WixAuthError,
+    WixBudgetExhausted,
     WixError,
     WixNotFound,
     WixRateLimited,
@@ -80,6 +81,10 @@ PATHS: Final[Mapping[str, str]] = {
     'query_imports': '/v1/loyalty-imports/query',
 }
 
+# Called with the endpoint's name before every attempt of a rate-limited Wix endpoint (see
+# `WixClient`): returns when a call may be sent, or raises `WixBudgetExhausted`.
+CallBudget = Callable[[str], None]
+
 T = TypeVar('T')
 M = TypeVar('M', bound=BaseModel)
 
@@ -95,6 +100,7 @@ class _Transient(Exception):  # noqa: N818 - internal signal, never escapes the 
         status_code: int | None = None,
         retry_after_s: float | None = None,
         code: str | None = None,
+        budget_empty: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -102,9 +108,12 @@ class _Transient(Exception):  # noqa: N818 - internal signal, never escapes the 
         self.status_code = status_code
         self.retry_after_s = retry_after_s
         self.code = code
+        self.budget_empty = budget_empty
 
     def exhausted(self, endpoint: str, attempts: int) -> WixUnavailable:
         message = f'Wix {endpoint} still failing after {attempts} attempt(s): {self.reason}'
+        if self.budget_empty:
+            return WixBudgetExhausted(message, endpoint=endpoint, retry_after_s=self.retry_after_s)
         if self.status_code == 429:
             return WixRateLimited(
                 message, code=self.code, endpoint=endpoint, retry_after_s=self.retry_after_s
@@ -181,8 +190,13 @@ class WixClient:
         timeout: httpx.Timeout | None = None,
         transport: httpx.BaseTransport | None = None,
         wall_clock: Callable[[], datetime] | None = None,
+        # The site's shared call budget: drawn before EVERY attempt of the rate-limited endpoints
+        # (the authorized ones; Wix counts requests, retries included), never for the upload to an
+        # upload URL, a download or the OAuth token request. Here, in `_send`, so no caller can forget it.
+        budget: CallBudget | None = None,
     ) -> None:
         self._base_url = base_url.rstrip('/')
+        self._budget = budget
         self._accounts_base_url = accounts_base_url.rstrip('/') if accounts_base_url else None
         self._auth = auth
         self._oauth_token_url = oauth_token_url
@@ -555,6 +569,8 @@ class WixClient:
         }
         token_refreshed = False
         while True:
+            if authed:
+                self._draw_budget(endpoint)
             request_headers = dict(headers or {})
             token = self._authorize(request_headers) if authed else None
             response = self._request_once(
@@ -566,6 +582,20 @@ class WixClient:
                 token_refreshed = True
                 continue
             raise _failure(endpoint, response)
+
+    def _draw_budget(self, endpoint: str) -> None:
+        """One token of the site's budget, or `_Transient` (nothing was sent: retried like a 429)."""
+        if self._budget is None:
+            return
+        try:
+            self._budget(endpoint)
+        except WixBudgetExhausted as empty:
+            raise _Transient(
+                "the site's Wix call budget is empty",
+                maybe_acted=False,
+                retry_after_s=empty.retry_after_s,
+                budget_empty=True,
+            ) from empty
 
     def _request_once(
         self,

@@ -65,3 +65,16 @@ class WixRateLimited(WixUnavailable):
     ) -> None:
         super().__init__(message, status_code=status_code, code=code, endpoint=endpoint)
         self.retry_after_s = retry_after_s
+
+
+class WixBudgetExhausted(WixRateLimited):
+    """The site's shared Wix call budget (the token bucket of `pipeline.adapters.budget`) stayed empty.
+
+    Raised before the request is sent (Wix saw nothing), after a bounded wait; as retryable as a
+    429: the client's retries, the state machine's Retry and the importer's Lambda retry apply.
+    """
+
+    def __init__(
+        self, message: str, *, endpoint: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, status_code=None, endpoint=endpoint, retry_after_s=retry_after_s)

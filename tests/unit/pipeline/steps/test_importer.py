@@ -99,7 +99,7 @@ def test_a_refused_file_is_rejected_reported_and_notified_without_calling_wix(w:
     assert not any(uri.startswith(f's3://{BUCKET}/incoming/') for uri in w.storage.written)
     # AND exactly one notification says so, filterable by outcome
     assert len(w.notifier.sent) == 1
-    assert w.notifier.sent[0].attributes == {'outcome': 'REJECTED'}
+    assert w.notifier.sent[0].attributes == {'outcome': 'REJECTED', 'site': 'default'}
     assert record.notified_at is not None
 
 
@@ -255,7 +255,7 @@ def test_a_retry_adopts_the_import_an_earlier_invocation_created_but_never_recor
     wix = WixThatCreatesThenFails(
         header=ROWS[0], sample_rows=ROWS[1:], success_count=2, file_name_mode=file_name_mode
     )
-    w.importer.wix = lambda: wix
+    w.importer.wix = lambda _site: wix
     with pytest.raises(WixUnavailable):
         import_object(source(), w.importer, plenty_of_time)
     assert w.records.only().create_attempted_at is not None
@@ -427,7 +427,7 @@ def test_a_malformed_credentials_secret_ends_failed_and_notified_without_raising
     # GIVEN a credentials secret that is not JSON (reading it again cannot help)
     w.storage.put(KEY, csv_bytes(ROWS))
 
-    def unusable_credentials() -> FakeWix:
+    def unusable_credentials(site: str) -> FakeWix:
         raise InvalidCredentials('the Wix credentials secret is not valid JSON')
 
     w.importer.wix = unusable_credentials

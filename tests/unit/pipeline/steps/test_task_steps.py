@@ -170,7 +170,7 @@ def test_finalize_records_the_result_copies_the_error_file_and_notifies_once(w: 
     assert len(w.notifier.sent) == 1
     notification = w.notifier.sent[0]
     assert notification.subject == 'Loyalty import finished: 1 imported, 1 failed - customers.csv'
-    assert notification.attributes == {'outcome': 'IMPORTED'}
+    assert notification.attributes == {'outcome': 'IMPORTED', 'site': 'default'}
     body = json.loads(notification.message)
     assert body['record']['importResult'] == {'successCount': 1, 'failureCount': 1, 'errorFileExists': True}
     assert body['record']['errorFile'] == expected_copy

@@ -29,7 +29,7 @@ def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
         raise ImportAborted(code, f'the import already ended as {record.status.value}')
     if record.executed_at is not None:
         return ExecutorOutput(executed=False, status=record.wix_status or RecordStatus.IMPORTING.value)
-    current = polled(task, ImportStatus.PARSED) or deps.wix().get_import(task.import_id)
+    current = polled(task, ImportStatus.PARSED) or deps.wix(record.site).get_import(task.import_id)
     if current.status is not ImportStatus.PARSED:
         return ExecutorOutput(executed=False, status=current.status.value)
     record = execute_checked(record, current, deps)

@@ -10,8 +10,8 @@ with a record and a notification.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from loyalty_import.pipeline import codes, pacing, transitions
 from loyalty_import.pipeline.clock import Clock
@@ -28,7 +28,7 @@ from loyalty_import.pipeline.models import (
     TaskError,
 )
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.ports import Notifier, PaceStore, RecordStore, Storage, WixImports
+from loyalty_import.pipeline.ports import Notifier, PaceStore, RecordStore, Storage, WixProvider
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.settings import FinalizerSettings
 from loyalty_import.pipeline.steps.poller import polled
@@ -42,7 +42,7 @@ class FinalizerDeps:
     records: RecordStore
     notifier: Notifier
     storage: Storage
-    wix: Callable[[], WixImports]
+    wix: WixProvider
     paces: PaceStore
     clock: Clock = field(default_factory=Clock)
 
@@ -88,7 +88,7 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     if not offline:
         try:
             final = polled(task, ImportStatus.IMPORTED, ImportStatus.FAILED)
-            wix_import = final or deps.wix().get_import(task.import_id)
+            wix_import = final or deps.wix(record.site).get_import(task.import_id)
         except WixUnavailable:
             raise  # the Finalize state retries; after that its Catch finalizes offline
         except WixError as exc:
@@ -100,7 +100,9 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
     changes.append(transitions.error_file_copied(error_file))
     if wix_import is not None and wix_import.status is ImportStatus.IMPORTED and record.verification is None:
         changes.append(
-            transitions.verified(verify_import(record, error_file or record.error_file, _verify(deps)))
+            transitions.verified(
+                verify_import(record, error_file or record.error_file, _verify(record, deps))
+            )
         )
     changes.append(transitions.decided(lambda current: _decide(current, task, wix_import, wix_failure)))
     saved, notified = transitions.finish(
@@ -115,7 +117,7 @@ def finalize_import(task: FinalizerInput, deps: FinalizerDeps) -> FinalizerOutpu
 
 def _learn_pace(record: ImportRecord, deps: FinalizerDeps) -> None:
     """The site's pace learns this import's parse and import times (the next imports' schedule)."""
-    site = pacing.site_of(record)
+    site = record.site
     rows = record.parse_result.parsed_row_count if record.parse_result else None
     try:
         pace = pacing.learn(
@@ -126,11 +128,11 @@ def _learn_pace(record: ImportRecord, deps: FinalizerDeps) -> None:
         logger.warning('could not store the site pace', error=str(exc))
 
 
-def _verify(deps: FinalizerDeps) -> VerifyDeps:
+def _verify(record: ImportRecord, deps: FinalizerDeps) -> VerifyDeps:
     settings = deps.settings
     return VerifyDeps(
         storage=deps.storage,
-        wix=deps.wix,
+        wix=partial(deps.wix, record.site),
         clock=deps.clock,
         sample_size=settings.verify_sample_size,
         retry_s=settings.verify_retry_seconds,
@@ -143,7 +145,7 @@ def _has_error_file(wix_import: LoyaltyImport) -> bool:
 
 def _copy_error_file(record: ImportRecord, import_id: str, deps: FinalizerDeps) -> str | None:
     """Copy Wix's error file beside the source under the results prefix; None if Wix will not give it."""
-    wix = deps.wix()
+    wix = deps.wix(record.site)
     try:
         content = wix.download(wix.get_error_file_url(import_id))
     except WixUnavailable:

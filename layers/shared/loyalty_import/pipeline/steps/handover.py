@@ -44,7 +44,7 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
     schedule = _parse_schedule(record, deps)
     if record.executed_at is None:
         try:
-            parsed = _wait_for_parse(deps.wix(), import_id, schedule, deps, remaining_s)
+            parsed = _wait_for_parse(deps.wix(record.site), import_id, schedule, deps, remaining_s)
             if parsed is not None and parsed.status is ImportStatus.PARSED:
                 record = execute_checked(record, parsed, deps.executor)
                 rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
@@ -60,7 +60,7 @@ def _parse_schedule(record: ImportRecord, deps: ImporterDeps) -> PollSchedule:
     """The parse phase from the create (this record's CREATED), at the site's learned pace."""
     created = [change.at for change in record.status_history if change.status is RecordStatus.CREATED]
     started = created[-1].timestamp() if created else deps.clock.epoch()
-    pace = deps.paces.get(pacing.site_of(record))
+    pace = deps.paces.get(record.site)
     return pacing.parse_schedule(pace, size_bytes=record.normalized_size or 0, started=started)
 
 
@@ -99,6 +99,7 @@ def _start_workflow(
         wait=deps.settings.poll_first_wait_seconds,
         first_wait=math.ceil(pacing.wait_s(schedule, now=deps.clock.epoch())),
         schedule=schedule,
+        site=record.site,
     ).to_wire()
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)

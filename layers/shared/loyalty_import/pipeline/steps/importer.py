@@ -43,7 +43,14 @@ from loyalty_import.pipeline.models import (
     ReviewReason,
     SourceEvent,
 )
-from loyalty_import.pipeline.observability import Metric, MetricUnit, bind_import, logger, metrics
+from loyalty_import.pipeline.observability import (
+    Metric,
+    MetricUnit,
+    add_site_metric,
+    bind_import,
+    logger,
+    metrics,
+)
 from loyalty_import.pipeline.ports import (
     Inspector,
     LayoutStore,
@@ -52,12 +59,13 @@ from loyalty_import.pipeline.ports import (
     RecordStore,
     Storage,
     StoredObject,
-    WixImports,
+    WixProvider,
     Workflow,
 )
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.review import layouts
 from loyalty_import.pipeline.settings import ImporterSettings
+from loyalty_import.pipeline.sites import DEFAULT_SITE, SiteChoice, single_site
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
     reimport_from_metadata,
@@ -82,13 +90,15 @@ class ImporterDeps:
     storage: Storage
     workflow: Workflow
     inspector: Inspector
-    # Built on first use: refusals and dry runs never read the Wix secret.
-    wix: Callable[[], WixImports]
+    # A site's Wix client, built on first use: refusals and dry runs never build one.
+    wix: WixProvider
     layouts: LayoutStore
     # The ReviewStateMachine: one execution per file a person must decide on.
     review_workflow: Workflow
     # Each site's learned Wix pace: when to read the import (`pipeline.pacing`).
     paces: PaceStore
+    # The Wix site of a dropped file's key (reads the secret, cached): `pipeline.sites`.
+    sites: Callable[[str], SiteChoice] = single_site
     clock: Clock = field(default_factory=Clock)
     safety_margin_s: float = SAFETY_MARGIN_S
 
@@ -110,7 +120,8 @@ def import_object(
     """Process one S3 object version. Safe to call again for the same version (it resumes or stops)."""
     ref = source.ref
     bind_import(source_id=ref.source_id)
-    record = ImportRecord.new(source, now=deps.clock.now())
+    site = _site_of(ref.key, deps)
+    record = ImportRecord.new(source, now=deps.clock.now(), site=site.site)
     if not deps.records.create(record):
         existing = deps.records.get(ref.source_id)
         if existing is None:  # pragma: no cover - a record does not vanish between two calls
@@ -130,11 +141,43 @@ def import_object(
             record = _start_review(record, deps)
         return _outcome(record)
     if record.wix_import_id is None:
-        record = _inspect_and_create(record, deps)
+        record = _inspect_and_create(record, deps) if site.known else _reject_unknown_site(record, deps)
     if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
         return _outcome(record)
     bind_import(record.wix_import_id, source_id=ref.source_id)
     return _outcome(hand_over(record, deps, remaining_s))
+
+
+def _site_of(key: str, deps: ImporterDeps) -> SiteChoice:
+    """The file's Wix site, decided before anything else (the secret's shape says how)."""
+    try:
+        choice = deps.sites(key)
+    except InvalidCredentials:
+        # The secret is not JSON: no site can be told. The create fails WIX_CREDENTIALS_INVALID, as before.
+        return SiteChoice(DEFAULT_SITE, known=True)
+    logger.append_keys(site=choice.site)
+    return choice
+
+
+def _reject_unknown_site(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    """UNKNOWN_SITE: the secret holds several sites and none is this file's folder (never another's)."""
+    prefix = deps.settings.incoming_prefix
+    if record.site:
+        problem = (
+            f'This file is in the folder {prefix}{record.site}/, so it is for the Wix site named '
+            f'"{record.site}", but the Wix credentials secret has no site of that name.'
+        )
+    else:
+        problem = (
+            f"The Wix credentials secret holds several sites, so a file must be dropped in its site's "
+            f'folder ({prefix}<site>/<file>.csv); this one is directly under {prefix}.'
+        )
+    how = (
+        f'To add the site, put "{record.site or "<site>"}": {{"mode": "api_key", "api_key": ..., '
+        '"site_id": ...} (or an "oauth" entry) under "sites" in the secret.'
+    )
+    refusal = FileRefused(ErrorCode.UNKNOWN_SITE, f'{problem} {how}')
+    return _reject(record, refusal, deps, [])
 
 
 def _outcome(record: ImportRecord, *, duplicate: bool = False) -> ImporterOutcome:
@@ -428,7 +471,7 @@ def _create_at_wix(
     try:
         created = _import_created_by_an_earlier_attempt(record, len(content), deps)
         if created is None:
-            wix, file_name = deps.wix(), wix_file_name(record)
+            wix, file_name = deps.wix(record.site), wix_file_name(record)
             file_path = upload(wix, file_name, content)
             # Save the mapping, the attempt and the file it creates from before the create: a crash or a
             # WixUnavailable there leaves the record's story complete, and tells the retry where to look.
@@ -444,6 +487,7 @@ def _create_at_wix(
     except (ValueError, InvalidCredentials) as exc:  # a malformed secret: retrying cannot help
         return _finish(record, deps, *facts, transitions.failed(code_for_exception(exc), str(exc)))
     metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
+    add_site_metric(Metric.IMPORTS_STARTED, MetricUnit.Count, 1, record.site)
     logger.info('Wix import created', import_id=created.id, wix_status=created.status.value)
     # Kept before the import id is recorded: a record with an id always says where its pairs are.
     kept = keep_upload(record, created.id, pairs, storage=deps.storage, settings=deps.settings)
@@ -478,7 +522,7 @@ def _import_created_by_an_earlier_attempt(
     """
     if record.create_attempted_at is None or not record.create_file_paths:
         return None
-    found = deps.wix().find_created_import(
+    found = deps.wix(record.site).find_created_import(
         record.create_file_paths,
         normalized_size,
         record.create_attempted_at,  # the client allows for Wix's clock (ADOPTION_CLOCK_SKEW)

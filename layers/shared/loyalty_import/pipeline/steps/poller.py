@@ -9,14 +9,13 @@ long import costs few reads and state transitions. Executions without a schedule
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loyalty_import.pipeline import pacing
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.models import PollerInput, PollResult, PollSchedule
 from loyalty_import.pipeline.observability import bind_import, logger
-from loyalty_import.pipeline.ports import WixImports
+from loyalty_import.pipeline.ports import WixProvider
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 # Step Functions waits whole seconds, at least one.
@@ -25,7 +24,7 @@ MIN_WAIT_S = 1
 
 @dataclass
 class PollerDeps:
-    wix: Callable[[], WixImports]
+    wix: WixProvider
     # The cap of the doubling wait (POLL_MAX_WAIT_SECONDS; the first wait comes with the execution).
     max_wait_s: int
     clock: Clock = field(default_factory=Clock)
@@ -46,7 +45,7 @@ def next_wait(task: PollerInput, *, now: float, max_wait_s: int, schedule: PollS
 
 def poll_import(task: PollerInput, deps: PollerDeps) -> PollResult:
     bind_import(task.import_id, source_id=task.source_id)
-    current = deps.wix().get_import(task.import_id)
+    current = deps.wix(task.site).get_import(task.import_id)
     now = deps.clock.epoch()
     schedule = schedule_after(task, current, now=now)
     handed_on = current.status is ImportStatus.PARSED or current.status.is_terminal
