@@ -6,6 +6,7 @@ import json
 import logging
 import select
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -105,6 +106,12 @@ def _redacted(path: str, query: str) -> str:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     emulator: WixEmulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (its read timeout) resets the connection: no traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
