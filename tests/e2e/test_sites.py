@@ -95,3 +95,34 @@ def test_each_site_imports_with_its_own_credentials_and_budget_and_an_unknown_si
     ]
     assert len(wix_emulator.requests) == before
     assert budget_tokens(rehearsal, 'shop-z') is None
+
+
+def test_a_sites_budget_holds_its_wix_requests_to_the_rate_and_an_empty_budget_only_delays(
+    rehearse: Rehearse, wix_emulator: WixEmulator
+) -> None:
+    # GIVEN a site whose budget is 30 calls a minute (a burst of 30, then a token every 2 s)
+    per_minute = 30
+    rehearsal = rehearse(
+        wix_emulator,
+        sites={'shop-a': emulator_site(wix_emulator.credentials)},
+        WixCallsPerMinute=str(per_minute),
+    )
+    # WHEN four files are dropped at once: more calls than the burst
+    drops = [rehearsal.drop(f'shop-a/f{n}.csv', csv_bytes(customers(f'f{n}-'))) for n in range(4)]
+    outcomes = [rehearsal.follow(drop, timeout_s=FOLLOW_S) for drop in drops]
+
+    # THEN every file was imported: waiting for tokens delayed them, it failed none
+    assert [outcome.status for outcome in outcomes] == ['IMPORTED'] * 4, failures(rehearsal)
+    counted = sorted(
+        request.at
+        for request in wix_emulator.requests
+        if request.endpoint not in ('upload_file', 'oauth_token', 'download_error_file')
+    )
+    assert len(counted) > per_minute  # the budget ran empty and was waited for
+    # AND in no stretch of time did Wix see more than the burst plus the refill (a token of slack
+    # for the moment between taking a token and the request arriving)
+    rate = per_minute / 60
+    for first, start in enumerate(counted):
+        for last in range(first, len(counted)):
+            allowed = per_minute + rate * (counted[last] - start) + 1
+            assert last - first + 1 <= allowed, (first, last)

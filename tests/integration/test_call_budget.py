@@ -31,6 +31,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def budget_of(dynamodb: Any, clock: FakeClock, per_minute: int = 60, **options: Any) -> DynamoCallBudget:
+    options.setdefault('jitter', lambda: 0.0)  # waits exactly until the next token
     return DynamoCallBudget(
         TABLE, calls_per_minute=per_minute, client=dynamodb, clock=clock, sleep=clock.sleep, **options
     )
@@ -142,3 +143,16 @@ def test_the_wait_never_runs_past_the_invocations_remaining_time(dynamodb: Any) 
     with pytest.raises(WixBudgetExhausted):
         budget.take('shop-a')
     assert clock.sleeps == []
+
+
+def test_waiters_wake_spread_over_one_tokens_interval_and_never_past_the_bound(dynamodb: Any) -> None:
+    # GIVEN a spent budget (a token every 10 s) and a jitter at its largest
+    clock = FakeClock()
+    budget = budget_of(dynamodb, clock, per_minute=6, max_wait_s=30.0, jitter=lambda: 0.99)
+    for _ in range(6):
+        budget.take('shop-a')
+    # WHEN the next call waits
+    budget.take('shop-a')
+    # THEN it slept until the next token plus at most one token's interval, within the bound
+    assert len(clock.sleeps) == 1
+    assert 10.0 <= clock.sleeps[0] <= 20.0

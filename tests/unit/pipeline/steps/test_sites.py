@@ -9,6 +9,7 @@ from functools import partial
 
 import pytest
 
+from loyalty_import.pipeline.guards import fingerprints
 from loyalty_import.pipeline.models import PollerInput, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.pipeline.ports import WixImports
 from loyalty_import.pipeline.review import layouts
@@ -140,3 +141,20 @@ def test_the_mapping_memory_of_one_sites_folder_never_applies_to_another_site() 
     b = layouts.layout_id(layouts.folder_of('incoming/shop-b/x.csv'), header)
     assert a != b
     assert a == layouts.layout_id(layouts.folder_of('incoming/shop-a/y.csv'), header)
+
+
+def test_the_same_balances_on_two_sites_are_two_imports_not_already_imported(
+    w: World, sites: SiteClients
+) -> None:
+    # GIVEN the same export dropped for shop-a, then for shop-b
+    for key in ('incoming/shop-a/customers.csv', 'incoming/shop-b/customers.csv'):
+        w.storage.put(key, csv_bytes(ROWS))
+    first = import_object(source('incoming/shop-a/customers.csv'), w.importer, plenty_of_time)
+    second = import_object(source('incoming/shop-b/customers.csv'), w.importer, plenty_of_time)
+    # THEN both go to Wix: the re-import guard holds balances per site
+    assert (first.status, second.status) == (RecordStatus.IMPORTING, RecordStatus.IMPORTING)
+    assert w.wix.count('create_import') == 2
+    # AND a single-site stack's fingerprints are what they were before sites existed
+    pairs = [('ann@example.com', 10)]
+    assert fingerprints.content_fingerprint(pairs) == fingerprints.content_fingerprint(pairs, 'default')
+    assert fingerprints.content_fingerprint(pairs, 'shop-a') != fingerprints.content_fingerprint(pairs)

@@ -15,6 +15,7 @@ was sent to Wix). Contention stays short: the functions' reserved concurrency ca
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -57,6 +58,7 @@ class DynamoCallBudget:
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         margin_s: float = DEFAULT_MARGIN_S,
         remaining_s: Callable[[], float | None] = invocation.remaining_s,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         if calls_per_minute < 1:
             raise ValueError('calls_per_minute must be at least 1')
@@ -73,6 +75,7 @@ class DynamoCallBudget:
         self._max_wait_s = max_wait_s
         self._margin_s = margin_s
         self._remaining_s = remaining_s
+        self._jitter = jitter
 
     def for_site(self, site: str) -> Callable[[str], None]:
         """The Wix client's `budget` hook for one site."""
@@ -85,13 +88,17 @@ class DynamoCallBudget:
             wait_s = self._try_take(site)
             if wait_s <= 0:
                 return
-            if self._clock() + wait_s > give_up_at:
+            now = self._clock()
+            if now + wait_s > give_up_at:
                 raise WixBudgetExhausted(
                     f"site {site}'s Wix call budget is empty (next token in {wait_s:.1f} s)",
                     endpoint=endpoint or None,
                     retry_after_s=wait_s,
                 )
-            self._sleep(wait_s)
+            # Waiters of one site wake spread over one token's interval rather than all at once:
+            # fewer lost races (DynamoDB calls), and no waiter always the last to wake.
+            spread = self._jitter() / self.rate_per_s
+            self._sleep(min(wait_s + spread, give_up_at - now))
 
     def _wait_bound_s(self) -> float:
         remaining = self._remaining_s()

@@ -34,18 +34,23 @@ from loyalty_import.pipeline.guards.balances import Pair
 from loyalty_import.pipeline.models import ContentClaim, ImportRecord, RecordStatus, utc_now
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import RecordStore
+from loyalty_import.pipeline.sites import DEFAULT_SITE
 
 MAX_CLAIM_ATTEMPTS = 5
 _DAY_S = 24 * 3600
 
 
-def content_fingerprint(pairs: Iterable[Pair]) -> str:
-    """SHA-256 of the sorted distinct (email lower-cased, points) pairs the file sets.
+def content_fingerprint(pairs: Iterable[Pair], site: str = DEFAULT_SITE) -> str:
+    """SHA-256 of the sorted distinct (email lower-cased, points) pairs the file sets, on one site.
 
     `pairs`: `balances.pairs_from_normalized` of the upload, the same pairs the snapshot and the
     verification read (so '0042' and '42' are one balance, and rows Wix refuses do not count).
+    `site`: the same balances on another Wix site are other balances (docs/sites.md); the single
+    site's fingerprint is the pairs' alone, as before sites existed.
     """
     digest = hashlib.sha256()
+    if site != DEFAULT_SITE:
+        digest.update(f'site\t{site}\n'.encode())
     for email, points in sorted(set(pairs)):
         digest.update(f'{email}\t{points}\n'.encode())
     return digest.hexdigest()

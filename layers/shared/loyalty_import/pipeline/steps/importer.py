@@ -209,6 +209,10 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     facts = [_file_read(stored, sha256, overrides, dry_run=dry_run, reimport=reimport)]
     # x-amz-meta-undo-of: an earlier import's undo file (checked against the imports table).
     original = undo.recognised_original(stored.metadata, sha256, deps.records)
+    if original is not None and original.site != record.site:
+        # Another site's undo file: its balances are not this site's to restore; every guard applies.
+        logger.info('undo file of another site treated as a new file', undo_of=original.pk)
+        original = None
     if original is not None:
         facts.append(_as_undo(record, original, deps))
     inspection = _inspect(record, stored.content, overrides, facts, deps)
@@ -290,7 +294,7 @@ def _claim_and_create(
     mapping = inspection.mapping
     # The balances the file sets, read once: for its fingerprint and, at Wix, the kept upload pairs.
     pairs = pairs_from_normalized(inspection.normalized_content, mapping.email_index, mapping.points_index)
-    fingerprint = fingerprints.content_fingerprint(pairs)
+    fingerprint = fingerprints.content_fingerprint(pairs, record.site)
     facts.append(
         transitions.inspected(
             inspection,
