@@ -130,7 +130,8 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str
 
     dynamodb = client('dynamodb')
     # sites: each Wix site's shared call budget (every Wix call takes a token there first).
-    for table, key in (('imports', 'pk'), ('idempotency', 'id'), ('sites', 'pk')):
+    # layouts: the remembered layouts a person approved (the importer reads them).
+    for table, key in (('imports', 'pk'), ('idempotency', 'id'), ('sites', 'pk'), ('layouts', 'layoutId')):
         dynamodb.create_table(
             TableName=table,
             KeySchema=[{'AttributeName': key, 'KeyType': 'HASH'}],
@@ -152,6 +153,7 @@ def _create_stack(env: dict[str, str], emulator: Any) -> dict[str, dict[str, str
         'ImportsTable': 'imports',
         'IdempotencyTable': 'idempotency',
         'SitesTable': 'sites',
+        'LayoutsTable': 'layouts',
         'NotificationTopic': topic,
         'WixCredentialsSecret': secret_arn,
         'ImportStateMachine': machine,

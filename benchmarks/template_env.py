@@ -14,7 +14,12 @@ from typing import Any
 from rehearsal.template import load_template
 
 TEMPLATE = Path(__file__).resolve().parent.parent / 'template.yaml'
-PSEUDO = {'AWS::StackName': 'loyalty-import', 'AWS::AccountId': '123456789012', 'AWS::Region': 'us-east-1'}
+PSEUDO = {
+    'AWS::StackName': 'loyalty-import',
+    'AWS::AccountId': '123456789012',
+    'AWS::Region': 'us-east-1',
+    'AWS::Partition': 'aws',
+}
 
 
 def function_environments(resources: dict[str, str], parameters: dict[str, str]) -> dict[str, dict[str, str]]:
