@@ -341,7 +341,11 @@ def run_load(
     started = time.time()
     drops = [stack.rehearsal.drop(f.name, f.content) for f in files]
     hung = follow(stack, drops, timeout_s=timeout_s, poll_s=poll_s, progress=progress)
-    settled = stack.settle(timeout_s=30.0 if hung else timeout_s)
+    if hung and stack.rehearsal.runtime is not None:
+        # The guard ran out: refuse further invocations, else the queued ones keep the lane (and
+        # every read below) waiting. What is unfinished stays unfinished, reported as a hang.
+        stack.rehearsal.runtime.close(30.0)
+    settled = not hung and stack.settle(timeout_s=timeout_s)
     requests = stack.emulator.requests[requests_before:]
     outcomes = _outcomes(stack, files, drops, ledgers=ledgers, searches=searches, requests=requests)
     finals = [o.final_at for o in outcomes if o.final_at is not None]
