@@ -357,7 +357,8 @@ def run_load(
         requests=requests,
         invocations=stack.invocations()[invocations_before:],
         wall_s=(max(finals) if finals else time.time()) - started,
-        hung=len(hung),
+        # The follow may never have had a round (the lane held throughout): count from the records.
+        hung=sum(1 for o in outcomes if o.final_at is None) if hung else 0,
     )
     result.problems = _problems(result, settled, timeout_s)
     return result
