@@ -497,7 +497,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--clock-scale', type=float, default=1.0, help='Step Functions waits x this (1: as deployed)'
     )
-    parser.add_argument('--parse-wait-s', type=int, default=60, help='the ParseWaitSeconds parameter')
+    parser.add_argument(
+        '--parse-wait-s', type=int, default=0, help='the ParseWaitSeconds parameter (0: the template default)'
+    )
     parser.add_argument('--timeout-s', type=float, default=1800.0, help='the hang guard')
     parser.add_argument(
         '--parameter',
