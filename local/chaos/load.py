@@ -27,8 +27,11 @@ one JSON object; among its numbers:
   max(5 s, 10 % of Wix's time).
 - `transitions_per_import_median`: Step Functions states entered per execution (its history).
 - `files_per_min`: files / (first drop -> last final record) * 60.
-- `limit_pace_files_per_min`: what Wix's limit allows = sites_reached * wix_limit_per_min /
-  calls_per_import_median (each site's whole budget spent on imports at the median cost).
+- `limit_pace_files_per_min`: what Wix's limit allows for this run's calls = files / (the busiest
+  site's rate-limited requests / wix_limit_per_min): no pipeline could push those calls through
+  faster. `limit_pace_at_median_files_per_min`: sites_reached * wix_limit_per_min /
+  calls_per_import_median (every file at the median cost). `throughput_share_of_limit_pace`:
+  files_per_min / limit_pace_files_per_min.
 - `lambda_busy_share`: the time some handler ran / the wall time. The rehearsal runs one Lambda
   invocation at a time (one process, one os.environ), where AWS runs them side by side; near 1,
   that lane, not Wix's limit, sets the pace: `serial_pace_files_per_min` is files / busy time.
@@ -130,6 +133,18 @@ class LoadResult:
         return sum(i.duration_s for i in self.invocations)
 
     def limit_pace(self) -> float | None:
+        """Files a minute Wix's limit lets through for THIS run's calls: each site's rate-limited
+        requests take at least requests / limit minutes, and the run ends with its busiest site."""
+        if self.wix_limit_per_min is None:
+            return None
+        per_site = Counter(r.site for r in self.requests if r.site and r.endpoint in RATE_LIMITED_ENDPOINTS)
+        if not per_site:
+            return None
+        minutes = max(per_site.values()) / self.wix_limit_per_min
+        return len(self.outcomes) / minutes
+
+    def limit_pace_at_median(self) -> float | None:
+        """The same at every file costing the median: sites * limit / calls per import."""
         calls = self.calls_per_import_median
         if not calls or self.wix_limit_per_min is None:
             return None
@@ -188,6 +203,10 @@ class LoadResult:
             'wall_s': round(self.wall_s, 1),
             'files_per_min': rounded(files / self.wall_s * 60) if self.wall_s else None,
             'limit_pace_files_per_min': rounded(self.limit_pace()),
+            'limit_pace_at_median_files_per_min': rounded(self.limit_pace_at_median()),
+            'throughput_share_of_limit_pace': rounded(files / self.wall_s * 60 / pace, 3)
+            if (pace := self.limit_pace()) and self.wall_s
+            else None,
             'lambda_invocations': len(self.invocations),
             'failed_invocations': sum(1 for i in self.invocations if not i.ok),
             'lambda_busy_s': round(self.busy_s, 1),
