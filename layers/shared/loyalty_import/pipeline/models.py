@@ -222,6 +222,19 @@ class SnapshotSummary(CamelModel):
     wix_calls: int
 
 
+class SnapshotProgress(CamelModel):
+    """A snapshot read over several invocations (`guards.snapshot`): the balances found so far and
+    the next batch of 100 distinct emails to look up, kept under the results prefix (it holds
+    balances, so never in the logs) until the snapshot is complete."""
+
+    import_id: str
+    # The distinct emails of the upload: a progress of other pairs is not resumed.
+    emails: int = Field(ge=0)
+    next_batch: int = Field(ge=0)
+    wix_calls: int = Field(ge=0)
+    found: dict[str, int] = Field(default_factory=dict)
+
+
 class BalanceExample(CamelModel):
     """One customer's balance, the email masked (`j***@example.com`)."""
 

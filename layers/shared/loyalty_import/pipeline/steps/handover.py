@@ -47,8 +47,9 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
             parsed = _wait_for_parse(deps.wix(record.site), import_id, schedule, deps, remaining_s)
             if parsed is not None and parsed.status is ImportStatus.PARSED:
                 record = execute_checked(record, parsed, deps.executor)
-                rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
-                schedule = pacing.importing(schedule, rows=rows, started=deps.clock.epoch())
+                if record.executed_at is not None:  # else the snapshot resumes at the first Execute
+                    rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
+                    schedule = pacing.importing(schedule, rows=rows, started=deps.clock.epoch())
         except WixError as exc:
             logger.warning('Wix call failed before execute; the state machine takes over', error=str(exc))
         if record.is_final:  # e.g. Wix parsed a different header: ended and notified, nothing to poll
