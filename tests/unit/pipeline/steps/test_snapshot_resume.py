@@ -14,12 +14,14 @@ from loyalty_import.pipeline.guards import snapshot
 from loyalty_import.pipeline.models import ImportRecord, PollerInput, RecordStatus, SnapshotProgress
 from loyalty_import.pipeline.settings import ExecutorSettings
 from loyalty_import.pipeline.steps.executor import run_execute_step
+from loyalty_import.pipeline.steps.importer import import_object
 from loyalty_import.wix.accounts import AccountBalance
 from loyalty_import.wix.errors import WixBudgetExhausted, WixRateLimited
 from tests.fakes.wix import FakeWix
 from tests.unit.pipeline.conftest import World
-from tests.unit.pipeline.fakes import BUCKET, FakeStorage, make_settings, settings_of
-from tests.unit.pipeline.steps.test_balance_checks import UNDO, UPLOAD, drop
+from tests.unit.pipeline.fakes import BUCKET, FakeStorage, csv_bytes, make_settings, settings_of
+from tests.unit.pipeline.steps.test_balance_checks import KEY, UNDO, UPLOAD, drop, rows
+from tests.unit.pipeline.steps.test_importer import source
 
 PROGRESS = f'results/acme/customers.csv.imp-1.{snapshot.PROGRESS_SUFFIX}'
 EMAILS = 1_000  # 10 Search Accounts batches
@@ -231,3 +233,25 @@ def test_a_long_run_saves_its_progress_on_the_way(w: World, monkeypatch: pytest.
     # THEN the first 5 batches' balances were saved before it died
     (saved,) = saves
     assert (saved.next_batch, saved.wix_calls, len(saved.found)) == (5, 5, 500)
+
+
+def test_an_unfinished_snapshot_in_the_importer_hands_over_to_a_short_wait(w: World) -> None:
+    # GIVEN the importer waits for the parse (ParseWaitSeconds > 0) and its time allows 3 batches
+    w.wix.accounts = wix_accounts()
+    invocation = Invocation(w.wix, batches=3).start()
+    w.wix.parse_after = 0
+    w.storage.put(KEY, csv_bytes(rows(file_balances())))
+    w.wix.sample_rows = rows(file_balances())[1:3]
+    import_object(source(KEY), w.importer, invocation.remaining_s)
+    # THEN it read 3 batches, did not execute, and started the state machine still in the parse
+    # phase (its expected end passed): the first Poll comes soon, sees PARSED, and Execute resumes
+    record = w.records.only()
+    assert len(w.wix.searched) == 3
+    assert (record.executed_at, record.snapshot) == (None, None)
+    task = PollerInput.model_validate(w.workflow.executions['import-imp-1'])
+    assert task.schedule is not None
+    assert task.schedule.phase == 'parse'
+    assert task.first_wait <= 5
+    assert run_execute_step(task, w.executor).executed is True
+    assert len(w.wix.searched) == 10
+    assert w.storage.written[UNDO] == one_shot(record, w)[1]
