@@ -63,13 +63,22 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
         refused = transitions.failed(mismatch.code, mismatch.message)
         return _finish(record, deps, transitions.wix_state(parsed), refused)
+    saved = [record]
+
+    def keep_progress(uri: str) -> None:
+        saved.append(
+            transitions.advance(saved[-1], transitions.snapshot_progress_kept(uri), records=deps.records)
+        )
+
     before = take_snapshot(
         record,
         settings=deps.settings,
         storage=deps.storage,
         wix=partial(deps.wix, record.site),
         remaining_s=deps.remaining_s,
+        on_progress_kept=keep_progress,
     )
+    record = saved[-1]
     if not before.finished:
         return record  # the snapshot resumes at the next call: the state machine's next Execute
     if before.ending is not None:

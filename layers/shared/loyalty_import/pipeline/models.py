@@ -428,6 +428,10 @@ class ImportRecord(CamelModel):
     # SHA-256 of its bytes: a file dropped as this import's undo must be exactly that file.
     undo_file: str | None = None
     undo_sha256: str | None = None
+    # A balance snapshot read over several invocations: its saved progress (`SnapshotProgress`,
+    # written before this is set, so it is only read when it exists: S3 answers 403, not 404, to
+    # a role without ListBucket).
+    snapshot_progress: str | None = None
     # An undo (`pipeline.guards.undo`): the pk of the import whose undo file this is, the report listing the
     # customers that import gave an account (kept: accounts cannot be deleted), and how many.
     undo_of: str | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.guards import snapshot
 from loyalty_import.pipeline.models import ImportRecord, PollerInput, RecordStatus, SnapshotProgress
 from loyalty_import.pipeline.settings import ExecutorSettings
@@ -142,8 +143,10 @@ def test_an_unfinished_snapshot_changes_nothing_in_the_record(w: World) -> None:
     assert (record.snapshot, record.undo_file, record.executed_at) == (None, None, None)
     assert record.status is handed_over.status
     assert UNDO not in w.storage.written
-    # AND the progress (under the results prefix, beside the undo file) holds 3 batches' balances
-    progress = SnapshotProgress.model_validate_json(w.storage.written[f's3://{BUCKET}/{PROGRESS}'])
+    # AND the progress (under the results prefix, beside the undo file), which the record names,
+    # holds 3 batches' balances
+    assert record.snapshot_progress == f's3://{BUCKET}/{PROGRESS}'
+    progress = SnapshotProgress.model_validate_json(w.storage.written[record.snapshot_progress])
     assert (progress.import_id, progress.emails, progress.next_batch, progress.wix_calls) == (
         'imp-1',
         EMAILS,
@@ -207,11 +210,24 @@ def test_a_progress_of_other_pairs_is_not_resumed(w: World) -> None:
     task, _ = parsed_task(w)
     stale = SnapshotProgress(import_id='imp-1', emails=3, next_batch=1, wix_calls=1, found={'x@y.z': 1})
     w.storage.put(PROGRESS, stale.model_dump_json().encode())
+    named = transitions.snapshot_progress_kept(f's3://{BUCKET}/{PROGRESS}')
+    transitions.advance(w.records.only(), named, records=w.records)
     assert run_execute_step(task, w.executor).executed is True
     assert len(w.wix.searched) == 10
     record = w.records.only()
     assert record.snapshot is not None
     assert record.snapshot.accounts_found == 600
+
+
+def test_a_progress_the_record_does_not_name_is_not_read(w: World) -> None:
+    # S3 answers 403, not 404, for a missing key to a role without ListBucket: only a progress the
+    # record names (written before it was named) is ever read
+    task, _ = parsed_task(w)
+    w.storage.put(PROGRESS, b'not even json')
+    reads = w.storage.reads
+    assert run_execute_step(task, w.executor).executed is True
+    assert w.storage.reads == reads + 1  # the uploaded pairs only
+    assert len(w.wix.searched) == 10
 
 
 def test_a_long_run_saves_its_progress_on_the_way(w: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,6 +101,7 @@ def take_snapshot(
     storage: Storage,
     wix: Callable[[], WixImports],
     remaining_s: RemainingS = lambda: None,
+    on_progress_kept: Callable[[str], None] = lambda _uri: None,
 ) -> BeforeExecute:
     """The snapshot's changes, and the ending when it fails (SNAPSHOT_FAILED) or the shift is suspicious;
     `finished=False` when this invocation read only part of the balances (the next one resumes)."""
@@ -113,15 +114,19 @@ def take_snapshot(
     pairs = read_pairs(storage, record.upload_file)
     distinct = list(dict.fromkeys(email for email, _ in pairs))
     progress_key = results_key(settings, record, f'{record.wix_import_id}.{PROGRESS_SUFFIX}')
-    progress = _resumed(storage, record, progress_key, emails=len(distinct))
+    progress = _resumed(storage, record, emails=len(distinct))
+    marked = [record.snapshot_progress is not None]
 
     def save(current: SnapshotProgress) -> None:
-        storage.write(
+        uri = storage.write(
             record.bucket,
             progress_key,
             current.model_dump_json().encode(),
             content_type=PROGRESS_CONTENT_TYPE,
         )
+        if not marked[0]:  # the record names the progress once it exists, for the next invocation
+            on_progress_kept(uri)
+            marked[0] = True
 
     try:
         progress = read_batches(wix(), distinct, progress, remaining_s=remaining_s, save=save)
@@ -147,11 +152,14 @@ def batch_count(emails: int) -> int:
     return math.ceil(emails / SEARCH_BATCH)
 
 
-def _resumed(storage: Storage, record: ImportRecord, key: str, *, emails: int) -> SnapshotProgress:
-    """The progress an earlier invocation saved for this import, or a fresh one."""
+def _resumed(storage: Storage, record: ImportRecord, *, emails: int) -> SnapshotProgress:
+    """The progress an earlier invocation saved for this import (the record names it), or a fresh one."""
     fresh = SnapshotProgress(import_id=record.wix_import_id or '', emails=emails, next_batch=0, wix_calls=0)
+    if record.snapshot_progress is None:
+        return fresh
+    bucket, key = balances.parse_s3_uri(record.snapshot_progress)
     try:
-        stored = storage.read(record.bucket, key, None, max_bytes=MAX_PROGRESS_BYTES)
+        stored = storage.read(bucket, key, None, max_bytes=MAX_PROGRESS_BYTES)
     except SourceNotFound:
         return fresh
     saved = SnapshotProgress.model_validate_json(stored.content)
