@@ -271,3 +271,31 @@ def test_an_unfinished_snapshot_in_the_importer_hands_over_to_a_short_wait(w: Wo
     assert run_execute_step(task, w.executor).executed is True
     assert len(w.wix.searched) == 10
     assert w.storage.written[UNDO] == one_shot(record, w)[1]
+
+
+def test_an_invocation_killed_mid_snapshot_resumes_from_its_last_save(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN progress saved every 4 batches, and a first invocation killed (its timeout) during the 7th
+    monkeypatch.setattr(snapshot, 'SAVE_EVERY_BATCHES', 4)
+    task, handed_over = parsed_task(w)
+
+    def killed_after_six() -> float | None:
+        if len(w.wix.searched) == 6:
+            raise TimeoutError('Task timed out')
+        return None
+
+    w.executor.remaining_s = killed_after_six
+    with pytest.raises(TimeoutError):
+        run_execute_step(task, w.executor)
+    # THEN the record already names the progress of the first 4 batches
+    assert w.records.only().snapshot_progress == f's3://{BUCKET}/{PROGRESS}'
+    # WHEN the state machine's retry runs Execute again
+    w.wix.searched.clear()
+    w.executor.remaining_s = lambda: None
+    assert run_execute_step(task, w.executor).executed is True
+    # THEN it asked again only from the 5th batch on, and the undo file is a one-shot's
+    assert [batch[0] for batch in w.wix.searched] == [
+        f'c{index:04}@example.com' for index in range(400, 1000, 100)
+    ]
+    assert w.storage.written[UNDO] == one_shot(handed_over, w)[1]
