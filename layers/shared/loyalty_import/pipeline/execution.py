@@ -7,10 +7,11 @@ the Wix client's execute-once guard both stop a repeat.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from loyalty_import.pipeline import transitions
+from loyalty_import.pipeline import invocation, transitions
 from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.crosscheck import check_parsed_file
@@ -31,12 +32,15 @@ class ExecutorDeps:
     storage: Storage
     settings: SnapshotVariables
     clock: Clock = field(default_factory=Clock)
+    # The invocation's remaining seconds (None: unbounded): a long snapshot stops in time and resumes.
+    remaining_s: Callable[[], float | None] = invocation.remaining_s
 
 
 def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorDeps) -> ImportRecord:
     """Cross-check the PARSED import against the record, then execute it.
 
-    Returns the saved record: IMPORTING after execute, or finished (notified) without executing:
+    Returns the saved record: IMPORTING after execute; unchanged (still not executed) when the balance
+    snapshot is not finished (its progress saved: call again); or finished (notified) without executing:
     FAILED when Wix's reading of the file disagrees with ours or the balance snapshot failed,
     REJECTED when the file would move the current balances the way a wrong column does.
     """
@@ -59,9 +63,24 @@ def execute_checked(record: ImportRecord, parsed: LoyaltyImport, deps: ExecutorD
         logger.warning('Wix parsed the file differently; not executing', error_code=mismatch.code)
         refused = transitions.failed(mismatch.code, mismatch.message)
         return _finish(record, deps, transitions.wix_state(parsed), refused)
+    saved = [record]
+
+    def keep_progress(uri: str) -> None:
+        saved.append(
+            transitions.advance(saved[-1], transitions.snapshot_progress_kept(uri), records=deps.records)
+        )
+
     before = take_snapshot(
-        record, settings=deps.settings, storage=deps.storage, wix=partial(deps.wix, record.site)
+        record,
+        settings=deps.settings,
+        storage=deps.storage,
+        wix=partial(deps.wix, record.site),
+        remaining_s=deps.remaining_s,
+        on_progress_kept=keep_progress,
     )
+    record = saved[-1]
+    if not before.finished:
+        return record  # the snapshot resumes at the next call: the state machine's next Execute
     if before.ending is not None:
         return _finish(record, deps, transitions.wix_state(parsed), *before.changes, before.ending)
     record = transitions.advance(

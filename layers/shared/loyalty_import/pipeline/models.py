@@ -222,6 +222,19 @@ class SnapshotSummary(CamelModel):
     wix_calls: int
 
 
+class SnapshotProgress(CamelModel):
+    """A snapshot read over several invocations (`guards.snapshot`): the balances found so far and
+    the next batch of 100 distinct emails to look up, kept under the results prefix (it holds
+    balances, so never in the logs) until the snapshot is complete."""
+
+    import_id: str
+    # The distinct emails of the upload: a progress of other pairs is not resumed.
+    emails: int = Field(ge=0)
+    next_batch: int = Field(ge=0)
+    wix_calls: int = Field(ge=0)
+    found: dict[str, int] = Field(default_factory=dict)
+
+
 class BalanceExample(CamelModel):
     """One customer's balance, the email masked (`j***@example.com`)."""
 
@@ -415,6 +428,10 @@ class ImportRecord(CamelModel):
     # SHA-256 of its bytes: a file dropped as this import's undo must be exactly that file.
     undo_file: str | None = None
     undo_sha256: str | None = None
+    # A balance snapshot read over several invocations: its saved progress (`SnapshotProgress`,
+    # written before this is set, so it is only read when it exists: S3 answers 403, not 404, to
+    # a role without ListBucket).
+    snapshot_progress: str | None = None
     # An undo (`pipeline.guards.undo`): the pk of the import whose undo file this is, the report listing the
     # customers that import gave an account (kept: accounts cannot be deleted), and how many.
     undo_of: str | None = None

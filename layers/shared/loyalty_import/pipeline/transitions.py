@@ -350,6 +350,15 @@ def upload_kept(uri: str) -> Change:
     return change
 
 
+def snapshot_progress_kept(uri: str) -> Change:
+    """A balance snapshot too long for one invocation saved its progress here (it resumes from it)."""
+
+    def change(record: ImportRecord) -> None:
+        record.snapshot_progress = uri
+
+    return change
+
+
 def snapshot_taken(
     snapshot: SnapshotSummary, *, undo_file: str, shift: BalanceShift, undo_sha256: str | None = None
 ) -> Change:

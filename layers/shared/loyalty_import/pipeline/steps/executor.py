@@ -41,4 +41,8 @@ def run_execute_step(task: PollerInput, deps: ExecutorDeps) -> ExecutorOutput:
         raise ImportAborted(
             error.code if error else ErrorCode.HEADER_MISMATCH, 'details in the import record'
         )
+    if record.executed_at is None:
+        # The balance snapshot ran out of time or budget (its progress saved): still PARSED, so the
+        # state machine's Wait -> Poll -> Route comes back here and it resumes.
+        return ExecutorOutput(executed=False, status=ImportStatus.PARSED.value)
     return ExecutorOutput(executed=True, status=record.wix_status or RecordStatus.IMPORTING.value)

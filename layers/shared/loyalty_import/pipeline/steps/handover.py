@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from loyalty_import.pipeline import pacing, transitions
@@ -46,9 +47,12 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
         try:
             parsed = _wait_for_parse(deps.wix(record.site), import_id, schedule, deps, remaining_s)
             if parsed is not None and parsed.status is ImportStatus.PARSED:
-                record = execute_checked(record, parsed, deps.executor)
-                rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
-                schedule = pacing.importing(schedule, rows=rows, started=deps.clock.epoch())
+                # The snapshot before execute stops in this invocation's time, like the importer.
+                executor = replace(deps.executor, remaining_s=remaining_s)
+                record = execute_checked(record, parsed, executor)
+                if record.executed_at is not None:  # else the snapshot resumes at the first Execute
+                    rows = parsed.parse_result.parsed_row_count if parsed.parse_result else None
+                    schedule = pacing.importing(schedule, rows=rows, started=deps.clock.epoch())
         except WixError as exc:
             logger.warning('Wix call failed before execute; the state machine takes over', error=str(exc))
         if record.is_final:  # e.g. Wix parsed a different header: ended and notified, nothing to poll
