@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from loyalty_import.pipeline import pacing
+from loyalty_import.pipeline.clock import Clock
 from loyalty_import.pipeline.models import PollerInput, PollResult
 from loyalty_import.pipeline.pacing import IMPORT_PRIOR, PARSE_PRIOR, Pace, Sample
-from loyalty_import.pipeline.steps.poller import next_wait, polled, schedule_after
+from loyalty_import.pipeline.steps.poller import (
+    RESUME_WAIT_S,
+    PollerDeps,
+    next_wait,
+    poll_import,
+    polled,
+    schedule_after,
+)
 from loyalty_import.wix.models import ImportStatus, LoyaltyImport
+
+if TYPE_CHECKING:
+    from loyalty_import.pipeline.ports import WixImports
 
 T0 = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
 
@@ -151,3 +162,26 @@ def test_the_next_step_reuses_the_import_the_poll_read_in_the_status_it_needs() 
     assert polled(task, ImportStatus.IMPORTED) is None  # a status the step does not act on
     other = task.model_copy(update={'import_id': 'imp-2'})
     assert polled(other, ImportStatus.PARSED) is None  # never another import's
+
+
+def test_a_second_parsed_poll_reads_again_soon_and_times_the_import_from_then() -> None:
+    # GIVEN an import the last poll saw PARSED (the Execute that followed did not execute yet:
+    # its balance snapshot paused, to resume in the next Execute)
+    first = schedule_after(_task(), _import('PARSED', rows=2000), now=1010.0)
+    assert first is not None
+    last_poll = PollResult(status='PARSED', next_wait=21, deadline_exceeded=False, schedule=first)
+    task = _task().model_copy(update={'poll': last_poll})
+    # WHEN it is still PARSED at the next poll
+    again = schedule_after(task, _import('PARSED', rows=2000), now=1040.0)
+    # THEN the import is timed from now and the next Execute comes within seconds
+    assert again is not None
+    assert (again.phase, again.phase_started, again.expected_s) == ('import', 1040.0, first.expected_s)
+
+    class Wix:
+        def get_import(self, import_id: str) -> LoyaltyImport:
+            return _import('PARSED', rows=2000)
+
+    clock = Clock(now=lambda: dt.datetime.fromtimestamp(1040.0, dt.UTC))
+    wix = cast('WixImports', Wix())  # only get_import is called
+    result = poll_import(task, PollerDeps(wix=lambda _site: wix, max_wait_s=300, clock=clock))
+    assert result.next_wait == RESUME_WAIT_S

@@ -20,6 +20,9 @@ from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 # Step Functions waits whole seconds, at least one.
 MIN_WAIT_S = 1
+# Between two Execute steps of an import whose balance snapshot is resuming: soon, with a little
+# of the site's budget refilled (3 a second at the default 180 a minute).
+RESUME_WAIT_S = 5
 
 
 @dataclass
@@ -51,7 +54,9 @@ def poll_import(task: PollerInput, deps: PollerDeps) -> PollResult:
     handed_on = current.status is ImportStatus.PARSED or current.status.is_terminal
     result = PollResult(
         status=current.status.value,
-        next_wait=next_wait(task, now=now, max_wait_s=deps.max_wait_s, schedule=schedule),
+        next_wait=next_wait(task, now=now, max_wait_s=RESUME_WAIT_S, schedule=None)
+        if _execute_pending(task, current)
+        else next_wait(task, now=now, max_wait_s=deps.max_wait_s, schedule=schedule),
         deadline_exceeded=now >= task.deadline,
         schedule=schedule,
         wix_import=current.model_dump(mode='json', by_alias=True, exclude_none=True) if handed_on else None,
@@ -66,11 +71,20 @@ def schedule_after(task: PollerInput, current: LoyaltyImport, *, now: float) -> 
     carried = task.poll.schedule if task.poll is not None and task.poll.schedule else task.schedule
     if carried is None or current.status not in _EXECUTABLE_OR_LATER:
         return carried
+    if _execute_pending(task, current):  # the import begins when the Execute that follows executes
+        return carried.model_copy(update={'phase_started': now})
     rows = current.parse_result.parsed_row_count if current.parse_result else None
     return pacing.importing(carried, rows=rows, started=now)
 
 
 _EXECUTABLE_OR_LATER = frozenset({ImportStatus.PARSED, ImportStatus.IMPORTING})
+
+
+def _execute_pending(task: PollerInput, current: LoyaltyImport) -> bool:
+    """Still PARSED after an Execute step: it has not executed yet (its balance snapshot pauses and
+    resumes across invocations, `guards.snapshot`), so the next Execute should come soon."""
+    previous = task.poll.status if task.poll is not None else None
+    return current.status is ImportStatus.PARSED and previous == ImportStatus.PARSED.value
 
 
 def polled(task: PollerInput, *statuses: ImportStatus) -> LoyaltyImport | None:
