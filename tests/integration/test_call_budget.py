@@ -42,14 +42,16 @@ def tokens(dynamodb: Any, site: str) -> float:
     return float(item['Item']['tokens']['N'])
 
 
-def test_a_minute_of_calls_goes_at_once_then_the_rate_holds_each_site_apart(dynamodb: Any) -> None:
+def test_a_tenth_of_a_minute_of_calls_goes_at_once_then_the_rate_holds_each_site_apart(
+    dynamodb: Any,
+) -> None:
     # GIVEN a budget of 60 calls a minute and a clock that only moves when the budget sleeps
     clock = FakeClock()
     budget = budget_of(dynamodb, clock, per_minute=60)
-    # WHEN site a takes its first minute's worth
-    for _ in range(60):
+    # WHEN site a takes its burst: a tenth of a minute's calls (any 60 s then holds at most 66)
+    for _ in range(6):
         budget.take('shop-a', 'get_import')
-    # THEN nobody waited (the capacity is one minute's calls) and the item says none is left
+    # THEN nobody waited and the item says none is left
     assert clock.sleeps == []
     assert tokens(dynamodb, 'shop-a') == pytest.approx(0.0, abs=1e-6)
     # AND the next call waits for the next token (one a second), then goes
@@ -58,20 +60,20 @@ def test_a_minute_of_calls_goes_at_once_then_the_rate_holds_each_site_apart(dyna
     # AND another site's budget is its own: full
     budget.take('shop-b', 'get_import')
     assert clock.sleeps == [pytest.approx(1.0)]
-    assert tokens(dynamodb, 'shop-b') == pytest.approx(59.0)
+    assert tokens(dynamodb, 'shop-b') == pytest.approx(5.0)
 
 
 def test_time_refills_the_bucket_up_to_its_capacity(dynamodb: Any) -> None:
     clock = FakeClock()
     budget = budget_of(dynamodb, clock, per_minute=60)
-    for _ in range(10):
+    for _ in range(5):
         budget.take('shop-a')
-    clock.advance(4.0)
+    clock.advance(2.0)
     budget.take('shop-a')
-    assert tokens(dynamodb, 'shop-a') == pytest.approx(60 - 10 + 4 - 1)
+    assert tokens(dynamodb, 'shop-a') == pytest.approx(6 - 5 + 2 - 1)
     clock.advance(3600.0)
     budget.take('shop-a')
-    assert tokens(dynamodb, 'shop-a') == pytest.approx(59.0)
+    assert tokens(dynamodb, 'shop-a') == pytest.approx(5.0)
 
 
 def test_a_concurrent_taker_between_the_read_and_the_write_makes_this_one_read_again(dynamodb: Any) -> None:
@@ -79,7 +81,7 @@ def test_a_concurrent_taker_between_the_read_and_the_write_makes_this_one_read_a
     clock = FakeClock()
     other = budget_of(dynamodb, clock)
     budget = budget_of(dynamodb, clock)
-    budget.take('shop-a')  # the item exists: 59 left
+    budget.take('shop-a')  # the item exists: 5 left
     races = {'left': 2}
     real_update = dynamodb.update_item
 
@@ -99,15 +101,20 @@ def test_a_concurrent_taker_between_the_read_and_the_write_makes_this_one_read_a
     # THEN its two stale writes were refused and its third went through: 4 tokens spent in all,
     # never the same token twice
     assert races['left'] == 0
-    assert tokens(dynamodb, 'shop-a') == pytest.approx(60 - 4, abs=0.01)
+    assert tokens(dynamodb, 'shop-a') == pytest.approx(budget.capacity - 4, abs=0.01)
+
+
+def spend(budget: Any) -> None:
+    """Take every token of a full bucket (its burst), so the next take must wait."""
+    for _ in range(int(budget.capacity)):
+        budget.take('shop-a')
 
 
 def test_an_empty_budget_waits_for_its_token_then_proceeds(dynamodb: Any) -> None:
     # GIVEN a site whose budget is spent (6 a minute: a token every 10 s) in an invocation with time
     clock = FakeClock()
     budget = budget_of(dynamodb, clock, per_minute=6, max_wait_s=30.0, remaining_s=lambda: 120.0)
-    for _ in range(6):
-        budget.take('shop-a')
+    spend(budget)
     # WHEN the next call takes a token
     budget.take('shop-a', 'create_import')
     # THEN it waited (injected sleep) exactly until the next token, and went
@@ -119,8 +126,7 @@ def test_a_wait_past_the_bound_raises_a_retryable_error_instead_of_waiting(dynam
     # GIVEN a spent budget whose next token is 10 s away, and a wait bound of 5 s
     clock = FakeClock()
     budget = budget_of(dynamodb, clock, per_minute=6, max_wait_s=5.0)
-    for _ in range(6):
-        budget.take('shop-a')
+    spend(budget)
     # WHEN a call takes a token
     with pytest.raises(WixBudgetExhausted) as raised:
         budget.take('shop-a', 'get_import')
@@ -137,8 +143,7 @@ def test_the_wait_never_runs_past_the_invocations_remaining_time(dynamodb: Any) 
     budget = budget_of(
         dynamodb, clock, per_minute=6, max_wait_s=60.0, margin_s=15.0, remaining_s=lambda: 20.0
     )
-    for _ in range(6):
-        budget.take('shop-a')
+    spend(budget)
     # WHEN the next token is 10 s away: past the 5 s the invocation can spare
     with pytest.raises(WixBudgetExhausted):
         budget.take('shop-a')
@@ -149,8 +154,7 @@ def test_waiters_wake_spread_over_one_tokens_interval_and_never_past_the_bound(d
     # GIVEN a spent budget (a token every 10 s) and a jitter at its largest
     clock = FakeClock()
     budget = budget_of(dynamodb, clock, per_minute=6, max_wait_s=30.0, jitter=lambda: 0.99)
-    for _ in range(6):
-        budget.take('shop-a')
+    spend(budget)
     # WHEN the next call waits
     budget.take('shop-a')
     # THEN it slept until the next token plus at most one token's interval, within the bound

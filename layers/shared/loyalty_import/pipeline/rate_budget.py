@@ -2,8 +2,8 @@
 
 Wix allows about 200 calls a minute per site. Every function's Wix calls for one site draw from one
 bucket (`pipeline.adapters.budget` keeps it in the sites table): it refills at `rate_per_s`
-continuously and holds at most `capacity` tokens (one minute's worth), so a quiet site can burst
-a minute's calls and a busy one is held to the rate.
+continuously and holds at most `capacity` tokens (a tenth of a minute's worth), so a quiet site
+can burst a few calls and any 60 s stays under Wix's limit.
 """
 
 from __future__ import annotations
