@@ -244,11 +244,13 @@ def inspect_large(
     max_file_bytes: int = MAX_FILE_BYTES,
     max_source_bytes: int = MAX_SOURCE_BYTES,
     block_bytes: int = BLOCK_BYTES,
+    keep_names: bool = True,
 ) -> LargeInspection:
     """Inspect a large file block by block; each part to `sink` as it fills. Raises Refusal.
 
     The caller sends nothing to Wix unless this returns with `decision` 'auto': a refusal or a
-    review found in the last block still stops the whole file.
+    review found in the last block still stops the whole file. `keep_names`: the parts carry the
+    name columns (by header) beside EMAIL and POINTS.
     """
     blocks = record_blocks(stream, block_bytes=block_bytes, max_source_bytes=max_source_bytes)
     first = next(blocks, b'')
@@ -269,6 +271,7 @@ def inspect_large(
     plan = _Plan(head, prefix, prefix.count(b'\n') or prefix.count(b'\r'), points_names)
     normalized = head.normalized
     names = name_columns(normalized.header, exclude=(normalized.email_index, normalized.points_index))
+    names = names if keep_names else []
     columns = [normalized.email_index, normalized.points_index, *names]
     splitter = PartSplitter(normalized.header, columns, names, part_limit(max_file_bytes))
     state = _Stream(splitter, sink, BalanceDigest(), _Totals())
