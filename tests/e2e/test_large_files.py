@@ -41,6 +41,8 @@ def test_a_file_over_ten_megabytes_is_reduced_to_one_upload_and_imported(rehears
     assert record.normalized_size is not None
     assert record.normalized_size < 10 * 1024 * 1024 < len(content)
     assert len(rehearsal.emulator.imports) == 1
+    assert record.mapping is not None
+    assert (record.mapping.email.column, record.mapping.points.column) == (email, points)
     # AND Wix holds every customer's balance from the balance column (not earned or redeemed)
     balances = rehearsal.emulator.balances
     assert len(balances) == len(rows)

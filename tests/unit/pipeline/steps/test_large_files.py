@@ -87,6 +87,15 @@ def test_a_large_file_is_streamed_reduced_to_email_points_and_names_and_imported
     assert record.size == len(data)
     assert record.sha256 == hashlib.sha256(data).hexdigest()  # the source's, not the upload's
     assert record.normalized_size == len(upload)
+    # AND the record names the SOURCE's columns, as the head of the file chose them
+    assert record.mapping is not None
+    assert (record.mapping.email.column, record.mapping.email.name) == (1, 'Email')
+    assert (record.mapping.points.column, record.mapping.points.name) == (2, 'Points')
+    assert (record.mapping.email_index, record.mapping.points_index) == (0, 1)
+    assert record.mapping.email.why is not None
+    assert 'chosen by you' not in record.mapping.email.why
+    assert record.preflight is not None
+    assert (record.preflight['rows'], record.preflight['parts']) == (ROWS, 1)
 
 
 def test_the_names_are_left_out_when_only_that_fits_one_import(w: World) -> None:

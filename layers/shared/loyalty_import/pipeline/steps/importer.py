@@ -205,6 +205,8 @@ def _inspect_large_and_create(record: ImportRecord, deps: ImporterDeps) -> Impor
     inspection = _inspect(record, reduced.content, REDUCED_OVERRIDES, facts, deps)
     if isinstance(inspection, ImportRecord):
         return inspection
+    summary = {'mapping': reduced.mapping, 'preflight': reduced.preflight, 'header': reduced.header}
+    inspection = inspection.model_copy(update=summary)
     review = reduced.review or (
         ' '.join(reason.message for reason in inspection.review.reasons) if inspection.review else ''
     )

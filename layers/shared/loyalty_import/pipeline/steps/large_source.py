@@ -14,17 +14,19 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import FileRefused
-from loyalty_import.pipeline.models import Overrides
+from loyalty_import.pipeline.models import ColumnChoice, MappingSummary, Overrides
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.ports import StoredStream
 from loyalty_import.pipeline.steps.dropped_file import overrides_from_metadata
+from loyalty_import.pipeline.steps.inspection import bounded_preflight
 
 if TYPE_CHECKING:
     from loyalty_import.inspection.large import LargeInspection
+    from loyalty_import.inspection.models import RoleChoice
     from loyalty_import.inspection.parts import Part
 
 # The reduced upload names its columns by position: EMAIL first, POINTS second (parts.py).
@@ -41,6 +43,11 @@ class ReducedSource:
     metadata: Mapping[str, str]
     rows: int
     review: str  # why a person would have to decide ('' when none): a large file cannot be reviewed yet
+    # What the record and the notification say: the SOURCE's columns as the head chose them (the
+    # upload's inspection only sees them named), and the whole file's pre-flight summary.
+    mapping: MappingSummary
+    preflight: dict[str, Any]
+    header: list[str] | None
 
 
 class _Hashing:
@@ -102,6 +109,28 @@ def reduce_large(
         metadata=stream.metadata,
         rows=large.rows,
         review=review,
+        mapping=_mapping(large),
+        preflight=bounded_preflight(
+            {**large.to_json_dict(), 'parts': len(parts), 'source_bytes': stream.size}
+        ),
+        header=[column.name for column in large.columns] if large.has_header else None,
+    )
+
+
+def _mapping(large: LargeInspection) -> MappingSummary:
+    """The head's choice of source columns; in the upload EMAIL is first and POINTS second."""
+
+    def choice(role: RoleChoice) -> ColumnChoice:
+        return ColumnChoice(
+            column=role.column, name=role.name, confidence=float(role.confidence), why=role.why
+        )
+
+    return MappingSummary(
+        email=choice(large.email),
+        points=choice(large.points),
+        confidence=float(large.confidence),
+        email_index=0,
+        points_index=1,
     )
 
 
