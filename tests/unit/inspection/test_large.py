@@ -49,8 +49,12 @@ def _large(data: bytes, **kwargs: Any) -> tuple[LargeInspection, list[Part]]:
     return result, parts
 
 
-def test_the_parts_are_what_the_small_path_would_split() -> None:
-    data = _csv(_export(6000), delimiter=';', bom=True, title='Loyalty report 2026-12-01')
+@pytest.mark.parametrize(
+    ('delimiter', 'bom', 'title'),
+    [(';', True, 'Loyalty report 2026-12-01'), (';', False, 'sep=;'), (',', False, ''), ('\t', True, '')],
+)
+def test_the_parts_are_what_the_small_path_would_split(delimiter: str, bom: bool, title: str) -> None:
+    data = _csv(_export(6000), delimiter=delimiter, bom=bom, title=title)
     large, parts = _large(data)
     small = inspect_csv(data)
     expected = list(
