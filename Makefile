@@ -11,7 +11,7 @@ WIX_EMULATOR_PORT ?= 8765
 .DEFAULT_GOAL := help
 .PHONY: help install test check format format-check lint typecheck pytest bench wix-emulator clean demo chromium
 .PHONY: template-lint validate build deploy
-.PHONY: chaos load soak eval
+.PHONY: chaos load soak eval large-export
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -94,6 +94,12 @@ pytest: $(INSTALLED) $(CHROMIUM_STAMP)
 
 bench: $(INSTALLED)  ## speed and memory benchmarks (prints numbers)
 	$(BIN)/python -m benchmarks
+
+# A generated export past Wix's 10 MB (docs/large-files.md), written where it is never committed.
+ROWS ?= 1200000
+OUT ?= /tmp/large-export.csv
+large-export: $(STAMP)  ## write a generated export of ROWS rows (default 1200000, ~137 MB) to OUT (default /tmp/large-export.csv)
+	$(BIN)/python -m benchmarks.generate --rows $(ROWS) --out $(OUT)
 
 wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT)
 	$(BIN)/wix-emulator --port $(WIX_EMULATOR_PORT)

@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     BAD_OVERRIDE = 'BAD_OVERRIDE'
     POINTS_OUT_OF_RANGE = 'POINTS_OUT_OF_RANGE'
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
+    ROW_TOO_LARGE = 'ROW_TOO_LARGE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
     # The review's end without an import: a person declined it, or nobody answered in time.
@@ -107,6 +108,7 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
     ErrorCode.POINTS_OUT_OF_RANGE: _REFUSED,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
+    ErrorCode.ROW_TOO_LARGE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
     ErrorCode.REVIEW_REJECTED: CodeInfo(
         RecordStatus.REVIEW_REJECTED,

@@ -27,6 +27,7 @@ from loyalty_import.pipeline.errors import (
     ObjectTooLarge,
     RecordStoreError,
     SourceNotFound,
+    StorageError,
 )
 from loyalty_import.pipeline.execution import ExecutorDeps
 from loyalty_import.pipeline.guards import fingerprints, undo
@@ -59,6 +60,7 @@ from loyalty_import.pipeline.ports import (
     RecordStore,
     Storage,
     StoredObject,
+    StoredStream,
     WixProvider,
     Workflow,
 )
@@ -73,6 +75,7 @@ from loyalty_import.pipeline.steps.dropped_file import (
     wix_file_name,
 )
 from loyalty_import.pipeline.steps.handover import hand_over
+from loyalty_import.pipeline.steps.large_source import REDUCED_OVERRIDES, ReducedSource, reduce_large
 from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload
@@ -200,6 +203,8 @@ def _finish(record: ImportRecord, deps: ImporterDeps, *changes: Change) -> Impor
 def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
     """Read and inspect the file, then end it (refused, dry run, failed), ask a person, or create
     its Wix import."""
+    if (record.size or 0) > deps.settings.max_file_bytes:
+        return _inspect_large_and_create(record, deps)
     stored = _read_source(record, deps)
     if isinstance(stored, ImportRecord):  # ended: the object is gone or too large
         return stored
@@ -222,6 +227,71 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     return _claim_and_create(
         record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
     )
+
+
+def _inspect_large_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    """A source past MaxFileBytes: streamed and reduced to one upload (steps/large_source.py), which
+    then takes the small file's path, its columns named (EMAIL first, POINTS second). A large file
+    a person would have to decide on is refused NEEDS_REVIEW: the review reads files whole."""
+    reduced = _reduce(record, deps)
+    if isinstance(reduced, ImportRecord):
+        return reduced
+    overrides, dry_run = overrides_from_metadata(reduced.metadata)
+    reimport = reimport_from_metadata(reduced.metadata)
+    facts = [
+        transitions.file_read(
+            size=reduced.size, sha256=reduced.sha256, overrides=overrides, dry_run=dry_run, reimport=reimport
+        )
+    ]
+    original = undo.recognised_original(reduced.metadata, reduced.sha256, deps.records)
+    if original is not None:
+        facts.append(_as_undo(record, original, deps))
+    inspection = _inspect(record, reduced.content, REDUCED_OVERRIDES, facts, deps)
+    if isinstance(inspection, ImportRecord):
+        return inspection
+    summary = {'mapping': reduced.mapping, 'preflight': reduced.preflight, 'header': reduced.header}
+    inspection = inspection.model_copy(update=summary)
+    review = reduced.review or (
+        ' '.join(reason.message for reason in inspection.review.reasons) if inspection.review else ''
+    )
+    if review:
+        message = f'{review} A file over {deps.settings.max_file_bytes:,} bytes cannot be reviewed yet.'
+        return _reject(record, FileRefused(ErrorCode.NEEDS_REVIEW, message), deps, facts)
+    undo_of = original.pk if original is not None else None
+    return _claim_and_create(
+        record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
+    )
+
+
+def _reduce(record: ImportRecord, deps: ImporterDeps) -> ReducedSource | ImportRecord:
+    """The large source reduced to one upload, or the record ended (refused, gone, too large)."""
+    settings = deps.settings
+
+    def open_stream() -> StoredStream:
+        return deps.storage.stream(
+            record.bucket, record.key, record.version_id, max_bytes=settings.max_source_bytes
+        )
+
+    try:
+        return reduce_large(
+            open_stream,
+            points_names=settings.points_names,
+            max_file_bytes=settings.max_file_bytes,
+            max_source_bytes=settings.max_source_bytes,
+        )
+    except SourceNotFound as exc:
+        return _finish(record, deps, transitions.failed(ErrorCode.SOURCE_NOT_FOUND, str(exc)))
+    except ObjectTooLarge as exc:
+        message = f'The file is {exc.size} bytes; the most this pipeline accepts is {exc.limit} bytes.'
+        return _reject(record, FileRefused(ErrorCode.FILE_TOO_LARGE, message), deps, [])
+    except FileRefused as refusal:
+        return _reject(record, refusal, deps, [])
+    except StorageError:
+        raise  # transient: Lambda's retry reads the file again
+    except Exception as exc:  # noqa: BLE001 - a crash on THIS file would crash every retry: record it
+        logger.exception('the large file inspection crashed')
+        message = f'The file could not be inspected: {exc}'
+        return _finish(record, deps, transitions.failed(ErrorCode.INSPECTION_ERROR, message))
 
 
 def continue_reviewed(

@@ -1,0 +1,51 @@
+"""A source file past Wix's 10 MB through the rehearsed stack: streamed, reduced, imported once."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from benchmarks.generate import export
+
+from rehearsal import Rehearsal
+from tests.e2e.conftest import FOLLOW_S
+
+# Just over Wix's limit: the large path, with one upload of EMAIL, POINTS and the names.
+SOURCE_BYTES = 10 * 1024 * 1024 + 300 * 1024
+
+
+def test_a_file_over_ten_megabytes_is_reduced_to_one_upload_and_imported(rehearsal: Rehearsal) -> None:
+    # GIVEN a twelve-column export just over 10 MB (balance, earned and redeemed points among them)
+    content = export(SOURCE_BYTES).encode('utf-8')
+    assert len(content) > 10 * 1024 * 1024
+    source = list(csv.reader(io.StringIO(content.decode('utf-8'), newline='')))
+    header, rows = source[0], source[1:]
+    email, points = header.index('Email'), header.index('Points Balance')
+
+    # WHEN it is dropped
+    drop = rehearsal.drop('all-customers.csv', content)
+    outcome = rehearsal.follow(drop, timeout_s=FOLLOW_S)
+
+    # THEN it ends IMPORTED, every row counted, from one Wix import of the reduced upload
+    assert outcome.finished, outcome.status
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'IMPORTED', record.error
+    assert record.import_result is not None
+    assert record.import_result.success_count == len(rows)
+    assert record.import_result.failure_count == 0
+    assert record.size == len(content)
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
+    assert record.expected_header == ['Email', 'Points Balance', 'First Name', 'Last Name']
+    assert record.normalized_size is not None
+    assert record.normalized_size < 10 * 1024 * 1024 < len(content)
+    assert len(rehearsal.emulator.imports) == 1
+    assert record.mapping is not None
+    assert (record.mapping.email.column, record.mapping.points.column) == (email, points)
+    # AND Wix holds every customer's balance from the balance column (not earned or redeemed)
+    balances = rehearsal.emulator.balances
+    assert len(balances) == len(rows)
+    assert all(balances[row[email].lower()] == int(row[points]) for row in rows[:: len(rows) // 50])
+    # AND one notification says so
+    assert [m.attributes.get('outcome') for m in outcome.notifications] == ['IMPORTED']
