@@ -652,6 +652,16 @@ def part_ended(index: int, status: PartStatus, error: RecordError | None) -> Cha
     return change
 
 
+def part_error_file(index: int, uri: str | None) -> Change:
+    """Part `index`'s Wix error file, copied beside the source (None: Wix would not give it)."""
+
+    def change(record: ImportRecord) -> None:
+        if uri:
+            part_of(record, index).error_file = uri
+
+    return change
+
+
 def parts_summed() -> Change:
     """The file's counts from its parts (Wix's parse and import counts summed), before `parts_decided`."""
 
