@@ -387,7 +387,9 @@ class ImportPart(CamelModel):
     index: int  # 1-based, in the file's order
     rows: int
     bytes: int
-    file: str | None = None  # the part's upload kept in S3 (`<results>/<file>.parts/0001.csv`)
+    file: str | None = None  # the part's upload kept in S3 (`<results>/<file>.parts.0001.csv`)
+    # The part's own record (`<file pk>#part-0001`): what its Poll and Execute steps run on.
+    source_id: str | None = None
     status: PartStatus = PartStatus.PLANNED
     create_attempted_at: dt.datetime | None = None
     create_file_paths: list[str] = Field(default_factory=list)
@@ -446,6 +448,10 @@ class ImportRecord(CamelModel):
     # The file's Wix imports when it needs more than one; None (no attribute, no notification
     # field) for a file imported as one, so its record and message stay exactly as they were.
     parts: list[ImportPart] | None = None
+    # A part's own record: the pk of the file's record. Its Poll and Execute steps (cross-check,
+    # snapshot, execute) run on it exactly as on a file of one import; it never notifies (the
+    # file's record does, once, for every part).
+    parent: str | None = None
     execution_name: str | None = None
     execution_arn: str | None = None
     parse_result: ParseResult | None = None

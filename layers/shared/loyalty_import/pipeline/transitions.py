@@ -120,8 +120,11 @@ def notification_unsent(record: ImportRecord) -> bool:
 
 
 def _notify_and_confirm(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -> ImportRecord:
-    _notify(record, records=records, notifier=notifier)
-    _emit_outcome_metrics(record)
+    if record.parent is None:
+        _notify(record, records=records, notifier=notifier)
+        _emit_outcome_metrics(record)
+    else:  # a part's own record: the file's record notifies once for every part
+        logger.info('part ended', status=record.status.value, parent=record.parent)
     try:
         return _write(record, [_confirm_notification], records=records, stop_at_final=False)
     except PipelineError:

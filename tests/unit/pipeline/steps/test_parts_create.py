@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from loyalty_import.pipeline import transitions
 from loyalty_import.pipeline.models import ImportPart, ImportRecord, RecordStatus, SourceEvent, SourceRef
 from loyalty_import.pipeline.steps.parts_create import create_parts, plan_parts
 from loyalty_import.wix.errors import WixUnavailable
@@ -77,3 +78,35 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_repeated(w: World) -> Non
     assert [part.wix_import_id for part in _parts(record)] == ['imp-1', 'imp-2', 'imp-3']
     assert len(w.wix.imports) == 3
     assert record.status is RecordStatus.CREATED
+
+
+def test_each_part_has_its_own_record_that_never_notifies(w: World) -> None:
+    record = create_parts(_planned(w), w.importer)
+    # THEN each part's record is CREATED with its own import and kept pairs (for its snapshot)
+    children = [w.records.get(str(part.source_id)) for part in _parts(record)]
+    assert [child.pk if child else None for child in children] == [
+        f'{record.pk}#part-{i:04d}' for i in (1, 2, 3)
+    ]
+    for index, child in enumerate(children, start=1):
+        assert child is not None
+        assert (child.parent, child.wix_import_id, child.status) == (
+            record.pk,
+            f'imp-{index}',
+            RecordStatus.CREATED,
+        )
+        assert child.upload_file == f's3://{BUCKET}/results/large-export.csv.imp-{index}.upload.csv'
+        assert child.expected_sample_rows == [['a@example.com', '1']] * (4 - index)
+    # AND a part's record that ends (e.g. its cross-check failed) sends no notification of its own
+    child = children[1]
+    assert child is not None
+    transitions.finish(
+        child,
+        transitions.failed('HEADER_MISMATCH', 'no'),
+        records=w.records,
+        notifier=w.notifier,
+        now=w.clock.as_clock().now,
+    )
+    ended = w.records.get(child.pk)
+    assert ended is not None
+    assert ended.status is RecordStatus.FAILED
+    assert w.notifier.sent == []

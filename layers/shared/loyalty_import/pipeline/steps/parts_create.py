@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from loyalty_import.pipeline import transitions
-from loyalty_import.pipeline.models import ImportPart, ImportRecord
+from loyalty_import.pipeline.crosscheck import preview_rows
+from loyalty_import.pipeline.guards.balances import pairs_from_normalized
+from loyalty_import.pipeline.guards.snapshot import keep_upload
+from loyalty_import.pipeline.models import ImportPart, ImportRecord, RecordStatus, StatusChange
 from loyalty_import.pipeline.observability import logger
 from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.steps.dropped_file import wix_file_name
@@ -31,6 +34,11 @@ def part_name(index: int) -> str:
     return f'parts.{index:04d}.csv'
 
 
+def part_source_id(parent: str, index: int) -> str:
+    """The pk of part `index`'s own record."""
+    return f'{parent}#part-{index:04d}'
+
+
 def plan_parts(
     record: ImportRecord, contents: Sequence[bytes], rows: Sequence[int], deps: ImporterDeps
 ) -> ImportRecord:
@@ -41,7 +49,15 @@ def plan_parts(
     for index, (content, count) in enumerate(zip(contents, rows, strict=True), start=1):
         key = results_key(deps.settings, record, part_name(index))
         uri = deps.storage.write(record.bucket, key, content, content_type='text/csv; charset=utf-8')
-        planned.append(ImportPart(index=index, rows=count, bytes=len(content), file=uri))
+        planned.append(
+            ImportPart(
+                index=index,
+                rows=count,
+                bytes=len(content),
+                file=uri,
+                source_id=part_source_id(record.pk, index),
+            )
+        )
     logger.info('parts planned', parts=len(planned), rows=sum(rows))
     return transitions.advance(record, transitions.parts_planned(planned), records=deps.records)
 
@@ -67,6 +83,7 @@ def create_parts(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
                 return record
             created = wix.create_import(file_path, name, len(content))
         logger.info('Wix import of a part created', part=part.index, import_id=created.id)
+        _part_record(record, part, created, deps)
         record = transitions.advance(
             record, transitions.part_created(part.index, created, at=deps.clock.now()), records=deps.records
         )
@@ -94,3 +111,52 @@ def _created_by_an_earlier_attempt(
     if found is not None:
         logger.info('adopting the Wix import an earlier attempt created', part=part.index, import_id=found.id)
     return found
+
+
+def _part_record(record: ImportRecord, part: ImportPart, created: LoyaltyImport, deps: ImporterDeps) -> None:
+    """The part's own record, CREATED with its import, its uploaded pairs kept for its snapshot.
+
+    Written before the file's record names the import: a part with a `wixImportId` always has it.
+    """
+    pk = part.source_id or part_source_id(record.pk, part.index)
+    child = deps.records.get(pk)
+    if child is not None and child.wix_import_id is not None:
+        return
+    content = _part_content(record, part, deps)
+    if child is None:
+        child = _new_part_record(record, part, pk, content, deps)
+        if not deps.records.create(child):
+            child = deps.records.get(pk) or child
+    pairs = pairs_from_normalized(content, 0, 1)  # the upload: EMAIL first, POINTS second
+    kept = keep_upload(child, created.id, pairs, storage=deps.storage, settings=deps.settings)
+    mark = transitions.created(created, at=deps.clock.now())
+    transitions.advance(child, kept, mark, records=deps.records)
+
+
+def _new_part_record(
+    record: ImportRecord, part: ImportPart, pk: str, content: bytes, deps: ImporterDeps
+) -> ImportRecord:
+    now = deps.clock.now()
+    return ImportRecord(
+        pk=pk,
+        parent=record.pk,
+        source_uri=record.source_uri,
+        bucket=record.bucket,
+        key=record.key,
+        file_name=record.file_name,
+        site=record.site,
+        version_id=record.version_id,
+        etag=record.etag,
+        size=part.bytes,
+        s3_event_time=record.s3_event_time,
+        status=RecordStatus.RECEIVED,
+        status_history=[StatusChange(status=RecordStatus.RECEIVED, at=now)],
+        mapping=record.mapping,
+        expected_header=record.expected_header,
+        expected_sample_rows=preview_rows(content),
+        normalized_size=len(content),
+        create_attempted_at=part.create_attempted_at,
+        create_file_paths=list(part.create_file_paths),
+        created_at=now,
+        updated_at=now,
+    )
