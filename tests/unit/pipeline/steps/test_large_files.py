@@ -109,18 +109,43 @@ def test_the_names_are_left_out_when_only_that_fits_one_import(w: World) -> None
     assert w.wix.uploads == [upload]
 
 
-def test_a_file_needing_several_imports_is_refused_with_how_many_files_it_takes(w: World) -> None:
-    data = _bytes(_export())
+def test_a_file_needing_several_imports_becomes_one_wix_import_a_part_on_one_record(w: World) -> None:
+    table = _export()
+    data = _bytes(table)
     w.storage.put(KEY, data)
     outcome = import_object(_event(len(data)), _deps(w, NEITHER_FITS), lambda: 900.0)
-    assert outcome.status is RecordStatus.REJECTED
-    record = w.records.only()
-    assert record.error is not None
-    assert record.error.code == 'FILE_TOO_LARGE'
-    assert 'need 3 Wix imports' in record.error.message
-    assert 'Split it into 3 files' in record.error.message
-    assert w.wix.calls == []
-    assert len(w.notifier.sent) == 1
+    # THEN 3 parts, each its own Wix import from its own upload (EMAIL, POINTS: read again without
+    # the names), every row in exactly one of them, each under its own header
+    assert outcome.status is RecordStatus.CREATED
+    record = w.records.get(outcome.source_id)
+    assert record is not None
+    assert record.parts is not None
+    assert [part.wix_import_id for part in record.parts] == ['imp-1', 'imp-2', 'imp-3']
+    assert record.wix_import_id == 'imp-1'
+    assert w.wix.count('create_import') == 3
+    assert all(upload.startswith(b'Email,Points\r\n') for upload in w.wix.uploads)
+    rows = [line for upload in w.wix.uploads for line in upload.split(b'\r\n')[1:] if line]
+    assert rows == _reduced(table, [1, 2]).split(b'\r\n')[1:-1]
+    assert sum(part.rows for part in record.parts) == ROWS
+    assert record.preflight is not None
+    assert record.preflight['parts'] == 3
+    # AND ONE execution for the file, named after the first part's import, an item per part on the
+    # part's own record; nothing is executed by the importer, nothing notified yet
+    assert list(w.workflow.executions) == ['import-imp-1']
+    payload = w.workflow.executions['import-imp-1']
+    assert payload['sourceId'] == record.pk
+    items = payload['parts']
+    assert isinstance(items, list)
+    assert [(item['importId'], item['sourceId'], item['part']) for item in items] == [
+        (f'imp-{i}', f'{record.pk}#part-{i:04d}', i) for i in (1, 2, 3)
+    ]
+    assert w.wix.executed_with == []
+    assert w.notifier.sent == []
+    # AND a redelivery creates nothing more and starts no second execution
+    again = import_object(_event(len(data)), _deps(w, NEITHER_FITS), lambda: 900.0)
+    assert again.duplicate or again.status is RecordStatus.CREATED
+    assert w.wix.count('create_import') == 3
+    assert len(w.workflow.executions) == 1
 
 
 def test_two_balances_for_one_customer_refuse_a_large_file_before_wix(w: World) -> None:

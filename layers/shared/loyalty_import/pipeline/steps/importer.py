@@ -68,6 +68,7 @@ from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.review import layouts
 from loyalty_import.pipeline.settings import ImporterSettings
 from loyalty_import.pipeline.sites import DEFAULT_SITE, SiteChoice, single_site
+from loyalty_import.pipeline.steps import parts_create
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
     reimport_from_metadata,
@@ -143,7 +144,9 @@ def import_object(
         if review is not None and review.execution_name is None:
             record = _start_review(record, deps)
         return _outcome(record)
-    if record.wix_import_id is None:
+    if record.wix_import_id is None and record.parts:  # a file of several parts, not all created yet
+        record = _create_the_parts(record, deps)
+    elif record.wix_import_id is None:
         record = _inspect_and_create(record, deps) if site.known else _reject_unknown_site(record, deps)
     if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
         return _outcome(record)
@@ -258,9 +261,68 @@ def _inspect_large_and_create(record: ImportRecord, deps: ImporterDeps) -> Impor
         message = f'{review} A file over {deps.settings.max_file_bytes:,} bytes cannot be reviewed yet.'
         return _reject(record, FileRefused(ErrorCode.NEEDS_REVIEW, message), deps, facts)
     undo_of = original.pk if original is not None else None
+    if len(reduced.parts) > 1:
+        return _claim_and_create_parts(
+            record, inspection, reduced, facts, deps, dry_run=dry_run, reimport=reimport
+        )
     return _claim_and_create(
         record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
     )
+
+
+def _claim_and_create_parts(
+    record: ImportRecord,
+    inspection: InspectionOutcome,
+    reduced: ReducedSource,
+    facts: list[Change],
+    deps: ImporterDeps,
+    *,
+    dry_run: bool,
+    reimport: bool,
+) -> ImportRecord:
+    """A file of several Wix imports: record it, claim the WHOLE file's balances, write and plan
+    its parts, create each part's import once (steps/parts_create.py)."""
+    facts.append(
+        transitions.inspected(
+            inspection,
+            expected_sample_rows=preview_rows(inspection.normalized_content),
+            normalized_sha256=hashlib.sha256(inspection.normalized_content).hexdigest(),
+            content_fingerprint=reduced.content_fingerprint,
+        )
+    )
+    _report_mapping(inspection.mapping, dry_run=dry_run)
+    if dry_run:
+        return _finish(record, deps, *facts, transitions.dry_run())
+    earlier = fingerprints.claim(
+        record,
+        reduced.content_fingerprint,
+        records=deps.records,
+        now=deps.clock.now(),
+        window_days=deps.settings.reimport_window_days,
+        reimport=reimport,
+    )
+    if earlier is not None:
+        return _reject(record, FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message()), deps, facts)
+    record = transitions.advance(record, *facts, records=deps.records)
+    record = parts_create.plan_parts(record, reduced.parts, reduced.part_rows, deps)
+    return _create_the_parts(record, deps)
+
+
+def _create_the_parts(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    """Each planned part's Wix import (a redelivery resumes here); any Wix verdict ends the file."""
+    try:
+        record = parts_create.create_parts(record, deps)
+    except WixUnavailable:
+        raise  # transient: Lambda's retry resumes at the next part without an import
+    except WixError as exc:
+        return _finish(record, deps, transitions.failed(code_for_exception(exc), exc.message))
+    except (ValueError, InvalidCredentials) as exc:
+        return _finish(record, deps, transitions.failed(code_for_exception(exc), str(exc)))
+    created = len(record.parts or [])
+    metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
+    add_site_metric(Metric.IMPORTS_STARTED, MetricUnit.Count, 1, record.site)
+    logger.info('Wix imports of every part created', parts=created, import_id=record.wix_import_id)
+    return record
 
 
 def _reduce(record: ImportRecord, deps: ImporterDeps) -> ReducedSource | ImportRecord:

@@ -5,8 +5,8 @@ is validated as in a small file, the whole-file checks hold over every row. What
 upload reduced to EMAIL and POINTS (first and second) and the name columns; if that needs more
 than one Wix import, the file is read once more without the names. One part: the importer carries
 on with it exactly as with a small file (same inspection of the upload, fingerprint, snapshot,
-execute, state machine). More than one: refused FILE_TOO_LARGE, saying how many files it takes
-(one record following several Wix imports is the next step: docs/large-files.md).
+execute, state machine). More than one: each part becomes its own Wix import, followed on the
+one record (steps/parts_create.py, docs/large-files.md).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from loyalty_import.pipeline.codes import ErrorCode
 from loyalty_import.pipeline.errors import FileRefused
 from loyalty_import.pipeline.models import ColumnChoice, MappingSummary, Overrides
 from loyalty_import.pipeline.observability import logger
@@ -48,6 +47,11 @@ class ReducedSource:
     mapping: MappingSummary
     preflight: dict[str, Any]
     header: list[str] | None
+    # Every part's upload and rows (one, `content`, for a file that fits one Wix import), and the
+    # whole file's fingerprint of balances (what a file of several parts claims).
+    parts: tuple[bytes, ...] = ()
+    part_rows: tuple[int, ...] = ()
+    content_fingerprint: str = ''
 
 
 class _Hashing:
@@ -70,7 +74,7 @@ def reduce_large(
     max_file_bytes: int,
     max_source_bytes: int,
 ) -> ReducedSource:
-    """The source as one upload, or FileRefused (its refusal, or too many parts).
+    """The source reduced to its parts (one upload, or several), or FileRefused (its refusal).
 
     The columns named in the object's metadata (x-amz-meta-email-column...) are the head's overrides.
     """
@@ -91,19 +95,16 @@ def reduce_large(
             max_source_bytes,
             keep_names=False,
         )
-    if len(parts) > 1:
-        raise FileRefused(
-            ErrorCode.FILE_TOO_LARGE,
-            f'The file is {stream.size:,} bytes: even reduced to EMAIL and POINTS, its {large.rows:,} rows '
-            f'need {len(parts)} Wix imports of at most {max_file_bytes:,} bytes, and this pipeline imports a '
-            f'file as one. Split it into {len(parts)} files.',
-        )
     review = ' '.join(reason.message for reason in large.reasons)
     logger.info(
-        'large file reduced', size=stream.size, rows=large.rows, upload_bytes=len(parts[0]) if parts else 0
+        'large file reduced',
+        size=stream.size,
+        rows=large.rows,
+        parts=len(parts),
+        upload_bytes=len(parts[0].content) if parts else 0,
     )
     return ReducedSource(
-        content=parts[0] if parts else b'',
+        content=parts[0].content if parts else b'',
         size=stream.size,
         sha256=sha256,
         metadata=stream.metadata,
@@ -114,6 +115,9 @@ def reduce_large(
             {**large.to_json_dict(), 'parts': len(parts), 'source_bytes': stream.size}
         ),
         header=[column.name for column in large.columns] if large.has_header else None,
+        parts=tuple(part.content for part in parts),
+        part_rows=tuple(part.rows for part in parts),
+        content_fingerprint=large.content_fingerprint,
     )
 
 
@@ -142,15 +146,15 @@ def _inspect(
     max_source_bytes: int,
     *,
     keep_names: bool,
-) -> tuple[LargeInspection, list[bytes]]:
-    """The large inspection and the parts' bytes (only the first kept: one part is all it imports)."""
+) -> tuple[LargeInspection, list[Part]]:
+    """The large inspection and its parts."""
     from loyalty_import.inspection import Refusal  # noqa: PLC0415 - on the first file, as inspect_file
     from loyalty_import.inspection.large import inspect_large  # noqa: PLC0415
 
-    parts: list[bytes] = []
-
-    def keep(part: Part) -> None:
-        parts.append(part.content if not parts else b'')
+    parts: list[Part] = []
+    # Every part is kept (at most MaxSourceBytes / MaxFileBytes of them, about 10 MB each): a file
+    # of several parts is imported as several Wix imports (steps/parts_create.py).
+    keep = parts.append
 
     try:
         large = inspect_large(
