@@ -9,7 +9,8 @@ import io
 from benchmarks.generate import export
 
 from rehearsal import Rehearsal
-from tests.e2e.conftest import FOLLOW_S
+from tests.e2e.conftest import FOLLOW_S, Rehearse
+from wix_emulator import WixEmulator
 
 # Just over Wix's limit: the large path, with one upload of EMAIL, POINTS and the names.
 SOURCE_BYTES = 10 * 1024 * 1024 + 300 * 1024
@@ -44,6 +45,42 @@ def test_a_file_over_ten_megabytes_is_reduced_to_one_upload_and_imported(rehears
     assert record.mapping is not None
     assert (record.mapping.email.column, record.mapping.points.column) == (email, points)
     # AND Wix holds every customer's balance from the balance column (not earned or redeemed)
+    balances = rehearsal.emulator.balances
+    assert len(balances) == len(rows)
+    assert all(balances[row[email].lower()] == int(row[points]) for row in rows[:: len(rows) // 50])
+    # AND one notification says so
+    assert [m.attributes.get('outcome') for m in outcome.notifications] == ['IMPORTED']
+
+
+# A part holds MaxFileBytes less 64 KiB: 200,000 bytes a Wix import make this export's reduced
+# upload (EMAIL, POINTS: about 192 KB of 5,231 rows) two parts.
+TWO_PARTS_MAX_FILE_BYTES = '200000'
+TWO_PARTS_SOURCE_BYTES = 600_000
+
+
+def test_a_file_needing_two_wix_imports_is_imported_as_two_and_finalized_once(
+    rehearse: Rehearse, wix_emulator: WixEmulator
+) -> None:
+    rehearsal = rehearse(wix_emulator, MaxFileBytes=TWO_PARTS_MAX_FILE_BYTES)
+    content = export(TWO_PARTS_SOURCE_BYTES).encode('utf-8')
+    source = list(csv.reader(io.StringIO(content.decode('utf-8'), newline='')))
+    header, rows = source[0], source[1:]
+    email, points = header.index('Email'), header.index('Points Balance')
+    # WHEN it is dropped
+    outcome = rehearsal.follow(rehearsal.drop('all-customers.csv', content), timeout_s=FOLLOW_S)
+    # THEN it ends IMPORTED once, every row counted over its two Wix imports
+    assert outcome.finished, outcome.status
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'IMPORTED', record.error
+    assert record.parts is not None
+    assert [part.status.value for part in record.parts] == ['IMPORTED', 'IMPORTED']
+    assert sum(part.rows for part in record.parts) == len(rows)
+    assert record.import_result is not None
+    assert (record.import_result.success_count, record.import_result.failure_count) == (len(rows), 0)
+    assert len(rehearsal.emulator.imports) == 2
+    assert record.wix_import_id == record.parts[0].wix_import_id
+    # AND Wix holds every customer's balance from the balance column
     balances = rehearsal.emulator.balances
     assert len(balances) == len(rows)
     assert all(balances[row[email].lower()] == int(row[points]) for row in rows[:: len(rows) // 50])
