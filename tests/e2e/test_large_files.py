@@ -11,6 +11,7 @@ from benchmarks.generate import export
 from rehearsal import Rehearsal
 from tests.e2e.conftest import FOLLOW_S, Rehearse
 from wix_emulator import WixEmulator
+from wix_emulator.faults import Fault
 
 # Just over Wix's limit: the large path, with one upload of EMAIL, POINTS and the names.
 SOURCE_BYTES = 10 * 1024 * 1024 + 300 * 1024
@@ -86,3 +87,37 @@ def test_a_file_needing_two_wix_imports_is_imported_as_two_and_finalized_once(
     assert all(balances[row[email].lower()] == int(row[points]) for row in rows[:: len(rows) // 50])
     # AND one notification says so
     assert [m.attributes.get('outcome') for m in outcome.notifications] == ['IMPORTED']
+
+
+def test_a_part_that_fails_leaves_the_other_parts_imported_and_says_which(
+    rehearse: Rehearse, wix_emulator: WixEmulator
+) -> None:
+    # GIVEN Wix executes the first part it is asked to, and never answers the other's execute
+    wix_emulator.faults.script('execute_import', [None, *[Fault.HTTP_500] * 200])
+    rehearsal = rehearse(wix_emulator, MaxFileBytes=TWO_PARTS_MAX_FILE_BYTES)
+    content = export(TWO_PARTS_SOURCE_BYTES).encode('utf-8')
+    outcome = rehearsal.follow(rehearsal.drop('all-customers.csv', content), timeout_s=FOLLOW_S)
+    # THEN the file ends FAILED with PART_FAILED, once
+    assert outcome.finished, outcome.status
+    record = outcome.record
+    assert record is not None
+    assert record.status.value == 'FAILED'
+    assert record.error is not None
+    assert record.error.code == 'PART_FAILED', record.error
+    # AND the part Wix imported is kept and counted, the other said
+    assert record.parts is not None
+    statuses = sorted(part.status.value for part in record.parts)
+    assert statuses == ['FAILED', 'IMPORTED']
+    imported = next(part for part in record.parts if part.status.value == 'IMPORTED')
+    failed = next(part for part in record.parts if part.status.value == 'FAILED')
+    assert record.import_result is not None
+    assert record.import_result.success_count == imported.rows
+    assert record.error.message.startswith(
+        f'1 of 2 Wix imports imported (parts {imported.index}: {imported.rows:,} rows).'
+    )
+    assert f'Part {failed.index} ({failed.rows:,} rows) failed' in record.error.message
+    assert failed.error is not None
+    assert len(rehearsal.emulator.balances) == imported.rows
+    # AND ONE notification says it
+    assert [m.attributes.get('outcome') for m in outcome.notifications] == ['FAILED']
+    assert '1 of 2 Wix imports imported' in outcome.notifications[0].message
