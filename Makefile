@@ -106,10 +106,11 @@ wix-emulator: $(STAMP)  ## run the Wix emulator on 127.0.0.1:$(WIX_EMULATOR_PORT
 
 # The whole pipeline on this machine (template.yaml in moto, the real handlers, the Wix emulator).
 # Options: FILE=path.csv EMAIL_COLUMN=<name|index> POINTS_COLUMN=<name|index> DRY_RUN=1
+# WIX_CALLS_PER_MINUTE=n (the stack's per-site Wix budget; a FILE past 10 MB gets 6000 unless set)
 # UNDO=1: then drop the import's undo file (as loyalty-import undo does) and follow it too.
 # ISOLATED=1: each function in its own process with only requirements/runtime.txt, as in Lambda.
 demo: $(INSTALLED)  ## rehearse the pipeline locally on a sample (or FILE=...; APPROVE=1|'EMAIL=i,POINTS=j', REJECT=1 answer a review): no AWS account, Docker or network
-	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run) $(if $(UNDO),--undo) $(if $(ISOLATED),--isolated) $(if $(APPROVE),--approve '$(APPROVE)') $(if $(REJECT),--reject)
+	$(BIN)/python -m rehearsal $(if $(FILE),--file $(FILE)) $(if $(WIX_CALLS_PER_MINUTE),--wix-calls-per-minute $(WIX_CALLS_PER_MINUTE)) $(if $(EMAIL_COLUMN),--email-column $(EMAIL_COLUMN)) $(if $(POINTS_COLUMN),--points-column $(POINTS_COLUMN)) $(if $(DRY_RUN),--dry-run) $(if $(UNDO),--undo) $(if $(ISOLATED),--isolated) $(if $(APPROVE),--approve '$(APPROVE)') $(if $(REJECT),--reject)
 
 # Faults, load and hostile input through the same rehearsal (see README "Proving it").
 chaos: $(INSTALLED)  ## fault matrix on the local rehearsal: every Wix call x fault, AWS faults, kills; table + JSON line
