@@ -665,6 +665,18 @@ def part_error_file(index: int, uri: str | None) -> Change:
     return change
 
 
+def part_counts(part: ImportPart) -> Change:
+    """A part's own record gets what Wix reported of its import (as recorded on the file's part)."""
+
+    def change(record: ImportRecord) -> None:
+        record.wix_status = part.wix_status or record.wix_status
+        record.parse_result = part.parse_result or record.parse_result
+        record.import_result = part.import_result or record.import_result
+        record.error_file = part.error_file or record.error_file
+
+    return change
+
+
 def parts_summed() -> Change:
     """The file's counts from its parts (Wix's parse and import counts summed), before `parts_decided`."""
 

@@ -40,7 +40,13 @@ def _file_of(w: World, outcomes: list[dict[str, Any]]) -> tuple[ImportRecord, Pa
     ref = SourceRef(bucket=BUCKET, key=KEY, version_id='v1')
     record = ImportRecord.new(SourceEvent(ref=ref, size=30_000_000), now=START)
     assert w.records.create(record)
-    planned = [ImportPart(index=i, rows=1000, bytes=9_000_000) for i in range(1, len(outcomes) + 1)]
+    planned = [
+        ImportPart(index=i, rows=1000, bytes=9_000_000, source_id=f'{record.pk}#part-{i:04d}')
+        for i in range(1, len(outcomes) + 1)
+    ]
+    for part in planned:  # each part's own record, in flight
+        update = {'pk': part.source_id, 'parent': record.pk, 'status': RecordStatus.IMPORTING}
+        assert w.records.create(record.model_copy(update=update))
     changes: list[transitions.Change] = [transitions.parts_planned(planned)]
     loops = []
     for index, outcome in enumerate(outcomes, start=1):
@@ -143,6 +149,16 @@ def test_a_failed_part_keeps_the_other_parts_results_and_says_which(w: World) ->
         PartStatus.FAILED,
         PartStatus.IMPORTED,
     ]
+    # AND each part's own record ended as its part, none left in flight, none notifying
+    children = [w.records.get(str(part.source_id)) for part in saved.parts]
+    assert [child.status if child else None for child in children] == [
+        RecordStatus.IMPORTED,
+        RecordStatus.FAILED,
+        RecordStatus.IMPORTED,
+    ]
+    assert children[0] is not None
+    assert children[0].import_result is not None
+    assert children[0].import_result.success_count == 1000
     # AND the one notification says it and carries every part
     assert len(w.notifier.sent) == 1
     body = json.loads(w.notifier.sent[0].message)

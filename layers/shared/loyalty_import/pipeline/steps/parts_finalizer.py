@@ -22,6 +22,7 @@ from loyalty_import.pipeline.models import (
     ImportRecord,
     PartStatus,
     RecordError,
+    RecordStatus,
 )
 from loyalty_import.pipeline.observability import bind_import, logger
 from loyalty_import.pipeline.results import results_key
@@ -69,9 +70,35 @@ def finalize_parts(task: PartsFinalizerInput, deps: FinalizerDeps) -> FinalizerO
     )
     fingerprints.mark_imported(saved, records=deps.records, window_days=deps.settings.reimport_window_days)
     for part in saved.parts or []:
+        _end_part_record(part, deps)
         if part.status is PartStatus.IMPORTED:
             _learn_pace(saved.site, part, deps)
     return _output(saved, notified=notified)
+
+
+_RECORD_STATUS_OF_PART = {
+    PartStatus.IMPORTED: RecordStatus.IMPORTED,
+    PartStatus.FAILED: RecordStatus.FAILED,
+    PartStatus.TIMED_OUT: RecordStatus.TIMED_OUT,
+}
+
+
+def _end_part_record(part: ImportPart, deps: FinalizerDeps) -> None:
+    """The part's own record ends as its part did (it never notifies: `transitions`), so no record
+    is left in flight once the file is finalized."""
+    status = _RECORD_STATUS_OF_PART.get(part.status)
+    child = deps.records.get(part.source_id) if part.source_id and status else None
+    if child is None or status is None or child.is_final:
+        return
+    counts = transitions.part_counts(part)
+    transitions.finish(
+        child,
+        counts,
+        transitions.ended(status, part.error),
+        records=deps.records,
+        notifier=deps.notifier,
+        now=deps.clock.now,
+    )
 
 
 def _part_changes(
