@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import cold_start
+from benchmarks import large as large_export
 from benchmarks.generate import cp1252_export, export
 from loyalty_import import inspection as inspection_module
 from loyalty_import.inspection import MAX_FILE_BYTES, inspect_csv, validation
@@ -161,6 +162,9 @@ def main() -> None:
         ]
     table(results)
     cold_start.main()
+    # Issue 14: a 1.2-million-row export streamed into parts; BENCH_LARGE_ROWS makes it smaller.
+    print('\nA large export inspected as a stream and split into parts (traced: slower than untraced)')
+    large_export.report(int(os.environ.get('BENCH_LARGE_ROWS', large_export.ROWS)))
     print(f'\nload average while measuring: {load:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs')
     print(f'Reproduce: make bench   (or: {Path(sys.executable).name} -m benchmarks from the repository root)')
 

@@ -8,6 +8,7 @@ import csv
 import io
 import random
 import unicodedata
+from pathlib import Path
 
 HEADER = [
     'Customer ID',
@@ -55,26 +56,40 @@ def export(target_bytes: int, *, seed: int = 7, thousands: str = '') -> str:
     customer = 0
     while out.tell() < target_bytes * 0.97:
         customer += 1
-        first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
-        balance, earned = rnd.randrange(60000), rnd.randrange(90000)
-        points = [balance, earned, rnd.randrange(earned + 1)]
-        shown = [f'{p:,}'.replace(',', thousands) if thousands else str(p) for p in points]
-        last_name = f'{last}, Jr.' if customer % 97 == 0 else last  # a quoted cell now and then
-        writer.writerow(
-            [
-                1_000_000 + customer,
-                first,
-                last_name,
-                f'{_ascii(first)}.{_ascii(last)}{customer}@{rnd.choice(_DOMAINS)}',
-                f'+1 555 {rnd.randrange(10**7):07d}',
-                f'{rnd.randrange(100000):05d}',
-                *shown,
-                f'{rnd.random() * 3000:.2f}',
-                rnd.choice(['Gold', 'Silver', 'Bronze', '']),
-                f'2023-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}',
-            ]
-        )
+        writer.writerow(_customer_row(rnd, customer, thousands))
     return out.getvalue()
+
+
+def _customer_row(rnd: random.Random, customer: int, thousands: str) -> list[object]:
+    first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+    balance, earned = rnd.randrange(60000), rnd.randrange(90000)
+    points = [balance, earned, rnd.randrange(earned + 1)]
+    shown = [f'{p:,}'.replace(',', thousands) if thousands else str(p) for p in points]
+    last_name = f'{last}, Jr.' if customer % 97 == 0 else last  # a quoted cell now and then
+    return [
+        1_000_000 + customer,
+        first,
+        last_name,
+        f'{_ascii(first)}.{_ascii(last)}{customer}@{rnd.choice(_DOMAINS)}',
+        f'+1 555 {rnd.randrange(10**7):07d}',
+        f'{rnd.randrange(100000):05d}',
+        *shown,
+        f'{rnd.random() * 3000:.2f}',
+        rnd.choice(['Gold', 'Silver', 'Bronze', '']),
+        f'2023-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}',
+    ]
+
+
+def write_large_export(path: Path, rows: int, *, seed: int = 7) -> int:
+    """`export`'s rows, `rows` of them, written to `path` as they are made (a 1.2-million-row
+    export is about 110 MB: never held in memory). Returns the file's size in bytes."""
+    rnd = random.Random(seed)
+    with path.open('w', encoding='utf-8', newline='') as out:
+        writer = csv.writer(out, lineterminator='\n')
+        writer.writerow(HEADER)
+        for customer in range(1, rows + 1):
+            writer.writerow(_customer_row(rnd, customer, ''))
+    return path.stat().st_size
 
 
 # What a German shop's Excel export holds: characters cp1252 stores in bytes 0x80-0x9f (where it
@@ -123,3 +138,20 @@ def cp1252_export(target_bytes: int, *, seed: int = 7) -> bytes:
             ]
         )
     return out.getvalue().encode('cp1252')
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.generate --rows 1200000 --out <path>`: a large export, written as it is made."""
+    import argparse  # noqa: PLC0415 - only the command line needs it
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument('--rows', type=int, default=1_200_000)
+    parser.add_argument('--out', type=Path, required=True, help='where to write it (never in the repo)')
+    parser.add_argument('--seed', type=int, default=7)
+    args = parser.parse_args(argv)
+    size = write_large_export(args.out, args.rows, seed=args.seed)
+    print(f'{args.out}: {args.rows:,} rows, {size:,} bytes')
+
+
+if __name__ == '__main__':
+    main()

@@ -33,4 +33,11 @@ def dependencies() -> FinalizerDeps:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from loyalty_import.pipeline.steps.finalizer import finalize_import  # noqa: PLC0415 - lean import
 
+    if 'parts' in event:  # FinalizeParts: a file of several Wix imports, after the Map
+        from loyalty_import.pipeline.steps.parts_finalizer import (  # noqa: PLC0415
+            PartsFinalizerInput,
+            finalize_parts,
+        )
+
+        return finalize_parts(PartsFinalizerInput.model_validate(event), dependencies()).to_wire()
     return finalize_import(FinalizerInput.model_validate(event), dependencies()).to_wire()

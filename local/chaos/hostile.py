@@ -219,7 +219,9 @@ CASES: tuple[HostileCase, ...] = (
         'huge.csv',
         _over_ten_mb,
         REJECTED,
-        frozenset({'FILE_TOO_LARGE'}),
+        # Streamed and reduced (docs/large-files.md); its points, 0-999 over and over, would need a
+        # person, and a large file cannot be reviewed yet.
+        frozenset({'NEEDS_REVIEW'}),
         '10 MB + 1 KB of rows',
     ),
     HostileCase(

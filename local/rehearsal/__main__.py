@@ -46,6 +46,12 @@ from rehearsal.template import TemplateError
 SAMPLES = Path(__file__).resolve().parent / 'samples'
 DEFAULT_SAMPLE = SAMPLES / 'loyaltylion-export.csv'
 EXIT_IMPORTED, EXIT_OTHER_OUTCOME, EXIT_NOT_FINISHED = 0, 1, 2
+# The demo's own Wix budget for a file past Wix's 10 MB (docs/large-files.md): at the template's
+# 180 calls a minute, the 1.2-million-row export's balance snapshot alone (12,000 Search Accounts
+# calls) would take 67 minutes against an emulator that answers far faster than Wix allows.
+LARGE_FILE_BYTES = 10 * 1024 * 1024
+LARGE_FILE_CALLS_PER_MINUTE = 6000
+LARGE_FILE_TIMEOUT_S = 1800.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     decision.add_argument('--reject', action='store_true', help="if a person must decide: don't import it")
     parser.add_argument(
-        '--timeout', type=float, default=120.0, help='seconds to follow the file (default 120)'
+        '--timeout',
+        type=float,
+        default=None,
+        help=f'seconds to follow the file (default 120; {LARGE_FILE_TIMEOUT_S:.0f} for a file past 10 MB)',
     )
     parser.add_argument(
         '--review-timeout',
@@ -87,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
         help='run each function in its own process with only requirements/runtime.txt (as in Lambda)',
     )
     # For tests of this command: Wix emulator delays and the Step Functions clock (1 = real seconds).
+    parser.add_argument(
+        '--wix-calls-per-minute',
+        type=int,
+        default=None,
+        help=(
+            "the stack's WixCallsPerMinute (the per-site Wix budget; template default 180). A file past "
+            f'10 MB gets {LARGE_FILE_CALLS_PER_MINUTE} unless set: the emulator is not Wix, and the balance '
+            'snapshot alone makes one call per 100 rows'
+        ),
+    )
     parser.add_argument('--wix-delay-s', type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument('--clock-scale', type=float, default=1.0, help=argparse.SUPPRESS)
     return parser
@@ -105,6 +124,8 @@ def _sidecar(sample: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path: Path = args.file
+    if args.timeout is None and path.is_file():
+        args.timeout = LARGE_FILE_TIMEOUT_S if path.stat().st_size > LARGE_FILE_BYTES else 120.0
     if not path.is_file():
         print(f'no such file: {path}', file=sys.stderr)
         return EXIT_NOT_FINISHED
@@ -148,6 +169,7 @@ def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
             emulator_settings, parse_delay_s=args.wix_delay_s, import_delay_s=args.wix_delay_s
         )
     return RehearsalConfig(
+        parameters=_parameters(args, path),
         template=args.template,
         emulator_settings=emulator_settings,
         clock_scale=args.clock_scale,
@@ -155,6 +177,14 @@ def _config(args: argparse.Namespace, path: Path) -> RehearsalConfig:
         lambda_python=ensure_runtime_env() if args.isolated else None,
         wix_accounts=dict(sidecar.get('balances_before', {})),
     )
+
+
+def _parameters(args: argparse.Namespace, path: Path) -> dict[str, str]:
+    """The template parameters the demo overrides: only the Wix budget, when asked or for a large file."""
+    calls = args.wix_calls_per_minute
+    if calls is None and path.stat().st_size > LARGE_FILE_BYTES:
+        calls = LARGE_FILE_CALLS_PER_MINUTE
+    return {'WixCallsPerMinute': str(calls)} if calls is not None else {}
 
 
 def _print_stack(rehearsal: Rehearsal, setup_s: float, write: Callable[[str], None]) -> None:
@@ -168,6 +198,12 @@ def _print_stack(rehearsal: Rehearsal, setup_s: float, write: Callable[[str], No
         write(f'{"":19}not emulated (nothing at run time needs them): {", ".join(stack.unsupported)}')
     for note in stack.notes:
         write(f'{"":19}{note}')
+    calls = rehearsal.config.parameters.get('WixCallsPerMinute')
+    if calls is not None:
+        write(
+            f'{"":19}WixCallsPerMinute={calls} for this demo (template default 180): the emulator is not '
+            'Wix (docs/large-files.md)'
+        )
     if rehearsal.iam is not None:
         write(
             f'{"":19}IAM enforced: each function and state machine calls as its own role '

@@ -18,7 +18,7 @@ from moto import mock_aws
 from loyalty_import.pipeline.adapters.notifier import SnsNotifier
 from loyalty_import.pipeline.adapters.records import DynamoRecordStore
 from loyalty_import.pipeline.adapters.secrets import WixCredentialsSource
-from loyalty_import.pipeline.adapters.storage import S3Storage
+from loyalty_import.pipeline.adapters.storage import STREAM_CHUNK_BYTES, S3Storage
 from loyalty_import.pipeline.adapters.workflow import StepFunctionsWorkflow
 from loyalty_import.pipeline.errors import (
     ConcurrentUpdate,
@@ -187,6 +187,31 @@ def test_storage_reads_a_version_within_the_bound_and_maps_missing_objects() -> 
         storage.read(BUCKET, 'incoming/gone.csv', None, max_bytes=100)
     uri = storage.write(BUCKET, 'results/a.csv.rejected.txt', b'report', content_type='text/plain')
     assert uri == f's3://{BUCKET}/results/a.csv.rejected.txt'
+
+
+@pytest.mark.usefixtures('aws')
+def test_storage_streams_a_version_in_chunks_within_the_bound() -> None:
+    s3 = boto3.client('s3', region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={'Status': 'Enabled'})
+    big = bytes(range(256)) * (STREAM_CHUNK_BYTES // 256 * 2 + 3)  # two chunks and a bit
+    first = s3.put_object(Bucket=BUCKET, Key='incoming/big.csv', Body=big, Metadata={'reimport': 'true'})
+    s3.put_object(Bucket=BUCKET, Key='incoming/big.csv', Body=b'later')
+    storage = S3Storage()
+    stream = storage.stream(BUCKET, 'incoming/big.csv', first['VersionId'], max_bytes=len(big))
+    assert (stream.size, stream.metadata, stream.version_id) == (
+        len(big),
+        {'reimport': 'true'},
+        first['VersionId'],
+    )
+    chunks = list(stream.chunks)
+    assert len(chunks) == 3
+    assert max(map(len, chunks)) == STREAM_CHUNK_BYTES
+    assert b''.join(chunks) == big
+    with pytest.raises(ObjectTooLarge):
+        storage.stream(BUCKET, 'incoming/big.csv', first['VersionId'], max_bytes=len(big) - 1)
+    with pytest.raises(SourceNotFound):
+        storage.stream(BUCKET, 'incoming/gone.csv', None, max_bytes=100)
 
 
 # ----------------------------------------------------------------------- notifier, workflow, secrets

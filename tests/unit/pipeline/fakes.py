@@ -29,7 +29,7 @@ from loyalty_import.pipeline.models import (
     ReviewLink,
 )
 from loyalty_import.pipeline.pacing import Pace
-from loyalty_import.pipeline.ports import StoredObject
+from loyalty_import.pipeline.ports import StoredObject, StoredStream
 from loyalty_import.pipeline.settings import FromEnvironment, ImporterSettings
 from rehearsal.template import load_template
 from tests.conftest import REPO_ROOT
@@ -160,6 +160,9 @@ class FakeStorage:
         self.objects: dict[tuple[str, str], StoredObject] = {}
         self.written: dict[str, bytes] = {}
         self.reads = 0
+        self.read_keys: list[str] = []  # what `read` was asked for, in order
+        self.streams = 0
+        self.stream_chunk = 64 * 1024
 
     def put(self, key: str, content: bytes, metadata: Mapping[str, str] | None = None) -> None:
         self.objects[(BUCKET, key)] = StoredObject(
@@ -168,12 +171,23 @@ class FakeStorage:
 
     def read(self, bucket: str, key: str, version_id: str | None, *, max_bytes: int) -> StoredObject:
         self.reads += 1
+        self.read_keys.append(key)
         stored = self.objects.get((bucket, key))
         if stored is None:
             raise SourceNotFound(f's3://{bucket}/{key}')
         if stored.size > max_bytes:
             raise ObjectTooLarge(stored.size, max_bytes)
         return stored
+
+    def stream(self, bucket: str, key: str, version_id: str | None, *, max_bytes: int) -> StoredStream:
+        """`read`'s object in pieces of `stream_chunk` bytes (a large file's path)."""
+        self.streams += 1
+        stored = self.read(bucket, key, version_id, max_bytes=max_bytes)
+        self.reads -= 1
+        self.read_keys.pop()
+        content, step = stored.content, self.stream_chunk
+        pieces = iter([content[i : i + step] for i in range(0, len(content), step)])
+        return StoredStream(chunks=pieces, size=stored.size, metadata=stored.metadata)
 
     def write(
         self,

@@ -32,6 +32,12 @@ def states(asl: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return result
 
 
+def part_states(asl: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The states of the Map's loop (one part of a file of several Wix imports)."""
+    result: dict[str, dict[str, Any]] = states(asl)['Parts']['ItemProcessor']['States']
+    return result
+
+
 def successors(state: dict[str, Any]) -> set[str]:
     nexts = {state['Next']} if 'Next' in state else set()
     nexts |= {choice['Next'] for choice in state.get('Choices', [])}
@@ -53,7 +59,8 @@ def test_it_uses_exactly_the_template_substitutions(asl: dict[str, Any]) -> None
 
 def test_the_loop_is_a_job_poller_with_a_wait_from_the_poll_result(asl: dict[str, Any]) -> None:
     all_states = states(asl)
-    assert all_states[asl['StartAt']]['Next'] == 'FirstWait'
+    assert all_states[asl['StartAt']]['Next'] == 'Shape'
+    assert all_states['Shape']['Default'] == 'FirstWait'
     assert all_states['FirstWait'] == {
         'Type': 'Wait',
         'Comment': all_states['FirstWait']['Comment'],
@@ -93,8 +100,9 @@ def test_a_failed_execute_polls_again_and_finalizes_only_if_wix_still_has_the_im
 
 
 def test_every_task_retries_transient_errors_and_catches_the_rest(asl: dict[str, Any]) -> None:
-    for name in ('Poll', 'Execute', 'Finalize'):
-        state = states(asl)[name]
+    parts = part_states(asl)
+    for name in ('Poll', 'Execute', 'Finalize', 'PartPoll', 'PartExecute', 'FinalizeParts'):
+        state = {**states(asl), **parts}[name]
         retried = {error for retry in state['Retry'] for error in retry['ErrorEquals']}
         assert {'WixUnavailable', *LAMBDA_TRANSIENT} <= retried, name
         assert all(retry['MaxAttempts'] <= 6 for retry in state['Retry'])
@@ -104,8 +112,10 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(asl: dict[str,
 def test_a_killed_or_timed_out_task_runs_again_before_its_catch(asl: dict[str, Any]) -> None:
     # A Lambda ended mid-work (Sandbox.Timedout) left the record as it was: each task resumes from
     # it (make chaos kills each one between two of its writes), so it is retried, not caught.
-    for name in ('Poll', 'Execute', 'Finalize', 'FinalizeWithoutWix'):
-        retried = {error for retry in states(asl)[name]['Retry'] for error in retry['ErrorEquals']}
+    every = {**states(asl), **part_states(asl)}
+    names = ('Poll', 'Execute', 'Finalize', 'FinalizeWithoutWix', 'PartPoll', 'PartExecute', 'FinalizeParts')
+    for name in (*names, 'FinalizePartsWithoutWix'):
+        retried = {error for retry in every[name]['Retry'] for error in retry['ErrorEquals']}
         assert 'Sandbox.Timedout' in retried, name
 
 
@@ -133,13 +143,21 @@ def test_no_path_ends_without_finalize_or_a_direct_notification(asl: dict[str, A
     # ...and the only ways out are Finalize -> Done, or (if Finalize cannot run at all) SNS -> Fail.
     terminal = {name for name, state in all_states.items() if state['Type'] in {'Succeed', 'Fail'}}
     into_terminal = {name for name, state in all_states.items() if successors(state) & terminal}
-    assert into_terminal == {'Finalize', 'FinalizeWithoutWix', 'NotifyUnrecorded'}
+    assert into_terminal == {
+        'Finalize',
+        'FinalizeWithoutWix',
+        'FinalizeParts',
+        'FinalizePartsWithoutWix',
+        'NotifyUnrecorded',
+    }
     notify = all_states['NotifyUnrecorded']
     assert notify['Resource'] == 'arn:aws:states:::sns:publish'
     assert notify['Parameters']['TopicArn'] == '${NotificationTopicArn}'
     assert notify['Parameters']['MessageAttributes']['outcome']['StringValue'] == 'UNRECORDED'
     assert all_states['Finalize']['Catch'][0]['Next'] == 'FinalizeWithoutWix'
     assert all_states['Finalize']['Catch'][0]['ResultPath'] == '$.finalizeError'
+    assert all_states['FinalizeParts']['Catch'][0]['Next'] == 'FinalizePartsWithoutWix'
+    assert all_states['FinalizePartsWithoutWix']['Catch'][0]['Next'] == 'NotifyUnrecorded'
 
 
 def test_task_results_land_where_the_models_read_them(asl: dict[str, Any]) -> None:
@@ -147,3 +165,46 @@ def test_task_results_land_where_the_models_read_them(asl: dict[str, Any]) -> No
     assert all_states['Poll']['ResultPath'] == '$.poll'
     assert all_states['Poll']['Catch'][0]['ResultPath'] == '$.error'
     assert all_states['Execute']['Catch'][0]['ResultPath'] == '$.error'
+
+
+def test_a_file_of_several_imports_runs_the_same_loop_per_part_then_finalizes_once(
+    asl: dict[str, Any],
+) -> None:
+    all_states = states(asl)
+    # GIVEN an input with parts: the Choice after Start sends it into the Map
+    assert all_states['Shape']['Choices'] == [{'Variable': '$.parts', 'IsPresent': True, 'Next': 'Parts'}]
+    parts = all_states['Parts']
+    assert (parts['Type'], parts['ItemsPath'], parts['ItemProcessor']['ProcessorConfig']) == (
+        'Map',
+        '$.parts',
+        {'Mode': 'INLINE'},
+    )
+    # THEN each item runs today's loop, state for state, ending in a Pass where the file's loop
+    # would finalize
+    inner = part_states(asl)
+    renamed = {name: f'Part{name}' for name in ('Start', 'FirstWait', 'Poll', 'Route', 'Execute', 'Wait')}
+    renamed['Finalize'] = 'PartDone'
+    renamed['Shape'] = 'PartFirstWait'  # the file's Start goes through the Choice first
+    for name, part_name in renamed.items():
+        if name in {'Finalize', 'Shape'}:
+            continue
+        assert _renamed(all_states[name], renamed) == inner[part_name], name
+    assert inner['PartDone'] == {'Type': 'Pass', 'Comment': inner['PartDone']['Comment'], 'End': True}
+    # AND the Map's results go to ONE FinalizeParts of the file's record
+    assert (parts['ResultPath'], parts['Next']) == ('$.partResults', 'FinalizeParts')
+    finalize = all_states['FinalizeParts']
+    assert finalize['Resource'] == '${FinalizerFunctionArn}'
+    assert finalize['Parameters'] == {'sourceId.$': '$.sourceId', 'parts.$': '$.partResults'}
+    assert all_states['FinalizePartsWithoutWix']['Parameters']['offline'] is True
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    """The state with every Next and Default renamed (the part loop's names)."""
+    if isinstance(value, dict):
+        return {
+            key: names.get(item, item) if key in {'Next', 'Default'} else _renamed(item, names)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    return value

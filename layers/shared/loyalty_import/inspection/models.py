@@ -32,6 +32,7 @@ class RefusalCode(StrEnum):
     BAD_OVERRIDE = 'BAD_OVERRIDE'
     POINTS_OUT_OF_RANGE = 'POINTS_OUT_OF_RANGE'  # the balances are larger than Wix stores (2**31 - 1)
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'  # most emails repeat: an order or transaction log
+    ROW_TOO_LARGE = 'ROW_TOO_LARGE'  # one row is larger than a Wix import can be (a large file's parts)
 
 
 class Decision(StrEnum):

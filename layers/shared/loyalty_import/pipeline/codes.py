@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     BAD_OVERRIDE = 'BAD_OVERRIDE'
     POINTS_OUT_OF_RANGE = 'POINTS_OUT_OF_RANGE'
     NOT_A_BALANCE_FILE = 'NOT_A_BALANCE_FILE'
+    ROW_TOO_LARGE = 'ROW_TOO_LARGE'
     # A review decision: a person must confirm the proposal (nothing reached Wix).
     NEEDS_REVIEW = 'NEEDS_REVIEW'
     # The review's end without an import: a person declined it, or nobody answered in time.
@@ -70,6 +71,8 @@ class ErrorCode(StrEnum):
     PIPELINE_ERROR = 'PIPELINE_ERROR'
     # The deadline passed before Wix finished.
     DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED'
+    # A file imported as several Wix imports: at least one part did not import (the others did).
+    PART_FAILED = 'PART_FAILED'
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.BAD_OVERRIDE: _OVERRIDABLE,
     ErrorCode.POINTS_OUT_OF_RANGE: _REFUSED,
     ErrorCode.NOT_A_BALANCE_FILE: _REFUSED,
+    ErrorCode.ROW_TOO_LARGE: _REFUSED,
     ErrorCode.NEEDS_REVIEW: _OVERRIDABLE,
     ErrorCode.REVIEW_REJECTED: CodeInfo(
         RecordStatus.REVIEW_REJECTED,
@@ -179,6 +183,17 @@ CODES: dict[ErrorCode, CodeInfo] = {
     ErrorCode.UNEXPECTED_STATE: _FAILED,
     ErrorCode.PIPELINE_ERROR: _FAILED,
     ErrorCode.DEADLINE_EXCEEDED: CodeInfo(RecordStatus.TIMED_OUT),
+    ErrorCode.PART_FAILED: CodeInfo(
+        RecordStatus.FAILED,
+        next_steps=(
+            'The message says which parts were imported (their balances are set) and which were not.',
+            (
+                'Fix what the failed parts report, then upload the whole file again: Wix sets '
+                'balances (it does not add them), so the parts already imported are set again to '
+                'the same values.'
+            ),
+        ),
+    ),
 }
 
 # The exception (or a base class of it) -> the record's error code.

@@ -374,6 +374,48 @@ class RememberedLayout(CamelModel):
     file_name: str
 
 
+class PartStatus(StrEnum):
+    """One Wix import of a file imported as several (docs/large-files.md): its own status."""
+
+    PLANNED = 'PLANNED'  # its upload is written, its Wix import not created yet
+    CREATED = 'CREATED'  # Wix is parsing it
+    IMPORTING = 'IMPORTING'  # executed
+    IMPORTED = 'IMPORTED'
+    FAILED = 'FAILED'
+    TIMED_OUT = 'TIMED_OUT'
+
+    @property
+    def is_final(self) -> bool:
+        return self in {PartStatus.IMPORTED, PartStatus.FAILED, PartStatus.TIMED_OUT}
+
+
+class ImportPart(CamelModel):
+    """One part of a file past one Wix import: its own header, upload, Wix import and result.
+
+    Its create attempts are recorded as the record's are for one import (`create_attempted_at`,
+    `create_file_paths`), so a redelivery adopts the import an attempt made rather than creating
+    the part twice; a part with a `wix_import_id` is never created again.
+    """
+
+    index: int  # 1-based, in the file's order
+    rows: int
+    bytes: int
+    file: str | None = None  # the part's upload kept in S3 (`<results>/<file>.parts.0001.csv`)
+    # The part's own record (`<file pk>#part-0001`): what its Poll and Execute steps run on.
+    source_id: str | None = None
+    status: PartStatus = PartStatus.PLANNED
+    create_attempted_at: dt.datetime | None = None
+    create_file_paths: list[str] = Field(default_factory=list)
+    wix_import_id: str | None = None
+    wix_status: str | None = None
+    parse_result: ParseResult | None = None
+    import_result: ImportResult | None = None
+    wix_times: dict[str, dt.datetime] = Field(default_factory=dict)
+    error_file: str | None = None
+    error: RecordError | None = None
+    executed_at: dt.datetime | None = None
+
+
 class ImportRecord(CamelModel):
     """One DynamoDB item per source object version, with the import's whole story."""
 
@@ -412,8 +454,17 @@ class ImportRecord(CamelModel):
     # The upload filePath each create attempt was sent from (Wix keeps it as fileMetadata.url): what a
     # retry matches an import on, with the size, since Wix need not echo the file name.
     create_file_paths: list[str] = Field(default_factory=list)
+    # A file imported as one Wix import: its id. As several (`parts` not empty): the FIRST part's
+    # (what the execution is named after and the logs bind), and `parts` is the truth for each.
     wix_import_id: str | None = None
     wix_status: str | None = None
+    # The file's Wix imports when it needs more than one; None (no attribute, no notification
+    # field) for a file imported as one, so its record and message stay exactly as they were.
+    parts: list[ImportPart] | None = None
+    # A part's own record: the pk of the file's record. Its Poll and Execute steps (cross-check,
+    # snapshot, execute) run on it exactly as on a file of one import; it never notifies (the
+    # file's record does, once, for every part).
+    parent: str | None = None
     execution_name: str | None = None
     execution_arn: str | None = None
     parse_result: ParseResult | None = None

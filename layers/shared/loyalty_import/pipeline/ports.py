@@ -4,7 +4,7 @@ tests pass small recording fakes instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -132,9 +132,25 @@ class StoredObject:
     content_type: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredStream:
+    """An object read as it arrives (a large source file, never whole in memory): `chunks` yields
+    its bytes once, and raises ObjectTooLarge if more than the bound arrive after all."""
+
+    chunks: Iterator[bytes]
+    size: int
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    version_id: str | None = None
+
+
 class Storage(Protocol):
     def read(self, bucket: str, key: str, version_id: str | None, *, max_bytes: int) -> StoredObject:
         """The object's bytes (raises ObjectTooLarge past max_bytes, SourceNotFound when gone)."""
+        ...
+
+    def stream(self, bucket: str, key: str, version_id: str | None, *, max_bytes: int) -> StoredStream:
+        """The object's bytes in chunks, as S3 sends them (the same errors as `read`)."""
         ...
 
     def write(

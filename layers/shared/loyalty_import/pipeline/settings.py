@@ -121,6 +121,8 @@ class ImporterSettings(WixVariables, RecordVariables, SnapshotVariables, LayoutV
     review_wait_seconds: int = Field(alias='REVIEW_WAIT_SECONDS', gt=0)
     # Reading is bounded by this so a huge drop cannot exhaust memory (Wix refuses files over 10 MB).
     max_file_bytes: int = Field(alias='MAX_FILE_BYTES', gt=0)
+    # A larger source, up to this, is read as a stream and reduced (docs/large-files.md).
+    max_source_bytes: int = Field(alias='MAX_SOURCE_BYTES', gt=0)
     # What the program calls its points ('Stars,Coins'): headers with these names count as points.
     points_names: str = Field(alias='POINTS_NAMES')
     import_deadline_seconds: int = Field(alias='IMPORT_DEADLINE_SECONDS', gt=0)

@@ -19,9 +19,9 @@ a standard SNS topic, which cannot deduplicate, leaves open.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from loyalty_import.pipeline import codes
+from loyalty_import.pipeline import codes, import_parts
 from loyalty_import.pipeline.errors import (
     ConcurrentUpdate,
     PipelineError,
@@ -30,11 +30,13 @@ from loyalty_import.pipeline.errors import (
 )
 from loyalty_import.pipeline.models import (
     BalanceShift,
+    ImportPart,
     ImportRecord,
     ImportResult,
     InspectionOutcome,
     Overrides,
     ParseResult,
+    PartStatus,
     RecordError,
     RecordStatus,
     RememberedLayout,
@@ -46,7 +48,7 @@ from loyalty_import.pipeline.models import (
 from loyalty_import.pipeline.notifications import build_notification
 from loyalty_import.pipeline.observability import Metric, MetricUnit, add_site_metric, logger, metrics
 from loyalty_import.pipeline.ports import Notifier, RecordStore
-from loyalty_import.wix.models import LoyaltyImport
+from loyalty_import.wix.models import ImportStatus, LoyaltyImport
 
 MAX_WRITE_ATTEMPTS = 5
 MAX_ERROR_MESSAGE = 1000
@@ -118,8 +120,11 @@ def notification_unsent(record: ImportRecord) -> bool:
 
 
 def _notify_and_confirm(record: ImportRecord, *, records: RecordStore, notifier: Notifier) -> ImportRecord:
-    _notify(record, records=records, notifier=notifier)
-    _emit_outcome_metrics(record)
+    if record.parent is None:
+        _notify(record, records=records, notifier=notifier)
+        _emit_outcome_metrics(record)
+    else:  # a part's own record: the file's record notifies once for every part
+        logger.info('part ended', status=record.status.value, parent=record.parent)
     try:
         return _write(record, [_confirm_notification], records=records, stop_at_final=False)
     except PipelineError:
@@ -530,3 +535,179 @@ def layout_recalled(layout: RememberedLayout, reason: str) -> Change:
         record.approved_layout = f'{reason} (layout {layout.layout_id}, from {layout.file_name})'
 
     return change
+
+
+# ---------------------------------------------------------------------------- a file of several Wix imports
+# (docs/large-files.md). The record's top-level `wixImportId` is set, to the FIRST part's, only once
+# every part is created: the importer creates while it is None, so a redelivery finishes the creates.
+
+_PART_STATUS_OF_WIX = {
+    ImportStatus.PARSED: PartStatus.CREATED,
+    ImportStatus.IMPORTING: PartStatus.IMPORTING,
+    ImportStatus.IMPORTED: PartStatus.IMPORTED,
+    ImportStatus.FAILED: PartStatus.FAILED,
+}
+
+
+def parts_planned(parts: Sequence[ImportPart]) -> Change:
+    """The file's parts, their uploads written and nothing created yet. A record that already has
+    parts keeps them (a redelivery re-plans the same file and must not forget a created import)."""
+    planned = [part.model_copy(deep=True) for part in parts]
+
+    def change(record: ImportRecord) -> None:
+        if not record.parts:
+            record.parts = [part.model_copy(deep=True) for part in planned]
+
+    return change
+
+
+def part_of(record: ImportRecord, index: int) -> ImportPart:
+    """The record's part `index` (1-based)."""
+    for part in record.parts or []:
+        if part.index == index:
+            return part
+    raise PipelineError(f'record {record.pk} has no part {index}')
+
+
+def part_create_attempted(index: int, at: dt.datetime, file_path: str) -> Change:
+    """Part `index`'s create from `file_path` is about to be sent (adopted as `create_attempted`)."""
+
+    def change(record: ImportRecord) -> None:
+        part = part_of(record, index)
+        part.create_attempted_at = at
+        if file_path not in part.create_file_paths:
+            part.create_file_paths = [*part.create_file_paths, file_path]
+
+    return change
+
+
+def part_created(index: int, wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
+    """Part `index`'s Wix import exists. The last part created makes the record CREATED, with the
+    first part's id as its `wixImportId`."""
+    remember = part_wix_state(index, wix_import)
+
+    def change(record: ImportRecord) -> None:
+        part = part_of(record, index)
+        if part.wix_import_id not in {None, wix_import.id}:
+            raise PipelineError(
+                f'part {index} of {record.pk} already has the Wix import {part.wix_import_id}'
+            )
+        part.wix_import_id = wix_import.id
+        remember(record)
+        parts = record.parts or []
+        if all(each.wix_import_id for each in parts):
+            first = min(parts, key=lambda each: each.index)
+            record.wix_import_id = first.wix_import_id
+            record.move_to(RecordStatus.CREATED, at=at)
+
+    return change
+
+
+def part_wix_state(index: int, wix_import: LoyaltyImport) -> Change:
+    """What Wix reports about part `index`'s import, onto the part (its status follows Wix's end)."""
+
+    def change(record: ImportRecord) -> None:
+        part = part_of(record, index)
+        part.wix_status = wix_import.status.value
+        if wix_import.created_date is not None:
+            part.wix_times.setdefault('CREATED', wix_import.created_date)
+        if wix_import.updated_date is not None:
+            part.wix_times.setdefault(wix_import.status.value, wix_import.updated_date)
+        if wix_import.parse_result is not None:
+            part.parse_result = ParseResult(
+                parsed_row_count=wix_import.parse_result.parsed_row_count,
+                parse_error_reason=wix_import.parse_result.parse_error_reason,
+            )
+        if wix_import.import_result is not None:
+            part.import_result = ImportResult(
+                success_count=wix_import.import_result.success_count,
+                failure_count=wix_import.import_result.failure_count,
+                error_file_exists=wix_import.import_result.error_file_exists,
+            )
+        status = _PART_STATUS_OF_WIX.get(wix_import.status)
+        if status is not None and not part.status.is_final:
+            part.status = status
+        if part.status is PartStatus.FAILED and part.error is None:
+            reason = part.parse_result.parse_error_reason if part.parse_result else None
+            code = codes.ErrorCode.WIX_PARSE_FAILED if reason else codes.ErrorCode.WIX_IMPORT_FAILED
+            part.error = RecordError(code=code, message=reason or 'Wix reported the import FAILED.')
+
+    return change
+
+
+def part_executed(index: int, wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
+    """Wix accepted part `index`'s execute."""
+    remember = part_wix_state(index, wix_import)
+
+    def change(record: ImportRecord) -> None:
+        part = part_of(record, index)
+        part.executed_at = part.executed_at or at
+        remember(record)
+        if not part.status.is_final:
+            part.status = PartStatus.IMPORTING
+
+    return change
+
+
+def part_ended(index: int, status: PartStatus, error: RecordError | None) -> Change:
+    """Part `index` ended without Wix's verdict (the deadline, an error that ended its loop)."""
+
+    def change(record: ImportRecord) -> None:
+        part = part_of(record, index)
+        if part.status.is_final:  # Wix's own verdict, once read, wins
+            return
+        part.status = status
+        part.error = (
+            RecordError(code=error.code, message=error.message[:MAX_ERROR_MESSAGE]) if error else None
+        )
+
+    return change
+
+
+def part_error_file(index: int, uri: str | None) -> Change:
+    """Part `index`'s Wix error file, copied beside the source (None: Wix would not give it)."""
+
+    def change(record: ImportRecord) -> None:
+        if uri:
+            part_of(record, index).error_file = uri
+
+    return change
+
+
+def part_counts(part: ImportPart) -> Change:
+    """A part's own record gets what Wix reported of its import (as recorded on the file's part)."""
+
+    def change(record: ImportRecord) -> None:
+        record.wix_status = part.wix_status or record.wix_status
+        record.parse_result = part.parse_result or record.parse_result
+        record.import_result = part.import_result or record.import_result
+        record.error_file = part.error_file or record.error_file
+
+    return change
+
+
+def parts_summed() -> Change:
+    """The file's counts from its parts (Wix's parse and import counts summed), before `parts_decided`."""
+
+    def change(record: ImportRecord) -> None:
+        parts = record.parts or []
+        record.import_result = import_parts.summed_result(parts)
+        record.parse_result = ParseResult(parsed_row_count=import_parts.parsed_rows(parts))
+        error_files = [part.error_file for part in parts if part.error_file]
+        record.error_file = record.error_file or (error_files[0] if error_files else None)
+
+    return change
+
+
+def parts_decided() -> Change:
+    """The file's final status from its parts (`import_parts.outcome`); for `finish`."""
+    return decided(lambda record: _bounded_outcome(import_parts.outcome(record.parts or [])))
+
+
+def _bounded_outcome(
+    decision: tuple[RecordStatus, RecordError | None],
+) -> tuple[RecordStatus, RecordError | None]:
+    status, error = decision
+    if error is None:
+        return status, None
+    return status, RecordError(code=error.code, message=error.message[:MAX_ERROR_MESSAGE])

@@ -309,8 +309,9 @@ def test_a_deleted_object_ends_failed_and_notified(w: World) -> None:
 
 
 def test_a_file_over_the_size_bound_is_rejected_unread(w: World) -> None:
-    # GIVEN a file one byte over MAX_FILE_BYTES
-    w.importer.settings = make_settings(MAX_FILE_BYTES='10')
+    # GIVEN a file one byte over MAX_SOURCE_BYTES (a file past MAX_FILE_BYTES and within it is
+    # streamed: test_large_files.py)
+    w.importer.settings = make_settings(MAX_FILE_BYTES='10', MAX_SOURCE_BYTES='10')
     w.storage.put(KEY, b'x' * 11)
     # WHEN it is imported
     import_object(source(), w.importer, plenty_of_time)

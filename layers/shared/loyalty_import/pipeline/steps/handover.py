@@ -42,6 +42,8 @@ def hand_over(record: ImportRecord, deps: ImporterDeps, remaining_s: Callable[[]
     import_id = record.wix_import_id
     if import_id is None:  # pragma: no cover - callers pass a created import
         raise ValueError('no Wix import to drive')
+    if record.parts:  # several Wix imports: the state machine parses, executes and polls each
+        return _start_parts_workflow(record, import_id, deps)
     schedule = _parse_schedule(record, deps)
     if record.executed_at is None:
         try:
@@ -105,6 +107,36 @@ def _start_workflow(
         schedule=schedule,
         site=record.site,
     ).to_wire()
+    arn = deps.workflow.start(name, payload)
+    logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
+    if record.execution_name != name or (arn and record.execution_arn != arn):
+        record = transitions.advance(record, transitions.execution_started(name, arn), records=deps.records)
+    return record
+
+
+def _start_parts_workflow(record: ImportRecord, import_id: str, deps: ImporterDeps) -> ImportRecord:
+    """ONE execution for the file (named after its first part's import), a Map item per part: each
+    item is the input of today's per-import loop, on the part's own record (`sourceId`)."""
+    deadline = math.ceil(record.created_at.timestamp()) + deps.settings.import_deadline_seconds
+    pace = deps.paces.get(record.site)
+    started = deps.clock.epoch()
+    items = []
+    for part in record.parts or []:
+        if part.wix_import_id is None or part.source_id is None:  # pragma: no cover - all created
+            raise ValueError(f'part {part.index} has no Wix import')
+        schedule = pacing.parse_schedule(pace, size_bytes=part.bytes, started=started)
+        item = ExecutionInput(
+            import_id=part.wix_import_id,
+            source_id=part.source_id,
+            deadline=deadline,
+            wait=deps.settings.poll_first_wait_seconds,
+            first_wait=math.ceil(pacing.wait_s(schedule, now=started)),
+            schedule=schedule,
+            site=record.site,
+        ).to_wire()
+        items.append({**item, 'part': part.index})
+    payload = {'sourceId': record.pk, 'importId': import_id, 'site': record.site, 'parts': items}
+    name = execution_name(import_id)
     arn = deps.workflow.start(name, payload)
     logger.info('state machine started' if arn else 'state machine already started', execution_name=name)
     if record.execution_name != name or (arn and record.execution_arn != arn):

@@ -27,6 +27,7 @@ from loyalty_import.pipeline.errors import (
     ObjectTooLarge,
     RecordStoreError,
     SourceNotFound,
+    StorageError,
 )
 from loyalty_import.pipeline.execution import ExecutorDeps
 from loyalty_import.pipeline.guards import fingerprints, undo
@@ -59,6 +60,7 @@ from loyalty_import.pipeline.ports import (
     RecordStore,
     Storage,
     StoredObject,
+    StoredStream,
     WixProvider,
     Workflow,
 )
@@ -66,6 +68,7 @@ from loyalty_import.pipeline.results import results_key
 from loyalty_import.pipeline.review import layouts
 from loyalty_import.pipeline.settings import ImporterSettings
 from loyalty_import.pipeline.sites import DEFAULT_SITE, SiteChoice, single_site
+from loyalty_import.pipeline.steps import parts_create
 from loyalty_import.pipeline.steps.dropped_file import (
     overrides_from_metadata,
     reimport_from_metadata,
@@ -73,6 +76,7 @@ from loyalty_import.pipeline.steps.dropped_file import (
     wix_file_name,
 )
 from loyalty_import.pipeline.steps.handover import hand_over
+from loyalty_import.pipeline.steps.large_source import REDUCED_OVERRIDES, ReducedSource, reduce_large
 from loyalty_import.pipeline.transitions import Change
 from loyalty_import.wix.errors import WixError, WixUnavailable
 from loyalty_import.wix.flow import upload
@@ -140,7 +144,9 @@ def import_object(
         if review is not None and review.execution_name is None:
             record = _start_review(record, deps)
         return _outcome(record)
-    if record.wix_import_id is None:
+    if record.wix_import_id is None and record.parts:  # a file of several parts, not all created yet
+        record = _create_the_parts(record, deps)
+    elif record.wix_import_id is None:
         record = _inspect_and_create(record, deps) if site.known else _reject_unknown_site(record, deps)
     if record.is_final or record.wix_import_id is None:  # ended (refused, dry run, failed) or by another
         return _outcome(record)
@@ -200,6 +206,8 @@ def _finish(record: ImportRecord, deps: ImporterDeps, *changes: Change) -> Impor
 def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
     """Read and inspect the file, then end it (refused, dry run, failed), ask a person, or create
     its Wix import."""
+    if (record.size or 0) > deps.settings.max_file_bytes:
+        return _inspect_large_and_create(record, deps)
     stored = _read_source(record, deps)
     if isinstance(stored, ImportRecord):  # ended: the object is gone or too large
         return stored
@@ -226,6 +234,130 @@ def _inspect_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecor
     return _claim_and_create(
         record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
     )
+
+
+def _inspect_large_and_create(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    """A source past MaxFileBytes: streamed and reduced to one upload (steps/large_source.py), which
+    then takes the small file's path, its columns named (EMAIL first, POINTS second). A large file
+    a person would have to decide on is refused NEEDS_REVIEW: the review reads files whole."""
+    reduced = _reduce(record, deps)
+    if isinstance(reduced, ImportRecord):
+        return reduced
+    overrides, dry_run = overrides_from_metadata(reduced.metadata)
+    reimport = reimport_from_metadata(reduced.metadata)
+    facts = [
+        transitions.file_read(
+            size=reduced.size, sha256=reduced.sha256, overrides=overrides, dry_run=dry_run, reimport=reimport
+        )
+    ]
+    original = undo.recognised_original(reduced.metadata, reduced.sha256, deps.records)
+    if original is not None:
+        facts.append(_as_undo(record, original, deps))
+    inspection = _inspect(record, reduced.content, REDUCED_OVERRIDES, facts, deps)
+    if isinstance(inspection, ImportRecord):
+        return inspection
+    summary = {'mapping': reduced.mapping, 'preflight': reduced.preflight, 'header': reduced.header}
+    inspection = inspection.model_copy(update=summary)
+    review = reduced.review or (
+        ' '.join(reason.message for reason in inspection.review.reasons) if inspection.review else ''
+    )
+    if review:
+        message = f'{review} A file over {deps.settings.max_file_bytes:,} bytes cannot be reviewed yet.'
+        return _reject(record, FileRefused(ErrorCode.NEEDS_REVIEW, message), deps, facts)
+    undo_of = original.pk if original is not None else None
+    if len(reduced.parts) > 1:
+        return _claim_and_create_parts(
+            record, inspection, reduced, facts, deps, dry_run=dry_run, reimport=reimport
+        )
+    return _claim_and_create(
+        record, inspection, facts, deps, dry_run=dry_run, reimport=reimport, undo_of=undo_of
+    )
+
+
+def _claim_and_create_parts(
+    record: ImportRecord,
+    inspection: InspectionOutcome,
+    reduced: ReducedSource,
+    facts: list[Change],
+    deps: ImporterDeps,
+    *,
+    dry_run: bool,
+    reimport: bool,
+) -> ImportRecord:
+    """A file of several Wix imports: record it, claim the WHOLE file's balances, write and plan
+    its parts, create each part's import once (steps/parts_create.py)."""
+    facts.append(
+        transitions.inspected(
+            inspection,
+            expected_sample_rows=preview_rows(inspection.normalized_content),
+            normalized_sha256=hashlib.sha256(inspection.normalized_content).hexdigest(),
+            content_fingerprint=reduced.content_fingerprint,
+        )
+    )
+    _report_mapping(inspection.mapping, dry_run=dry_run)
+    if dry_run:
+        return _finish(record, deps, *facts, transitions.dry_run())
+    earlier = fingerprints.claim(
+        record,
+        reduced.content_fingerprint,
+        records=deps.records,
+        now=deps.clock.now(),
+        window_days=deps.settings.reimport_window_days,
+        reimport=reimport,
+    )
+    if earlier is not None:
+        return _reject(record, FileRefused(ErrorCode.ALREADY_IMPORTED, earlier.message()), deps, facts)
+    record = transitions.advance(record, *facts, records=deps.records)
+    record = parts_create.plan_parts(record, reduced.parts, reduced.part_rows, deps)
+    return _create_the_parts(record, deps)
+
+
+def _create_the_parts(record: ImportRecord, deps: ImporterDeps) -> ImportRecord:
+    """Each planned part's Wix import (a redelivery resumes here); any Wix verdict ends the file."""
+    try:
+        record = parts_create.create_parts(record, deps)
+    except WixUnavailable:
+        raise  # transient: Lambda's retry resumes at the next part without an import
+    except WixError as exc:
+        return _finish(record, deps, transitions.failed(code_for_exception(exc), exc.message))
+    except (ValueError, InvalidCredentials) as exc:
+        return _finish(record, deps, transitions.failed(code_for_exception(exc), str(exc)))
+    created = len(record.parts or [])
+    metrics.add_metric(name=Metric.IMPORTS_STARTED, unit=MetricUnit.Count, value=1)
+    add_site_metric(Metric.IMPORTS_STARTED, MetricUnit.Count, 1, record.site)
+    logger.info('Wix imports of every part created', parts=created, import_id=record.wix_import_id)
+    return record
+
+
+def _reduce(record: ImportRecord, deps: ImporterDeps) -> ReducedSource | ImportRecord:
+    """The large source reduced to one upload, or the record ended (refused, gone, too large)."""
+    settings = deps.settings
+
+    def open_stream() -> StoredStream:
+        return deps.storage.stream(
+            record.bucket, record.key, record.version_id, max_bytes=settings.max_source_bytes
+        )
+
+    try:
+        return reduce_large(
+            open_stream,
+            points_names=settings.points_names,
+            max_file_bytes=settings.max_file_bytes,
+            max_source_bytes=settings.max_source_bytes,
+        )
+    except SourceNotFound as exc:
+        return _finish(record, deps, transitions.failed(ErrorCode.SOURCE_NOT_FOUND, str(exc)))
+    except ObjectTooLarge as exc:
+        message = f'The file is {exc.size} bytes; the most this pipeline accepts is {exc.limit} bytes.'
+        return _reject(record, FileRefused(ErrorCode.FILE_TOO_LARGE, message), deps, [])
+    except FileRefused as refusal:
+        return _reject(record, refusal, deps, [])
+    except StorageError:
+        raise  # transient: Lambda's retry reads the file again
+    except Exception as exc:  # noqa: BLE001 - a crash on THIS file would crash every retry: record it
+        logger.exception('the large file inspection crashed')
+        message = f'The file could not be inspected: {exc}'
+        return _finish(record, deps, transitions.failed(ErrorCode.INSPECTION_ERROR, message))
 
 
 def continue_reviewed(
