@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
 
 from rehearsal.lambda_runtime import Invocation, LambdaRuntime
-from wix_emulator import ENDPOINTS, Fault, WixEmulator
+from wix_emulator import ENDPOINTS, RATE_LIMITED_ENDPOINTS, Fault, WixEmulator
 from wix_emulator.faults import FaultPlan
 
 
@@ -94,21 +94,6 @@ class GatedFaults(FaultPlan):
         return super().next_fault(endpoint)
 
 
-# The API calls a site's rate limit counts (uploads and error-file downloads go to file storage).
-RATE_LIMITED_ENDPOINTS = frozenset(
-    {
-        'create_upload_url',
-        'create_import',
-        'get_import',
-        'execute_import',
-        'get_error_file_url',
-        'query_imports',
-        'search_accounts',
-        'query_accounts',
-        'count_accounts',
-        'get_program_totals',
-    }
-)
 _ENDPOINTS = ENDPOINTS
 
 

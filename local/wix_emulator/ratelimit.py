@@ -12,7 +12,8 @@ from collections import deque
 from collections.abc import Callable
 
 WINDOW_S = 60.0
-# The calls a site's rate limit counts (equal to chaos.hooks.RATE_LIMITED_ENDPOINTS: a test checks).
+# The API calls a site's rate limit counts (uploads and error-file downloads go to file storage);
+# chaos.hooks counts the same ones.
 RATE_LIMITED_ENDPOINTS = frozenset(
     {
         'create_upload_url',

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from chaos.hooks import RATE_LIMITED_ENDPOINTS as CHAOS_RATE_LIMITED
 from tests.fakes.clock import FakeClock
 from wix_emulator import (
-    RATE_LIMITED_ENDPOINTS,
     Credentials,
     EmulatorSettings,
     ErrorCode,
@@ -171,10 +169,6 @@ def test_no_rate_limit_unless_set(clock: FakeClock, wix_contract: dict[str, Any]
     with start(clock) as emulator, RawWixApi(emulator, wix_contract) as api:
         statuses = {api.query({}).status_code for _ in range(250)}
     assert statuses == {200}
-
-
-def test_the_emulator_limits_the_endpoints_the_chaos_hooks_limit() -> None:
-    assert RATE_LIMITED_ENDPOINTS == CHAOS_RATE_LIMITED
 
 
 PACE = Pace(parse_base_s=1.0, parse_s_per_mb=2.0, import_base_s=3.0, rows_per_s=100.0, jitter=0.05, seed=7)

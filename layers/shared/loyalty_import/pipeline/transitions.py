@@ -276,29 +276,30 @@ def wix_state(wix_import: LoyaltyImport) -> Change:
     """Copy what Wix reports about the import onto the record."""
 
     def change(record: ImportRecord) -> None:
-        record.wix_status = wix_import.status.value
-        _remember_wix_times(record, wix_import)
-        if wix_import.parse_result is not None:
-            record.parse_result = ParseResult(
-                parsed_row_count=wix_import.parse_result.parsed_row_count,
-                parse_error_reason=wix_import.parse_result.parse_error_reason,
-            )
-        if wix_import.import_result is not None:
-            record.import_result = ImportResult(
-                success_count=wix_import.import_result.success_count,
-                failure_count=wix_import.import_result.failure_count,
-                error_file_exists=wix_import.import_result.error_file_exists,
-            )
+        _copy_wix_state(record, wix_import)
 
     return change
 
 
-def _remember_wix_times(record: ImportRecord, wix_import: LoyaltyImport) -> None:
-    """The first `updatedDate` seen in a status is when Wix entered it (later reads repeat it)."""
+def _copy_wix_state(target: ImportRecord | ImportPart, wix_import: LoyaltyImport) -> None:
+    """Wix's status, parse and import results onto a record or a part, and the times it entered each
+    status: the first `updatedDate` seen in a status is when Wix entered it (later reads repeat it)."""
+    target.wix_status = wix_import.status.value
     if wix_import.created_date is not None:
-        record.wix_times.setdefault('CREATED', wix_import.created_date)
+        target.wix_times.setdefault('CREATED', wix_import.created_date)
     if wix_import.updated_date is not None:
-        record.wix_times.setdefault(wix_import.status.value, wix_import.updated_date)
+        target.wix_times.setdefault(wix_import.status.value, wix_import.updated_date)
+    if wix_import.parse_result is not None:
+        target.parse_result = ParseResult(
+            parsed_row_count=wix_import.parse_result.parsed_row_count,
+            parse_error_reason=wix_import.parse_result.parse_error_reason,
+        )
+    if wix_import.import_result is not None:
+        target.import_result = ImportResult(
+            success_count=wix_import.import_result.success_count,
+            failure_count=wix_import.import_result.failure_count,
+            error_file_exists=wix_import.import_result.error_file_exists,
+        )
 
 
 def created(wix_import: LoyaltyImport, *, at: dt.datetime) -> Change:
@@ -608,22 +609,7 @@ def part_wix_state(index: int, wix_import: LoyaltyImport) -> Change:
 
     def change(record: ImportRecord) -> None:
         part = part_of(record, index)
-        part.wix_status = wix_import.status.value
-        if wix_import.created_date is not None:
-            part.wix_times.setdefault('CREATED', wix_import.created_date)
-        if wix_import.updated_date is not None:
-            part.wix_times.setdefault(wix_import.status.value, wix_import.updated_date)
-        if wix_import.parse_result is not None:
-            part.parse_result = ParseResult(
-                parsed_row_count=wix_import.parse_result.parsed_row_count,
-                parse_error_reason=wix_import.parse_result.parse_error_reason,
-            )
-        if wix_import.import_result is not None:
-            part.import_result = ImportResult(
-                success_count=wix_import.import_result.success_count,
-                failure_count=wix_import.import_result.failure_count,
-                error_file_exists=wix_import.import_result.error_file_exists,
-            )
+        _copy_wix_state(part, wix_import)
         status = _PART_STATUS_OF_WIX.get(wix_import.status)
         if status is not None and not part.status.is_final:
             part.status = status
